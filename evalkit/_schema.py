@@ -1,0 +1,147 @@
+"""The case contract as data: metadata fields, tables, columns and their Chinese names.
+
+One place describes the format; the loader, the validator, the Excel skeleton and
+``docs/case-format.md`` all follow it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+
+#: metadata fields: dotted key → Chinese label (the 基本信息 sheet accepts either)
+META_LABELS: dict[str, str] = {
+    "schema": "格式版本",
+    "id": "案例编号",
+    "title": "报告标题",
+    "scheme": "评分方案",
+    "project.name": "项目名称",
+    "project.department": "主管部门",
+    "project.implementer": "实施单位",
+    "project.commissioner": "委托单位",
+    "project.region": "项目地区",
+    "project.year": "项目年度",
+    "project.category": "项目类别",
+    "project.period": "实施期间",
+    "funding.planned": "预算数（元）",
+    "funding.allocated": "到位数（元）",
+    "funding.spent": "执行数（元）",
+    "evaluation.kind": "评价类型",
+    "evaluation.evaluator": "评价机构",
+    "evaluation.team": "评价组成员",
+    "evaluation.date": "报告日期",
+    "evaluation.standards": "评价标准",
+    "evaluation.methods": "评价方法",
+}
+REQUIRED_META = (
+    "schema", "id", "title", "project.name", "project.department", "project.implementer",
+    "funding.planned", "funding.allocated", "funding.spent", "evaluation.evaluator",
+)
+MONEY_META = ("funding.planned", "funding.allocated", "funding.spent")
+LIST_META = ("evaluation.team", "evaluation.standards", "evaluation.methods")
+
+#: narrative parts: key → Chinese label (the 报告文字 sheet accepts either)
+NARRATIVE_LABELS: dict[str, str] = {
+    "overview": "项目概况",
+    "goals": "绩效目标",
+    "process": "评价工作过程",
+    "experience": "主要经验及做法",
+    "problems": "存在的问题",
+    "causes": "原因分析",
+    "suggestions": "有关建议",
+    "other": "其他需要说明的问题",
+}
+
+EVALUATION_KINDS = ("重点评价", "部门评价", "自评")
+STANDARDS = ("计划标准", "行业标准", "历史标准", "其他标准")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str                 # canonical English name
+    zh: str                   # the Chinese header of the Excel skeleton
+    kind: str = "text"        # text | number
+    required: bool = False    # the column must exist (cells may still be empty)
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    sheet: str
+    columns: tuple[Column, ...]
+    required: bool = False
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    def header_map(self) -> dict[str, str]:
+        """Every accepted header (case-folded) → canonical name."""
+        out: dict[str, str] = {}
+        for col in self.columns:
+            for alias in (col.name, col.zh, *col.aliases):
+                out[_fold(alias)] = col.name
+        return out
+
+
+def _fold(header: str) -> str:
+    return "".join(str(header).split()).casefold().replace("(", "（").replace(")", "）")
+
+
+TABLES: dict[str, Table] = {
+    "indicators": Table("indicators", "指标体系", required=True, columns=(
+        Column("code", "指标编码", aliases=("编码", "指标代码", "编号")),
+        Column("level1", "一级指标", required=True),
+        Column("level2", "二级指标", required=True),
+        Column("name", "三级指标", required=True, aliases=("指标名称",)),
+        Column("description", "指标解释", aliases=("指标说明", "评价要点")),
+        Column("weight", "分值", "number", required=True, aliases=("权重", "指标分值")),
+        Column("type", "指标类型", required=True, aliases=("类型", "指标性质")),
+        Column("direction", "指标方向", aliases=("方向", "计算符号")),
+        Column("target", "指标值", "number", aliases=("目标值", "年度指标值")),
+        Column("actual", "实际完成值", "number", aliases=("实际值", "完成值")),
+        Column("unit", "计量单位", aliases=("单位",)),
+        Column("grade", "定性等级", aliases=("等级", "评价等级")),
+        Column("score", "评分", "number", aliases=("定性得分", "评定分数")),
+        Column("basis", "评分依据", aliases=("评分说明",)),
+        Column("standard", "评价标准", aliases=("标准类型",)),
+        Column("deviation", "偏差原因", aliases=("偏差原因分析", "偏差原因分析及改进措施")),
+        Column("level1_weight", "一级指标分值", "number"),
+        Column("level2_weight", "二级指标分值", "number"),
+    )),
+    "deductions": Table("deductions", "扣分明细", columns=(
+        Column("code", "指标编码", required=True, aliases=("编码",)),
+        Column("points", "扣分", "number", required=True, aliases=("扣分值",)),
+        Column("reason", "扣分原因", required=True, aliases=("原因",)),
+        Column("evidence", "底稿编号", aliases=("证据", "依据")),
+    )),
+    "budget": Table("budget", "预算执行", columns=(
+        Column("item", "资金来源", required=True, aliases=("项目", "资金项目")),
+        Column("planned", "预算数（元）", "number", required=True, aliases=("预算数",)),
+        Column("allocated", "到位数（元）", "number", required=True, aliases=("到位数",)),
+        Column("spent", "执行数（元）", "number", required=True, aliases=("执行数",)),
+    )),
+}
+
+META_SHEET = "基本信息"
+NARRATIVE_SHEET = "报告文字"
+
+#: controlled vocabularies: accepted spelling (case-folded) → canonical value
+TYPES = {
+    "定量": "定量", "quantitative": "定量", "定量指标": "定量",
+    "定性": "定性", "qualitative": "定性", "定性指标": "定性",
+    "扣分": "扣分", "扣分制": "扣分", "deduction": "扣分",
+    "满意度": "满意度", "survey": "满意度", "满意度调查": "满意度",
+}
+DIRECTIONS = {
+    "正向": "正向", "≥": "正向", ">=": "正向", "positive": "正向",
+    "反向": "反向", "≤": "反向", "<=": "反向", "negative": "反向", "reverse": "反向",
+    "等于": "等于", "=": "等于", "equal": "等于",
+}
+GRADES = {
+    "达成": "达成", "达成年度指标": "达成",
+    "部分达成": "部分达成", "部分达成年度指标并具有一定效果": "部分达成",
+    "未达成": "未达成", "未达成年度指标且效果较差": "未达成",
+}

@@ -1,0 +1,79 @@
+"""Every exception and warning evalkit raises.
+
+::
+
+    EvalkitError
+    ├── CaseError     the case is invalid; .issues lists every problem (file, sheet, row, column, text)
+    ├── InputError    also a ValueError: a method got data or an argument it cannot use
+    ├── RunError      a notebook cell failed; .case_id, .cell_index, .ename, .evalue
+    └── ExportError   nbconvert or Chromium could not produce the HTML or PDF
+    EvalkitWarning    a UserWarning, for developers only (for example a deprecated argument)
+
+Messages that case data can trigger are in Chinese, with identifiers as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EvalkitError(Exception):
+    """Base class of every evalkit error."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a case: where it is and what is wrong, in Chinese.
+
+    ``row`` counts as a spreadsheet does: the header is row 1, the first data row is row 2.
+    """
+
+    file: str
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"工作表「{self.sheet}」")
+        if self.row is not None:
+            where.append(f"第{self.row}行")
+        if self.column:
+            where.append(f"列「{self.column}」")
+        return " ".join(where) + f"：{self.message}"
+
+
+class CaseError(EvalkitError):
+    """The case is invalid; ``issues`` lists every problem found."""
+
+    def __init__(self, issues: list[Issue] | tuple[Issue, ...], path: str | None = None):
+        self.issues = tuple(issues)
+        self.path = path
+        head = f"案例 {path} 有 {len(self.issues)} 处问题" if path else f"案例有 {len(self.issues)} 处问题"
+        super().__init__(head + "：\n" + "\n".join(f"  - {i}" for i in self.issues))
+
+
+class InputError(EvalkitError, ValueError):
+    """A method got data or an argument it cannot use."""
+
+
+class RunError(EvalkitError):
+    """A notebook cell failed while a case ran."""
+
+    def __init__(self, message: str, *, case_id: str | None = None, cell_index: int | None = None,
+                 ename: str | None = None, evalue: str | None = None):
+        self.case_id = case_id
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+        super().__init__(message)
+
+
+class ExportError(EvalkitError):
+    """nbconvert or Chromium could not produce the HTML or PDF."""
+
+
+class EvalkitWarning(UserWarning):
+    """A warning for developers (never shown in a report)."""
