@@ -9,3 +9,8 @@ NOTEBOOKS = ROOT / "notebooks"
 TEMPLATES = ROOT / "templates"
 LOCK = ROOT / "uv.lock"
 CASES = ROOT / "cases"
+
+
+def example_case(name: str = "demo-water") -> Path:
+    """The folder of a bundled example case (``demo-water``, ``demo-microcredit``, ``demo-greening``)."""
+    return CASES / name

@@ -1,0 +1,95 @@
+"""What the report notebook displays: one method per section of the 重点评价 report.
+
+``Report`` binds a case to its scorecard; each method returns a :class:`Block` that JupyterLab and
+nbconvert show as HTML. The notebook stays one line per section; the logic is in
+:mod:`evalkit.report.sections`, tested without a kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__
+from ..case import Case, load_case
+from ..scoring import Scheme, Scorecard, score
+from . import sections
+from .results import results, save_results
+
+
+@dataclass(frozen=True)
+class Block:
+    """An HTML fragment shown as rich output."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"Block({len(self.html)} characters of HTML)"
+
+
+class Report:
+    """The 重点评价 report of one case, section by section.
+
+    >>> import evalkit as ek
+    >>> rep = ek.Report.from_case(ek.example_case("demo-water"))
+    >>> rep.card.grade in ("优", "良", "中", "差")
+    True
+    """
+
+    def __init__(self, case: Case, *, scheme: str | Scheme | None = None):
+        self.case = case
+        self.card: Scorecard = score(case, scheme=scheme)
+
+    @classmethod
+    def from_case(cls, path: str | Path, **kwargs: object) -> Report:
+        return cls(load_case(path), **kwargs)
+
+    def _block(self, fn, **kw) -> Block:  # noqa: ANN001
+        return Block(fn(self.case, self.card, **kw))
+
+    def cover(self) -> Block:
+        return self._block(sections.cover)
+
+    def contents(self) -> Block:
+        return self._block(sections.contents)
+
+    def abstract(self) -> Block:
+        return self._block(sections.abstract)
+
+    def basic_info(self) -> Block:
+        return self._block(sections.basic_info)
+
+    def evaluation_work(self) -> Block:
+        return self._block(sections.evaluation_work)
+
+    def conclusion(self) -> Block:
+        return self._block(sections.conclusion)
+
+    def indicator_analysis(self) -> Block:
+        return self._block(sections.indicator_analysis)
+
+    def lessons_and_problems(self) -> Block:
+        return self._block(sections.lessons_and_problems)
+
+    def suggestions(self) -> Block:
+        return self._block(sections.suggestions)
+
+    def other_matters(self) -> Block:
+        return self._block(sections.other_matters, input_hash=self.case.content_hash(), version=__version__)
+
+    def annex_scores(self) -> Block:
+        return self._block(sections.annex_scores)
+
+    def results(self) -> dict:
+        return results(self.case, self.card)
+
+    def save(self, out_dir: str | Path) -> Block:
+        """Write ``results.json`` to ``out_dir``; shows nothing in the report."""
+        save_results(self.results(), out_dir)
+        return Block("")
+
+
+__all__ = ["Block", "Report", "results", "save_results", "sections"]

@@ -1,0 +1,110 @@
+"""Charts for the report: matplotlib with Noto CJK, emitted as inline SVG with stable bytes.
+
+Text stays text in the SVG (``svg.fonttype = none``) so the browser sets it in the report's CJK
+font and the PDF keeps it searchable; ``svg.hashsalt`` and a blank date make the bytes the same on
+every run.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
+PALETTE = {"planned": "#9fb7d4", "allocated": "#4f7cac", "spent": "#1f3f66",
+           "good": "#2e7d32", "fair": "#f2a900", "poor": "#c62828", "grid": "#d9d9d9"}
+
+_STYLE = {
+    "font.family": "sans-serif",
+    "font.sans-serif": FONTS,
+    "font.size": 10,
+    "axes.unicode_minus": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#666666",
+    "svg.fonttype": "none",
+    "svg.hashsalt": "evalkit",
+    "figure.dpi": 100,
+}
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def to_svg(fig: Any, *, alt: str) -> str:
+    """The figure as an inline ``<svg>`` element (no XML prolog), then closed."""
+    import matplotlib
+
+    plt = _pyplot()
+    buf = io.StringIO()
+    with matplotlib.rc_context(_STYLE):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{_attr(alt)}" ', 1)
+
+
+def _attr(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def level_rates(names: Sequence[str], rates: Sequence[float], *, bands: tuple[float, float] = (0.8, 0.6),
+                title: str = "各一级指标得分率") -> str:
+    """Horizontal bars of 得分率 per 一级指标, coloured by band, with the band limits marked."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(names) + 1.0))
+        ys = range(len(names))[::-1]
+        colors = [PALETTE["good"] if r >= bands[0] else PALETTE["fair"] if r >= bands[1] else PALETTE["poor"]
+                  for r in rates]
+        ax.barh(list(ys), [r * 100 for r in rates], color=colors, height=0.55)
+        for y, r in zip(ys, rates):
+            ax.text(r * 100 + 1, y, f"{r * 100:.2f}%", va="center", fontsize=9)
+        for b in bands:
+            ax.axvline(b * 100, color="#888888", lw=0.8, ls="--")
+        ax.set_yticks(list(ys), labels=list(names))
+        ax.set_xlim(0, 112)
+        ax.set_xlabel("得分率（%）")
+        ax.set_title(title, fontsize=11)
+        return to_svg(fig, alt=title)
+
+
+def budget_execution(items: Sequence[str], planned: Sequence[float], allocated: Sequence[float],
+                     spent: Sequence[float], *, title: str = "预算执行情况（万元）") -> str:
+    """Grouped bars of 预算数 / 到位数 / 执行数 per funding source, in 万元, with the execution rate."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.2))
+        n = len(items)
+        width = 0.26
+        xs = range(n)
+        series = (("预算数", planned, "planned"), ("到位数", allocated, "allocated"), ("执行数", spent, "spent"))
+        for k, (label, values, key) in enumerate(series):
+            ax.bar([x + (k - 1) * width for x in xs], [v / 10000 for v in values], width, label=label,
+                   color=PALETTE[key])
+        top = max([*planned, *allocated, *spent, 1]) / 10000
+        for x, a, s in zip(xs, allocated, spent):
+            if a:
+                ax.text(x + width, s / 10000 + top * 0.02, f"{s / a * 100:.1f}%", ha="center", fontsize=8)
+        ax.set_xticks(list(xs), labels=list(items))
+        ax.set_ylabel("万元")
+        ax.set_ylim(0, top * 1.15)
+        ax.grid(axis="y", color=PALETTE["grid"], lw=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.12))
+        ax.set_title(title, fontsize=11)
+        return to_svg(fig, alt=title)

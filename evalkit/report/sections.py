@@ -1,0 +1,311 @@
+"""One function per report section: (case, scorecard) → an HTML fragment.
+
+The order and headings follow the Ministry of Finance reference outline (domain standard §9.1).
+Every string that comes from a case passes through :func:`~evalkit.report.tables.esc` or, for the
+narrative, through Markdown with raw HTML disabled, so case text is always shown as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import lru_cache
+
+from ..case import Case
+from ..scoring import RULE_TEXT, Scorecard
+from . import charts
+from .tables import esc, num, pct, pts, table, wan
+
+#: chapter anchors and headings, in report order
+CHAPTERS: tuple[tuple[str, str], ...] = (
+    ("abstract", "摘要"),
+    ("ch1", "一、基本情况"),
+    ("ch2", "二、绩效评价工作开展情况"),
+    ("ch3", "三、综合评价情况及评价结论"),
+    ("ch4", "四、绩效评价指标分析"),
+    ("ch5", "五、主要经验及做法、存在的问题及原因分析"),
+    ("ch6", "六、有关建议"),
+    ("ch7", "七、其他需要说明的问题"),
+    ("annex", "附件：绩效评价指标评分表"),
+)
+_HEADINGS = dict(CHAPTERS)
+_ORDINALS = "一二三四五六七八九十"
+_COMPARATORS = {"正向": "≥", "反向": "≤", "等于": "="}
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Callable[[str], str]:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    return md.render
+
+
+def markdown(text: str) -> str:
+    """Evaluator Markdown → HTML; raw HTML is shown as text and unsafe links are not made links."""
+    return f'<div class="narrative">{_markdown()(text)}</div>' if text.strip() else ""
+
+
+def heading(key: str) -> str:
+    return f'<h2 id="{key}">{esc(_HEADINGS[key])}</h2>'
+
+
+def sub(index: int, title: str) -> str:
+    return f"<h3>（{_ORDINALS[index]}）{esc(title)}</h3>"
+
+
+def p(text: str) -> str:
+    """A paragraph of generated text (escaped)."""
+    return f"<p>{esc(text)}</p>"
+
+
+def absent(what: str) -> str:
+    """The one sentence a section says when its evidence is missing."""
+    return f'<p class="absent">{esc(what)}</p>'
+
+
+def narrative_or(case: Case, key: str, missing: str) -> str:
+    text = case.narrative.get(key, "")
+    return markdown(text) if text.strip() else absent(missing)
+
+
+def cn_date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    d = dt.date.fromisoformat(iso)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def execution_rate(case: Case) -> float | None:
+    """执行数 ÷ the scheme's base (到位数 for key evaluations)."""
+    base = case.funding[case.scheme.budget_execution_base]
+    return case.funding["spent"] / base if base else None
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def cover(case: Case, card: Scorecard) -> str:
+    pr, ev = case.project, case.evaluation
+    rows = [("项目名称", pr.get("name")), ("主管部门", pr.get("department")), ("实施单位", pr.get("implementer")),
+            ("委托单位", pr.get("commissioner")), ("评价类型", ev.get("kind")), ("评价机构", ev.get("evaluator")),
+            ("报告日期", cn_date(ev.get("date")))]
+    items = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if v)
+    return (f'<section class="cover"><p class="cover-kicker">绩效评价报告</p>'
+            f'<h1 class="cover-title">{esc(case.title)}</h1>'
+            f'<table class="cover-table">{items}</table>'
+            f'<p class="cover-grade">综合得分 <strong>{pts(card.total)}</strong> 分　评价等级 '
+            f'<strong>{esc(card.grade)}</strong></p></section>')
+
+
+def contents(case: Case, card: Scorecard) -> str:
+    items = "".join(f'<li><a href="#{key}">{esc(title)}</a></li>' for key, title in CHAPTERS)
+    return f'<nav class="toc"><h2 class="toc-title">目　录</h2><ol>{items}</ol></nav>'
+
+
+def abstract(case: Case, card: Scorecard) -> str:
+    pr, ev, f = case.project, case.evaluation, case.funding
+    who = f"受{pr['commissioner']}委托，" if pr.get("commissioner") else ""
+    rate = execution_rate(case)
+    first = (f"{who}{ev['evaluator']}对{pr.get('department', '')}{pr['name']}开展了{ev['kind']}。"
+             f"项目预算 {wan(f['planned'])} 万元，到位 {wan(f['allocated'])} 万元，执行 {wan(f['spent'])} 万元，"
+             f"预算执行率 {pct(rate)}。")
+    parts = "，".join(f"{r.level1}指标得分 {pts(r.score)} 分（满分 {pts(r.weight)} 分，得分率 {pct(r.rate)}）"
+                      for r in card.levels.itertuples())
+    second = f"经评价，项目综合得分 {pts(card.total)} 分，评价等级为“{card.grade}”。其中{parts}。"
+    lost = card.indicators[card.indicators["score"] < card.indicators["weight"]]
+    lost = lost.assign(gap=lost["weight"] - lost["score"]).sort_values("gap", ascending=False, kind="stable")
+    if len(lost):
+        worst = "、".join(f"{r.name}（失 {pts(r.gap)} 分）" for r in lost.head(3).itertuples())
+        third = f"失分主要集中在{worst}等指标，具体问题及建议见第五、六部分。"
+    else:
+        third = "各项指标均得满分。"
+    return heading("abstract") + p(first) + p(second) + p(third)
+
+
+def basic_info(case: Case, card: Scorecard) -> str:
+    out = [heading("ch1"), sub(0, "项目概况"),
+           narrative_or(case, "overview", "案例未提供项目概况的文字说明。"),
+           "<h4>项目资金投入和使用情况</h4>", _budget(case)]
+    out += [sub(1, "项目绩效目标"), narrative_or(case, "goals", "案例未提供项目绩效目标的文字说明。"),
+            "<h4>绩效目标完成情况</h4>", _targets(card)]
+    return "".join(out)
+
+
+def _budget(case: Case) -> str:
+    f = case.funding
+    budget = case.table("budget")
+    rows, items = [], []
+    if budget is not None and len(budget):
+        for r in budget.itertuples():
+            rate = r.spent / r.allocated if r.allocated else None
+            rows.append([r.item, wan(r.planned), wan(r.allocated), wan(r.spent), pct(rate)])
+            items.append((r.item, r.planned, r.allocated, r.spent))
+        lead = ""
+    else:
+        lead = absent("案例未提供分资金来源的预算执行表，以下仅列示资金总额。")
+        items.append(("合计", f["planned"], f["allocated"], f["spent"]))
+    total_rate = f["spent"] / f["allocated"] if f["allocated"] else None
+    foot = ["合计", wan(f["planned"]), wan(f["allocated"]), wan(f["spent"]), pct(total_rate)]
+    tbl = table(["资金来源", "预算数（万元）", "到位数（万元）", "执行数（万元）", "执行率（执行数/到位数）"], rows,
+                numeric=[1, 2, 3, 4], caption="项目预算与执行情况", foot=foot, cls="budget")
+    arrival = f["allocated"] / f["planned"] if f["planned"] else None
+    text = p(f"项目预算 {wan(f['planned'])} 万元，实际到位 {wan(f['allocated'])} 万元，资金到位率 {pct(arrival)}；"
+             f"实际执行 {wan(f['spent'])} 万元，占到位资金的 {pct(total_rate)}。")
+    chart = charts.budget_execution([i[0] for i in items], [i[1] for i in items], [i[2] for i in items],
+                                    [i[3] for i in items])
+    return lead + text + tbl + f'<figure class="chart">{chart}<figcaption>图 预算执行情况</figcaption></figure>'
+
+
+def _targets(card: Scorecard) -> str:
+    ind = card.indicators
+    quant = ind[ind["type"].isin(["定量", "满意度"])]
+    if quant.empty:
+        return absent("指标体系中没有设定量目标值的指标。")
+    rows = []
+    for r in quant.itertuples():
+        cmp = _COMPARATORS.get(r.direction, "≥")
+        unit = r.unit or ""
+        done = "完成" if r.score >= r.weight else "未完成"
+        rows.append([r.code, r.name, f"{cmp}{num(r.target)}{unit}", f"{num(r.actual)}{unit}", done])
+    return table(["编码", "绩效指标", "年度指标值", "实际完成值", "完成情况"], rows,
+                 caption="绩效目标与实际完成情况", cls="targets")
+
+
+def evaluation_work(case: Case, card: Scorecard) -> str:
+    pr, ev = case.project, case.evaluation
+    year = f"{pr['year']}年度" if pr.get("year") else ""
+    purpose = (f"本次评价的对象为{pr['name']}，范围为该项目{year}安排的全部资金"
+               f"（预算 {wan(case.funding['planned'])} 万元）及其产出和效益。评价旨在了解项目决策、管理和资金使用情况，"
+               "客观评判项目绩效目标实现程度，总结经验、发现问题并提出改进建议，为预算安排和管理提供参考。")
+    levels = card.levels
+    counts = "、".join(f"{r.level1}（{pts(r.weight)} 分，{r.count} 项）" for r in levels.itertuples())
+    system = (f"评价采用{card.scheme.title}，按“{card.scheme.name}”评分方案计分。指标体系共设一级指标 {len(levels)} 个、"
+              f"二级指标 {len(card.sublevels)} 个、三级指标 {len(card.indicators)} 个，分别为{counts}，满分 "
+              f"{num(card.scheme.total)} 分，详见附件评分表。")
+    methods = "、".join(ev.get("methods") or []) or "指标评分法"
+    standards = "、".join(ev.get("standards") or []) or "计划标准"
+    out = [heading("ch2"), sub(0, "评价目的、对象和范围"), p(purpose),
+           sub(1, "评价原则、评价指标体系、评价方法、评价标准"),
+           p("评价遵循科学公正、统筹兼顾、激励约束、公开透明的原则。"), p(system),
+           p(f"评价方法：{methods}。评价标准：{standards}。"),
+           sub(2, "绩效评价工作过程"), narrative_or(case, "process", "案例未提供评价工作过程的文字说明。")]
+    if ev.get("team"):
+        out.append(p(f"评价工作组成员：{'、'.join(ev['team'])}。"))
+    return "".join(out)
+
+
+def conclusion(case: Case, card: Scorecard) -> str:
+    rows = [[r.level1, pts(r.weight), pts(r.score), pct(r.rate)] for r in card.levels.itertuples()]
+    foot = ["合计", pts(sum(card.levels["weight"])), pts(card.total), pct(card.total / card.scheme.total)]
+    tbl = table(["一级指标", "分值", "得分", "得分率"], rows, numeric=[1, 2, 3], caption="综合评分结果", foot=foot)
+    bands = "、".join(f"{label}（{num(lower)} 分及以上）" for label, lower in card.scheme.grades[:-1])
+    lines = [p(f"经综合评价，{case.project['name']}综合得分 {pts(card.total)} 分，评价等级为“{card.grade}”。"
+               f"等级划分为{bands}、{card.scheme.grades[-1][0]}（其余）。")]
+    best = card.levels.sort_values("rate", ascending=False, kind="stable").iloc[0]
+    worst = card.levels.sort_values("rate", kind="stable").iloc[0]
+    if best["rate"] != worst["rate"]:
+        lines.append(p(f"从各一级指标看，{best['level1']}指标得分率最高（{pct(best['rate'])}），"
+                       f"{worst['level1']}指标得分率最低（{pct(worst['rate'])}）。"))
+    chart = charts.level_rates(list(card.levels["level1"]), list(card.levels["rate"]),
+                               bands=card.scheme.qualitative_bands)
+    return (heading("ch3") + "".join(lines) + tbl
+            + f'<figure class="chart">{chart}<figcaption>图 各一级指标得分率</figcaption></figure>')
+
+
+def indicator_analysis(case: Case, card: Scorecard) -> str:
+    out = [heading("ch4")]
+    ded = card.deductions
+    for i, lvl in enumerate(card.levels.itertuples()):
+        out.append(sub(i, f"{lvl.level1}指标分析"))
+        out.append(p(f"{lvl.level1}类指标分值 {pts(lvl.weight)} 分，得分 {pts(lvl.score)} 分，得分率 {pct(lvl.rate)}。"))
+        rows = card.indicators[card.indicators["level1"] == lvl.level1]
+        for n, r in enumerate(rows.itertuples(), start=1):
+            out.append(f'<div class="indicator"><h4>{n}. {esc(r.level2)}——{esc(r.name)}（{esc(r.code)}）</h4>')
+            out += [p(s) for s in _indicator_sentences(r, ded)]
+            out.append("</div>")
+    return "".join(out)
+
+
+def _indicator_sentences(r: object, ded: object) -> list[str]:
+    s = []
+    desc = str(getattr(r, "description", "") or "").strip().rstrip("。")
+    if desc:
+        s.append(f"该指标主要考察{desc}。")
+    s.append(f"分值 {pts(r.weight)} 分，得分 {pts(r.score)} 分，得分率 {pct(r.rate)}。")
+    unit = r.unit or ""
+    if r.type == "定量":
+        s.append(f"指标值为{_COMPARATORS.get(r.direction, '')}{num(r.target)}{unit}，实际完成值为 {num(r.actual)}{unit}，"
+                 f"按“{RULE_TEXT[r.rule]}”计分。")
+    elif r.type == "满意度":
+        s.append(f"满意度目标值为 {num(r.target)}{unit}，实际为 {num(r.actual)}{unit}，按“{RULE_TEXT[r.rule]}”计分。")
+    elif r.type == "定性":
+        s.append(f"评价组评定为“{r.grade}”档。")
+    else:
+        mine = ded[ded["code"] == r.code] if len(ded) else ded
+        if len(mine):
+            items = "；".join(f"{x.reason}，扣 {num(x.points)} 分" + (f"（底稿 {x.evidence}）" if x.evidence else "")
+                             for x in mine.itertuples())
+            s.append(f"按扣分制评分，发现问题 {len(mine)} 项：{items}。")
+        else:
+            s.append("按扣分制评分，未发现扣分事项。")
+    if str(r.basis or "").strip():
+        s.append(f"评分依据：{str(r.basis).strip()}")
+    if str(r.note or "").strip():
+        s.append(f"说明：{r.note}。")
+    if str(getattr(r, "deviation", "") or "").strip():
+        s.append(f"偏差原因：{str(r.deviation).strip()}")
+    return s
+
+
+def lessons_and_problems(case: Case, card: Scorecard) -> str:
+    out = [heading("ch5"), sub(0, "主要经验及做法"),
+           narrative_or(case, "experience", "案例未提供主要经验及做法的文字说明。"),
+           sub(1, "存在的问题"), narrative_or(case, "problems", "案例未提供存在问题的文字说明。")]
+    lost = card.indicators[card.indicators["score"] < card.indicators["weight"]]
+    if len(lost):
+        ded = card.deductions
+        rows = []
+        for r in lost.itertuples():
+            why = str(r.deviation or "").strip()
+            if r.type == "扣分" and len(ded):
+                why = "；".join(ded.loc[ded["code"] == r.code, "reason"].astype(str)) or why
+            rows.append([r.code, r.name, pts(r.weight), pts(r.score), pts(r.weight - r.score), why or "—"])
+        out.append(table(["编码", "失分指标", "分值", "得分", "失分", "偏差原因 / 扣分原因"], rows,
+                         numeric=[2, 3, 4], caption="失分指标一览", cls="lost"))
+    out += [sub(2, "原因分析"), narrative_or(case, "causes", "案例未提供原因分析的文字说明。")]
+    return "".join(out)
+
+
+def suggestions(case: Case, card: Scorecard) -> str:
+    return heading("ch6") + narrative_or(case, "suggestions", "案例未提供有关建议的文字说明。")
+
+
+def other_matters(case: Case, card: Scorecard, *, input_hash: str, version: str) -> str:
+    out = [heading("ch7"), narrative_or(case, "other", "无其他需要说明的问题。"), "<h4>评分规则</h4>",
+           p(f"本报告按评分方案“{card.scheme.name}”（{card.scheme.title}）计分。下表列出该方案的各项规则及其依据状态："
+             "V 为已核实的规定，U 为未能核实原文的通行做法，I 为本工具的解释；“本案例设定”表示由案例覆盖了默认值。")]
+    status = {"V": "V 已核实", "U": "U 未核实", "I": "I 解释"}
+    rows = [[r.meaning, r.value, status[r.status], "本案例设定" if r.overridden else "默认"]
+            for r in card.scheme.rules().itertuples()]
+    out.append(table(["规则", "取值", "依据", "来源"], rows, caption="评分规则", cls="rules"))
+    if card.notes or case.notes:
+        out.append("<h4>计算说明</h4><ul>" + "".join(f"<li>{esc(n)}</li>" for n in (*card.notes, *case.notes))
+                   + "</ul>")
+    out.append(p(f"本报告由 evalkit {version} 根据案例数据生成，输入数据指纹（SHA-256）为 {input_hash[:16]}。"
+                 "相同的输入和版本可重现相同的评分结果。"))
+    return "".join(out)
+
+
+def annex_scores(case: Case, card: Scorecard) -> str:
+    rows = []
+    for r in card.indicators.itertuples():
+        unit = r.unit or ""
+        target = f"{_COMPARATORS.get(r.direction, '')}{num(r.target)}{unit}" if r.type in ("定量", "满意度") else "—"
+        actual = f"{num(r.actual)}{unit}" if r.type in ("定量", "满意度") else (r.grade or "—")
+        rows.append([r.code, r.level1, r.level2, r.name, pts(r.weight), target, actual, pts(r.score), pct(r.rate)])
+    foot = ["合计", "", "", "", pts(sum(card.indicators["weight"])), "", "", pts(card.total),
+            pct(card.total / card.scheme.total)]
+    return heading("annex") + table(
+        ["编码", "一级指标", "二级指标", "三级指标", "分值", "指标值", "实际完成值", "得分", "得分率"], rows,
+        numeric=[4, 7, 8], caption="绩效评价指标评分表", foot=foot, cls="scores")

@@ -1,0 +1,227 @@
+"""One case: validate → papermill in a real kernel → nbconvert HTML → Chromium PDF.
+
+Everything is produced in a staging folder beside the output folder and moved into place only when
+every step has succeeded, file by file with an atomic rename, so a failed run leaves the previous
+good outputs untouched and an invalid case writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import _io, _paths
+from .case import load_case
+from .errors import ExportError, InputError, RunError
+
+NOTEBOOK = _paths.NOTEBOOKS / "key_evaluation.ipynb"
+TEMPLATE = "evalkit"
+FORMATS = ("html", "pdf")
+CHROMIUM = "/usr/lib/chromium/chromium"
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run produced. ``outputs`` maps a file name to its final path."""
+
+    case_id: str
+    out_dir: Path
+    outputs: dict[str, Path]
+    durations: dict[str, float]
+    results: dict[str, Any] = field(repr=False)
+
+
+def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] = FORMATS, *,
+             timeout: float = 600.0, printer: PdfPrinter | None = None) -> RunResult:
+    """Build the report of one case into ``out_dir``.
+
+    Parameters
+    ----------
+    case_dir
+        A case folder or workbook (see ``docs/case-format.md``).
+    out_dir
+        The case's output folder; it receives ``report.ipynb``, ``results.json``, ``manifest.json``
+        and, as asked, ``report.html`` and ``report.pdf``.
+    formats
+        Any of ``"html"`` and ``"pdf"`` (a PDF needs the HTML, which is then produced too).
+    timeout
+        Seconds a notebook cell may run before the run is abandoned.
+    printer
+        A running :class:`PdfPrinter` to reuse; one is started and closed otherwise.
+
+    Raises
+    ------
+    CaseError
+        If the case is invalid (nothing is written).
+    RunError
+        If a notebook cell fails; ``cell_index``, ``ename`` and ``evalue`` say which and why.
+    ExportError
+        If the HTML or PDF cannot be produced.
+    """
+    formats = tuple(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise InputError(f"不支持的输出格式：{', '.join(unknown)}（可用：{', '.join(FORMATS)}）")
+    case = load_case(case_dir)
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{case.id}.", suffix=".staging", dir=out.parent))
+    durations: dict[str, float] = {}
+    try:
+        t0 = time.perf_counter()
+        nb = _execute(case.path, case.id, staging, timeout)
+        durations["execute"] = time.perf_counter() - t0
+        res_path = staging / "results.json"
+        if not res_path.is_file():
+            raise RunError(f"案例 {case.id} 的笔记本运行完毕，但没有写出 results.json（缺少 rep.save(out_dir)）",
+                           case_id=case.id)
+        results = json.loads(res_path.read_text(encoding="utf-8"))
+        if "html" in formats or "pdf" in formats:
+            t0 = time.perf_counter()
+            _io.write_text(staging / "report.html", export_html(nb, title=results.get("title", case.id)))
+            durations["html"] = time.perf_counter() - t0
+        if "pdf" in formats:
+            t0 = time.perf_counter()
+            if printer is None:
+                with PdfPrinter() as own:
+                    own.print(staging / "report.html", staging / "report.pdf")
+            else:
+                printer.print(staging / "report.html", staging / "report.pdf")
+            durations["pdf"] = time.perf_counter() - t0
+        produced = ["report.ipynb", "results.json"] + [f"report.{f}" for f in FORMATS
+                                                       if (staging / f"report.{f}").exists()]
+        _io.write_json(staging / "manifest.json", {
+            "id": case.id,
+            "status": "ok",
+            "input_hash": case.content_hash(),
+            "evalkit_version": _version(),
+            "lock_hash": file_hash(_paths.LOCK),
+            "notebook_hash": file_hash(NOTEBOOK),
+            "template_hash": tree_hash(_paths.TEMPLATES / TEMPLATE),
+            "outputs": produced,
+            "durations": {k: round(v, 3) for k, v in durations.items()},
+        })
+        out.mkdir(parents=True, exist_ok=True)
+        outputs = {}
+        for name in [*produced, "manifest.json"]:
+            os.replace(staging / name, out / name)
+            outputs[name] = out / name
+        return RunResult(case.id, out, outputs, durations, results)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _execute(case_path: Path, case_id: str, staging: Path, timeout: float) -> Any:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    target = staging / "report.ipynb"
+    try:
+        return pm.execute_notebook(
+            str(NOTEBOOK), str(target),
+            parameters={"case_dir": str(case_path.resolve()), "out_dir": str(staging.resolve())},
+            kernel_name="python3", cwd=str(_paths.NOTEBOOKS), progress_bar=False, log_output=False,
+            execution_timeout=timeout, start_timeout=120,
+        )
+    except PapermillExecutionError as exc:
+        raise RunError(f"案例 {case_id} 的笔记本第 {exc.exec_count} 个代码单元出错：{exc.ename}: {exc.evalue}",
+                       case_id=case_id, cell_index=exc.cell_index, ename=exc.ename, evalue=exc.evalue) from exc
+    except Exception as exc:  # kernel died, timed out, could not start
+        raise RunError(f"案例 {case_id} 的笔记本未能运行完毕：{type(exc).__name__}: {exc}",
+                       case_id=case_id, ename=type(exc).__name__, evalue=str(exc)) from exc
+
+
+def export_html(nb: Any, *, title: str) -> str:
+    """The executed notebook as the report's HTML: no code, no prompts, nothing from the network."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb.metadata["evalkit"] = {"title": title}
+    exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(_paths.TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    # cells tagged notebook-only (the notebook's own instructions) stay out of the report
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"notebook-only"}), enabled=True)
+    try:
+        body, _ = exporter.from_notebook_node(nb)
+    except Exception as exc:
+        raise ExportError(f"HTML 导出失败：{type(exc).__name__}: {exc}") from exc
+    return body
+
+
+class PdfPrinter:
+    """Headless Debian Chromium, driven by Playwright, kept open to print many HTML files to PDF.
+
+    The browser is the system one (``/usr/lib/chromium/chromium``); nothing is downloaded. The page
+    size and margins come from the report's CSS (``@page``).
+    """
+
+    def __init__(self, executable: str | None = None):
+        self.executable = executable or os.environ.get("EVALKIT_CHROMIUM", CHROMIUM)
+        self._pw = self._browser = self._page = None
+
+    def __enter__(self) -> PdfPrinter:
+        from playwright.sync_api import Error, sync_playwright
+
+        if not Path(self.executable).exists():
+            raise ExportError(f"找不到 Chromium：{self.executable}（请运行 scripts/setup.sh 或 apt-get install chromium）")
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = self._pw.chromium.launch(executable_path=self.executable, args=list(CHROMIUM_ARGS))
+            self._page = self._browser.new_page()
+        except Error as exc:
+            self.close()
+            raise ExportError(f"无法启动 Chromium：{exc}") from exc
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for obj, how in ((self._browser, "close"), (self._pw, "stop")):
+            if obj is not None:
+                try:
+                    getattr(obj, how)()
+                except Exception:  # noqa: BLE001 - closing a crashed browser
+                    pass
+        self._pw = self._browser = self._page = None
+
+    def print(self, html_path: Path, pdf_path: Path) -> Path:
+        """Print one HTML file to PDF (A4 and margins from its CSS), atomically."""
+        from playwright.sync_api import Error
+
+        if self._page is None:
+            raise ExportError("PdfPrinter 未启动（请在 with 语句中使用）")
+        try:
+            self._page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+            self._page.evaluate("document.fonts.ready")
+            data = self._page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
+        except Error as exc:
+            raise ExportError(f"PDF 打印失败：{exc}") from exc
+        return _io.write_bytes(pdf_path, data)
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).exists() else ""
+
+
+def tree_hash(folder: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        h.update(str(f.relative_to(folder)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
