@@ -8,6 +8,7 @@ every run.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,6 +50,7 @@ def to_svg(fig: Any, *, alt: str) -> str:
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)     # RDF boilerplate
     return svg.replace("<svg ", f'<svg role="img" aria-label="{_attr(alt)}" ', 1)
 
 

@@ -1,0 +1,135 @@
+"""The ``evalkit`` command: validate, new, run.
+
+Exit codes: 0 all good; 1 a case failed while running; 2 bad input (an invalid case or option).
+Messages go to stderr in Chinese; ``validate`` lists every problem of every case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import CaseError, EvalkitError, InputError
+
+OK, FAILED, BAD_INPUT = 0, 1, 2
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .case import validate_case
+
+    worst = OK
+    for path in args.cases:
+        issues = validate_case(path)
+        if issues:
+            worst = BAD_INPUT
+            _say(f"✗ {path}：{len(issues)} 处问题")
+            for issue in issues:
+                _say(f"  - {issue}")
+        else:
+            _say(f"✓ {path}：通过校验")
+    return worst
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .case import new_case
+
+    try:
+        folder = new_case(args.id, args.dir, xlsx=args.xlsx)
+    except InputError as exc:
+        _say(f"✗ {exc}")
+        return BAD_INPUT
+    what = folder / ("case.xlsx" if args.xlsx else "case.yaml")
+    _say(f"✓ 已创建案例骨架 {what}\n  填写后运行：evalkit validate {folder}")
+    return OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .case import load_case
+    from .run import FORMATS, PdfPrinter, run_case
+
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        _say(f"✗ 不支持的输出格式：{args.format}（可用：{','.join(FORMATS)}）")
+        return BAD_INPUT
+    # validate every case first: an invalid case stops the command before anything is written
+    cases = []
+    bad = False
+    for path in args.cases:
+        try:
+            cases.append((path, load_case(path)))
+        except CaseError as exc:
+            bad = True
+            _say(f"✗ {path}：{len(exc.issues)} 处问题，未运行")
+            for issue in exc.issues:
+                _say(f"  - {issue}")
+    if bad:
+        return BAD_INPUT
+    out_root = Path(args.out)
+    worst = OK
+    printer = PdfPrinter() if "pdf" in formats else None
+    try:
+        if printer is not None:
+            printer.__enter__()
+        for n, (path, case) in enumerate(cases, start=1):
+            t0 = time.perf_counter()
+            _say(f"[{n}/{len(cases)}] {case.id}：运行中……")
+            try:
+                res = run_case(path, out_root / case.id, formats, timeout=args.timeout, printer=printer)
+            except EvalkitError as exc:
+                worst = FAILED
+                _say(f"[{n}/{len(cases)}] ✗ {case.id} 失败（{time.perf_counter() - t0:.1f} 秒）：{exc}")
+                continue
+            r = res.results
+            shown = ", ".join(str(p) for name, p in res.outputs.items() if name.startswith("report.")
+                              and not name.endswith(".ipynb"))
+            _say(f"[{n}/{len(cases)}] ✓ {case.id}：{r['score']:.2f} 分，{r['grade']}"
+                 f"（{time.perf_counter() - t0:.1f} 秒）→ {shown}")
+    except EvalkitError as exc:      # the browser could not start
+        _say(f"✗ {exc}")
+        return FAILED
+    finally:
+        if printer is not None:
+            printer.close()
+    return worst
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evalkit", description="重点评价报告：校验案例、生成 HTML 与 PDF 报告")
+    parser.add_argument("--version", action="version", version=f"evalkit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    p = sub.add_parser("validate", help="校验案例，列出全部问题（有问题时退出码为 2）")
+    p.add_argument("cases", nargs="+", metavar="CASE", help="案例文件夹或 .xlsx 工作簿")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("new", help="新建案例骨架")
+    p.add_argument("id", help="案例编号：小写字母、数字和 -")
+    p.add_argument("--xlsx", action="store_true", help="生成单个 Excel 工作簿（带下拉列表）而不是 YAML + CSV")
+    p.add_argument("--dir", default="cases", help="案例所在目录（默认 cases）")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("run", help="运行案例，生成报告到 OUT/<案例编号>/")
+    p.add_argument("cases", nargs="+", metavar="CASE", help="案例文件夹或 .xlsx 工作簿")
+    p.add_argument("--out", default="build", help="输出根目录（默认 build）")
+    p.add_argument("--format", default="html,pdf", help="输出格式，逗号分隔：html,pdf（默认两者）")
+    p.add_argument("--timeout", type=float, default=600.0, help="单个代码单元的最长运行秒数（默认 600）")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up everything evalkit needs on a Debian machine, and is safe to run again:
+#   - Debian packages when missing: chromium (PDF), fonts-noto-cjk (Chinese text),
+#     poppler-utils (the tests read PDFs back), python3-venv (to bootstrap uv);
+#   - uv from PyPI when it is not on PATH (into .tools/);
+#   - the Python environment .venv/ exactly as uv.lock pins it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -x /usr/lib/chromium/chromium ] || need+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if ! command -v uv >/dev/null 2>&1 && [ ! -x .tools/bin/uv ]; then
+  python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need[*]}" >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if command -v uv >/dev/null 2>&1; then
+  uv=uv
+else
+  if [ ! -x .tools/bin/uv ]; then
+    echo "setup: installing uv into .tools/" >&2
+    python3 -m venv .tools
+    .tools/bin/pip install --quiet --disable-pip-version-check uv
+  fi
+  uv=.tools/bin/uv
+fi
+UV_PYTHON_DOWNLOADS=never "$uv" sync --frozen --quiet --python python3
+echo "setup: ready ($(.venv/bin/evalkit --version))" >&2

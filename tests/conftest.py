@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import evalkit as ek
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_CASES = sorted(p for p in (ROOT / "cases").iterdir() if p.is_dir() and not p.name.startswith("."))
+CHROMIUM_MISSING = not Path(ek.run.CHROMIUM).exists()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "pdf" in item.keywords and CHROMIUM_MISSING:
+            item.add_marker(pytest.mark.skip(reason="Debian chromium is not installed (scripts/setup.sh installs it)"))
+
+
+@pytest.fixture
+def demo_copy(tmp_path):
+    """A fresh, writable copy of an example case."""
+
+    def make(name: str = "demo-water") -> Path:
+        dest = tmp_path / "cases" / name
+        shutil.copytree(ROOT / "cases" / name, dest)
+        return dest
+
+    return make
