@@ -249,10 +249,12 @@ class _Reader:
                 self.issue(f"未知的字段「{label}」", sheet=S.META_SHEET, row=i, column="字段")
                 continue
             value = row[1] if len(row) > 1 else None
-            if isinstance(value, str) and key.split(".")[0] in ("evaluation", "project") and \
-                    key in S.LIST_META:
+            if isinstance(value, str) and key in S.LIST_META:
                 value = [v.strip() for v in re.split(r"[、，,;；]", value) if v.strip()]
-            self.meta_rows[key] = i
+            elif isinstance(value, str) and key.startswith("evaluation.scoring."):
+                value = _cell_value(value)
+            for depth in range(1, key.count(".") + 2):          # messages about a parent find the row
+                self.meta_rows.setdefault(".".join(key.split(".")[:depth]), i)
             _set(data, key, value)
         return data
 
@@ -329,7 +331,9 @@ class _Reader:
             value = _get(data, key)
             if _missing(value):
                 continue
-            num, err, _ = _number(value)
+            num, err, how = _number(value)
+            if how:
+                self.notes.append(f"{self.meta_file} {S.META_LABELS[key]}：{how}")
             if err:
                 self.issue(f"金额{err}", **where(key))
             elif num < 0:
@@ -565,6 +569,16 @@ def _number(x: Any, *, percent: bool = False) -> tuple[float, str | None, str | 
     if not math.isfinite(value):
         return float("nan"), f"必须为有限的数字，实际为「{text}」", None
     return value, None, (f"「{text}」读作 {value:g}（{'，'.join(how)}）" if how else None)
+
+
+def _cell_value(text: str) -> Any:
+    """A scoring override typed into one cell: YAML (``[0.8, 0.6]``, ``{优: 90}``) or a 、-separated list."""
+    if "、" in text:
+        return [_cell_value(v.strip()) for v in text.split("、") if v.strip()]
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
 
 
 def _date(x: Any) -> str | None:

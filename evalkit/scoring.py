@@ -312,9 +312,8 @@ def check_indicators(indicators: pd.DataFrame, scheme: Scheme, *, deductions: pd
         dup = df["code"][df["code"].duplicated(keep="first") & df["code"].astype(bool)]
         for row, code in dup.items():
             probs.append(Problem(f"指标编码「{code}」重复", row, "code"))
-    if any(p.column == "weight" for p in probs):
-        return probs
-    probs += _check_weights(df, scheme)
+    if not any(p.column == "weight" for p in probs):      # sums of unreadable weights would mislead
+        probs += _check_weights(df, scheme)
     if deductions is not None and len(deductions):
         probs += _check_deductions(df, deductions)
     return probs
@@ -386,7 +385,7 @@ def _check_deductions(df: pd.DataFrame, ded: pd.DataFrame) -> list[Problem]:
             probs.append(Problem("指标编码不能为空", row, "code", "deductions"))
         elif code not in kinds:
             probs.append(Problem(f"指标体系中没有编码为「{code}」的指标", row, "code", "deductions"))
-        elif kinds[code] != "扣分":
+        elif kinds[code] not in ("扣分", ""):                 # "" : an unreadable type, reported already
             probs.append(Problem(f"指标「{code}」的类型是{kinds[code]}，不是扣分指标", row, "code", "deductions"))
         p = r.get("points")
         if _missing(p):

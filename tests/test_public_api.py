@@ -1,0 +1,27 @@
+import evalkit as ek
+
+
+def test_public_names_are_pinned():
+    assert sorted(ek.__all__) == sorted([
+        "Case", "CaseError", "EvalkitError", "EvalkitWarning", "ExportError", "InputError", "Issue", "Report",
+        "RunError", "SCHEMES", "Scheme", "Scorecard", "__version__", "example_case", "get_scheme", "load_case",
+        "new_case", "report", "run_case", "score", "validate_case",
+    ])
+    for name in ek.__all__:
+        assert hasattr(ek, name), name
+
+
+def test_error_tree():
+    assert issubclass(ek.InputError, ValueError) and issubclass(ek.InputError, ek.EvalkitError)
+    for cls in (ek.CaseError, ek.RunError, ek.ExportError):
+        assert issubclass(cls, ek.EvalkitError)
+    assert issubclass(ek.EvalkitWarning, UserWarning)
+
+
+def test_case_error_lists_every_issue_in_its_message():
+    issues = [ek.Issue("case.yaml", "缺少必填字段「主管部门」", row=3, column="project.department"),
+              ek.Issue("case.xlsx", "必须为数字，实际为「十」", sheet="指标体系", row=7, column="分值")]
+    err = ek.CaseError(issues, "cases/x")
+    assert "2 处问题" in str(err)
+    assert "case.yaml 第3行 列「project.department」：缺少必填字段「主管部门」" in str(err)
+    assert "case.xlsx 工作表「指标体系」 第7行 列「分值」：必须为数字，实际为「十」" in str(err)

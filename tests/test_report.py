@@ -1,0 +1,111 @@
+"""Report sections, without a kernel: what a reader sees, hostile text kept inert, absent evidence said."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+import evalkit as ek
+from evalkit.report import sections
+
+from .conftest import ROOT
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def edit_yaml(case_dir, change):
+    path = case_dir / "case.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return case_dir
+
+
+def full_html(rep: ek.Report) -> str:
+    return "".join(getattr(rep, name)()._repr_html_() for name in (
+        "cover", "contents", "abstract", "basic_info", "evaluation_work", "conclusion", "indicator_analysis",
+        "lessons_and_problems", "suggestions", "other_matters", "annex_scores"))
+
+
+@pytest.fixture(scope="module")
+def water():
+    return ek.Report.from_case(ROOT / "cases" / "demo-water")
+
+
+def test_case_text_with_html_is_shown_as_text(demo_copy):
+    def change(d):
+        d["project"]["name"] = HOSTILE
+        d["title"] = HOSTILE
+        d["narrative"]["problems"] = f"1. **加粗** {HOSTILE}\n2. [点我](javascript:alert(1))"
+
+    html = full_html(ek.Report.from_case(edit_yaml(demo_copy(), change)))
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html and "onerror=alert(1)&gt;" in html
+    assert 'href="javascript:' not in html
+    assert "<strong>加粗</strong>" in html, "narrative Markdown keeps its formatting"
+
+
+def test_absent_evidence_is_said_in_one_sentence(demo_copy):
+    case = edit_yaml(demo_copy(), lambda d: (d.pop("narrative"), d["tables"].pop("budget")))
+    html = full_html(ek.Report.from_case(case))
+    for sentence in ("案例未提供项目概况的文字说明。", "案例未提供主要经验及做法的文字说明。", "案例未提供有关建议的文字说明。",
+                     "案例未提供分资金来源的预算执行表，以下仅列示资金总额。", "无其他需要说明的问题。"):
+        assert sentence in html
+
+
+def test_abstract_states_money_score_grade_and_largest_losses(water):
+    card, case = water.card, water.case
+    text = re.sub(r"<[^>]+>", "", water.abstract()._repr_html_())
+    f = case.funding
+    assert f"项目预算 {f['planned'] / 1e4:,.2f} 万元" in text
+    assert f"预算执行率 {f['spent'] / f['allocated'] * 100:.2f}%" in text
+    assert f"综合得分 {card.total:.2f} 分，评价等级为“{card.grade}”" in text
+    gaps = card.indicators.assign(gap=card.indicators["weight"] - card.indicators["score"])
+    worst = gaps.sort_values("gap", ascending=False, kind="stable").iloc[0]
+    assert f"{worst['name']}（失 {worst['gap']:.2f} 分）" in text
+
+
+def test_indicator_analysis_states_rule_points_and_basis(water):
+    html = water.indicator_analysis()._repr_html_()
+    ind = water.card.indicators
+    for r in ind.itertuples():
+        assert f"（{r.code}）</h4>" in html
+        assert f"分值 {r.weight:.2f} 分，得分 {r.score:.2f} 分" in html
+    assert "反向：A≤T 得满分；T&lt;A&lt;2T 得 w·(2−A/T)；A≥2T 得 0 分" in html
+    assert "按扣分制评分，发现问题" in html
+
+
+def test_other_matters_names_the_scheme_and_every_rule(demo_copy):
+    rep = ek.Report.from_case(ROOT / "cases" / "demo-greening")
+    html = rep.other_matters()._repr_html_()
+    assert "mof-2020-key" in html
+    for meaning in rep.card.scheme.rules()["meaning"]:
+        assert meaning in html
+    assert "本案例设定" in html                      # demo-greening overrides the reverse formula
+    assert "w·min(1, T/A)" in html
+
+
+def test_results_hold_score_grade_subtotals_and_money(water):
+    res = water.results()
+    f = water.case.funding
+    assert res["score"] == water.card.total and res["grade"] == water.card.grade
+    assert res["subtotals"] == {r.level1: r.score for r in water.card.levels.itertuples()}
+    assert res["funding"]["execution_rate"] == f["spent"] / f["allocated"]
+    assert res["indicator_count"] == len(water.case.indicators)
+    assert len(res["input_hash"]) == 64
+
+
+def test_charts_are_deterministic_svg_with_text_kept_as_text():
+    from evalkit.report import charts
+
+    a = charts.level_rates(["决策", "过程"], [0.9, 0.55])
+    assert a == charts.level_rates(["决策", "过程"], [0.9, 0.55])
+    assert a.startswith("<svg") and "决策" in a and "55.00%" in a
+    assert "<metadata>" not in a
+
+
+def test_markdown_never_passes_raw_html():
+    out = sections.markdown("正文<b>粗</b>\n\n<div onclick=x>块</div>")
+    assert "<b>" not in out and "<div onclick" not in out and "&lt;b&gt;" in out
