@@ -125,13 +125,18 @@ def _execute(case_path: Path, case_id: str, staging: Path, timeout: float) -> An
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from jupyter_client.manager import KernelManager
+
     target = staging / "report.ipynb"
+    # IPC sockets in a short private folder: no TCP ports to collide when kernels start in parallel
+    sockets = Path(tempfile.mkdtemp(prefix="evalkit-kernel-"))
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
     try:
         return pm.execute_notebook(
             str(NOTEBOOK), str(target),
             parameters={"case_dir": str(case_path.resolve()), "out_dir": str(staging.resolve())},
             kernel_name="python3", cwd=str(_paths.NOTEBOOKS), progress_bar=False, log_output=False,
-            execution_timeout=timeout, start_timeout=120,
+            execution_timeout=timeout, start_timeout=120, km=km,
         )
     except PapermillExecutionError as exc:
         raise RunError(f"案例 {case_id} 的笔记本第 {exc.exec_count} 个代码单元出错：{exc.ename}: {exc.evalue}",
@@ -139,6 +144,8 @@ def _execute(case_path: Path, case_id: str, staging: Path, timeout: float) -> An
     except Exception as exc:  # kernel died, timed out, could not start
         raise RunError(f"案例 {case_id} 的笔记本未能运行完毕：{type(exc).__name__}: {exc}",
                        case_id=case_id, ename=type(exc).__name__, evalue=str(exc)) from exc
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def export_html(nb: Any, *, title: str) -> str:

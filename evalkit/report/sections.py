@@ -222,12 +222,13 @@ def indicator_analysis(case: Case, card: Scorecard) -> str:
         rows = card.indicators[card.indicators["level1"] == lvl.level1]
         for n, r in enumerate(rows.itertuples(), start=1):
             out.append(f'<div class="indicator"><h4>{n}. {esc(r.level2)}——{esc(r.name)}（{esc(r.code)}）</h4>')
-            out += [p(s) for s in _indicator_sentences(r, ded)]
+            out += [p(para) for para in _indicator_paragraphs(r, ded)]
             out.append("</div>")
     return "".join(out)
 
 
-def _indicator_sentences(r: object, ded: object) -> list[str]:
+def _indicator_paragraphs(r: object, ded: object) -> list[str]:
+    """What the indicator checks, its points and how it was scored; then the basis; then remarks."""
     s = []
     desc = str(getattr(r, "description", "") or "").strip().rstrip("。")
     if desc:
@@ -249,13 +250,17 @@ def _indicator_sentences(r: object, ded: object) -> list[str]:
             s.append(f"按扣分制评分，发现问题 {len(mine)} 项：{items}。")
         else:
             s.append("按扣分制评分，未发现扣分事项。")
+    paras = ["".join(s)]
     if str(r.basis or "").strip():
-        s.append(f"评分依据：{str(r.basis).strip()}")
+        paras.append(f"评分依据：{str(r.basis).strip()}")
+    remarks = []
     if str(r.note or "").strip():
-        s.append(f"说明：{r.note}。")
+        remarks.append(f"说明：{r.note}。")
     if str(getattr(r, "deviation", "") or "").strip():
-        s.append(f"偏差原因：{str(r.deviation).strip()}")
-    return s
+        remarks.append(f"偏差原因：{str(r.deviation).strip()}")
+    if remarks:
+        paras.append("".join(remarks))
+    return paras
 
 
 def lessons_and_problems(case: Case, card: Scorecard) -> str:
