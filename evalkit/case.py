@@ -779,4 +779,6 @@ def _write_workbook(path: Path, meta: dict[str, Any], narrative: dict[str, str],
     from ._io import write_bytes
 
     write_bytes(path, buf.getvalue())
-__all__ = ["Case", "load_case", "validate_case", "new_case", "ID_PATTERN"]
+
+
+__all__ = ["ID_PATTERN", "Case", "load_case", "new_case", "validate_case"]

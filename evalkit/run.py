@@ -7,6 +7,7 @@ good outputs untouched and an invalid case writes nothing at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from . import _io, _paths
 from .case import load_case
@@ -123,9 +124,8 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
 
 def _execute(case_path: Path, case_id: str, staging: Path, timeout: float) -> Any:
     import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
     from jupyter_client.manager import KernelManager
+    from papermill.exceptions import PapermillExecutionError
 
     target = staging / "report.ipynb"
     # IPC sockets in a short private folder: no TCP ports to collide when kernels start in parallel
@@ -176,7 +176,7 @@ class PdfPrinter:
         self.executable = executable or os.environ.get("EVALKIT_CHROMIUM", CHROMIUM)
         self._pw = self._browser = self._page = None
 
-    def __enter__(self) -> PdfPrinter:
+    def __enter__(self) -> Self:
         from playwright.sync_api import Error, sync_playwright
 
         if not Path(self.executable).exists():
@@ -196,10 +196,8 @@ class PdfPrinter:
     def close(self) -> None:
         for obj, how in ((self._browser, "close"), (self._pw, "stop")):
             if obj is not None:
-                try:
+                with contextlib.suppress(Exception):     # closing a browser that already crashed
                     getattr(obj, how)()
-                except Exception:  # noqa: BLE001 - closing a crashed browser
-                    pass
         self._pw = self._browser = self._page = None
 
     def print(self, html_path: Path, pdf_path: Path) -> Path:

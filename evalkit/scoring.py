@@ -643,5 +643,14 @@ def _band_of(rate: Decimal | None, scheme: Scheme) -> str:
     return "达成" if rate >= hi else "部分达成" if rate >= lo else "未达成"
 
 
-__all__ = ["Scheme", "Scorecard", "SCHEMES", "get_scheme", "score", "check_indicators", "Problem", "PARAMS",
-           "RULE_TEXT"]
+__all__ = [
+    "PARAMS",
+    "RULE_TEXT",
+    "SCHEMES",
+    "Problem",
+    "Scheme",
+    "Scorecard",
+    "check_indicators",
+    "get_scheme",
+    "score",
+]

@@ -47,7 +47,7 @@ class Report:
     def from_case(cls, path: str | Path, **kwargs: object) -> Report:
         return cls(load_case(path), **kwargs)
 
-    def _block(self, fn, **kw) -> Block:  # noqa: ANN001
+    def _block(self, fn, **kw) -> Block:
         return Block(fn(self.case, self.card, **kw))
 
     def cover(self) -> Block:

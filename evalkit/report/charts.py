@@ -50,7 +50,7 @@ def to_svg(fig: Any, *, alt: str) -> str:
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
-    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)     # RDF boilerplate
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)     # RDF boilerplate
     return svg.replace("<svg ", f'<svg role="img" aria-label="{_attr(alt)}" ', 1)
 
 
