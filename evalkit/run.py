@@ -145,6 +145,9 @@ def _execute(case_path: Path, case_id: str, staging: Path, timeout: float) -> An
         raise RunError(f"案例 {case_id} 的笔记本未能运行完毕：{type(exc).__name__}: {exc}",
                        case_id=case_id, ename=type(exc).__name__, evalue=str(exc)) from exc
     finally:
+        if km.has_kernel:                    # a manager handed to papermill is ours to shut down
+            with contextlib.suppress(Exception):
+                km.shutdown_kernel(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
 
 

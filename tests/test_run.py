@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -80,3 +82,22 @@ def test_html_only_run_writes_no_pdf(good_build):
     manifest = json.loads((good_build / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["outputs"] == ["report.ipynb", "results.json", "report.html"]
     assert not (good_build / "report.pdf").exists()
+
+
+def _kernel_children():
+    me = str(os.getpid())
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = stat.read_text().rsplit(")", 1)[1].split()[1]
+            cmd = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if ppid == me and b"ipykernel" in cmd:
+            found.append(stat.parent.name)
+    return found
+
+
+@pytest.mark.slow
+def test_run_leaves_no_kernel_running(good_build):
+    assert _kernel_children() == []
