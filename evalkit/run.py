@@ -212,10 +212,51 @@ class PdfPrinter:
         try:
             self._page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
             self._page.evaluate("document.fonts.ready")
-            data = self._page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
+            data = self._pdf()
+            # a second pass writes each chapter's page (read from the first PDF's outline) into the
+            # contents page; the contents page has a fixed size, so no page moves
+            pages = outline_pages(data)
+            if pages and self._page.evaluate(_SET_TOC_PAGES, pages):
+                data = self._pdf()
         except Error as exc:
             raise ExportError(f"PDF 打印失败：{exc}") from exc
         return _io.write_bytes(pdf_path, data)
+
+    def _pdf(self) -> bytes:
+        return self._page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
+
+
+_SET_TOC_PAGES = """pages => {
+  let n = 0;
+  for (const a of document.querySelectorAll('nav.toc a[href^="#"]')) {
+    const h = document.getElementById(a.getAttribute('href').slice(1));
+    const page = h && pages[h.textContent.trim()];
+    if (page) { a.dataset.page = page; n += 1; }
+  }
+  return n;
+}"""
+
+
+def outline_pages(pdf: bytes) -> dict[str, int]:
+    """Top-level bookmark title → 1-based page number, from a PDF Chromium printed with an outline."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    out: dict[str, int] = {}
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                num = reader.get_destination_page_number(item)
+                if num is not None and num >= 0:
+                    out.setdefault(str(item.title).strip(), num + 1)
+
+    walk(reader.outline)
+    return out
 
 
 def file_hash(path: Path) -> str:

@@ -141,3 +141,20 @@ def test_same_case_built_twice_gives_identical_bytes(built, tmp_path):
     again = ek.run_case(ROOT / "cases" / "demo-water", tmp_path / "again", formats=("html",))
     for name in ("results.json", "report.html"):
         assert (first / name).read_bytes() == (again.out_dir / name).read_bytes(), name
+
+
+@pytest.mark.slow
+@pytest.mark.pdf
+def test_pdf_contents_page_gives_the_page_of_every_chapter(built):
+    pdf = built["demo-water"].out_dir / "report.pdf"
+
+    def page_text(n):
+        return subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+
+    toc = page_text(2)
+    assert "目" in toc and "录" in toc
+    for _, title in ek.report.sections.CHAPTERS:
+        m = re.search(re.escape(title) + r"\s+(\d+)\s*$", toc, flags=re.M)
+        assert m, f"{title} has a page number on the contents page"
+        assert title in page_text(int(m.group(1))).replace(" ", ""), f"{title} is on page {m.group(1)}"
