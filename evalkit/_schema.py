@@ -6,7 +6,7 @@ One place describes the format; the loader, the validator, the Excel skeleton an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SCHEMA_VERSION = 1
 
@@ -61,9 +61,12 @@ STANDARDS = ("计划标准", "行业标准", "历史标准", "其他标准")
 class Column:
     name: str                 # canonical English name
     zh: str                   # the Chinese header of the Excel skeleton
-    kind: str = "text"        # text | number
-    required: bool = False    # the column must exist (cells may still be empty)
+    kind: str = "text"        # text | number | integer
+    required: bool = False    # the column must exist
     aliases: tuple[str, ...] = ()
+    nonempty: bool = False    # every row must fill the cell
+    vocab: dict[str, str] | None = field(default=None, compare=False, hash=False)   # accepted → canonical
+    default: str = ""         # the value of an empty cell of a vocabulary column
 
 
 @dataclass(frozen=True)
@@ -90,20 +93,50 @@ def _fold(header: str) -> str:
     return "".join(str(header).split()).casefold().replace("(", "（").replace(")", "）")
 
 
+#: controlled vocabularies: accepted spelling (case-folded) → canonical value
+TYPES = {
+    "定量": "定量", "quantitative": "定量", "定量指标": "定量",
+    "定性": "定性", "qualitative": "定性", "定性指标": "定性",
+    "扣分": "扣分", "扣分制": "扣分", "deduction": "扣分",
+    "满意度": "满意度", "survey": "满意度", "满意度调查": "满意度",
+}
+DIRECTIONS = {
+    "正向": "正向", "≥": "正向", ">=": "正向", "positive": "正向",
+    "反向": "反向", "≤": "反向", "<=": "反向", "negative": "反向", "reverse": "反向",
+    "等于": "等于", "=": "等于", "equal": "等于",
+}
+GRADES = {
+    "达成": "达成", "达成年度指标": "达成",
+    "部分达成": "部分达成", "部分达成年度指标并具有一定效果": "部分达成",
+    "未达成": "未达成", "未达成年度指标且效果较差": "未达成",
+}
+KINDS = {
+    "成本": "成本", "费用": "成本", "cost": "成本", "运营成本": "成本",
+    "投资": "投资", "建设投资": "投资", "investment": "投资",
+    "效益": "效益", "收益": "效益", "benefit": "效益",
+}
+ANALYSES = {"全部": "全部", "both": "全部", "财务": "财务", "financial": "财务", "经济": "经济", "economic": "经济"}
+DISTRIBUTIONS = {
+    "三角分布": "triangular", "triangular": "triangular", "正态分布": "normal", "normal": "normal",
+    "均匀分布": "uniform", "uniform": "uniform", "pert": "pert", "PERT": "pert", "PERT分布": "pert",
+}
+YES_NO = {"是": "是", "否": "否", "yes": "是", "no": "否", "y": "是", "n": "否", "1": "是", "0": "否"}
+
+
 TABLES: dict[str, Table] = {
     "indicators": Table("indicators", "指标体系", required=True, columns=(
         Column("code", "指标编码", aliases=("编码", "指标代码", "编号")),
-        Column("level1", "一级指标", required=True),
-        Column("level2", "二级指标", required=True),
-        Column("name", "三级指标", required=True, aliases=("指标名称",)),
+        Column("level1", "一级指标", required=True, nonempty=True),
+        Column("level2", "二级指标", required=True, nonempty=True),
+        Column("name", "三级指标", required=True, nonempty=True, aliases=("指标名称",)),
         Column("description", "指标解释", aliases=("指标说明", "评价要点")),
         Column("weight", "分值", "number", required=True, aliases=("权重", "指标分值")),
-        Column("type", "指标类型", required=True, aliases=("类型", "指标性质")),
-        Column("direction", "指标方向", aliases=("方向", "计算符号")),
+        Column("type", "指标类型", required=True, nonempty=True, vocab=TYPES, aliases=("类型", "指标性质")),
+        Column("direction", "指标方向", vocab=DIRECTIONS, aliases=("方向", "计算符号")),
         Column("target", "指标值", "number", aliases=("目标值", "年度指标值")),
         Column("actual", "实际完成值", "number", aliases=("实际值", "完成值")),
         Column("unit", "计量单位", aliases=("单位",)),
-        Column("grade", "定性等级", aliases=("等级", "评价等级")),
+        Column("grade", "定性等级", vocab=GRADES, aliases=("等级", "评价等级")),
         Column("score", "评分", "number", aliases=("定性得分", "评定分数")),
         Column("basis", "评分依据", aliases=("评分说明",)),
         Column("standard", "评价标准", aliases=("标准类型",)),
@@ -123,25 +156,31 @@ TABLES: dict[str, Table] = {
         Column("allocated", "到位数（元）", "number", required=True, aliases=("到位数",)),
         Column("spent", "执行数（元）", "number", required=True, aliases=("执行数",)),
     )),
+    "cashflows": Table("cashflows", "成本效益", columns=(
+        Column("year", "年份", "integer", required=True, nonempty=True, aliases=("年度",)),
+        Column("item", "项目", required=True, nonempty=True, aliases=("费用效益项目", "科目")),
+        Column("kind", "类别", required=True, nonempty=True, vocab=KINDS, aliases=("类型",)),
+        Column("amount", "金额（元）", "number", required=True, nonempty=True, aliases=("金额",)),
+        Column("analysis", "分析类型", vocab=ANALYSES, default="全部", aliases=("适用分析",)),
+    )),
+    "distributions": Table("distributions", "风险分布", columns=(
+        Column("item", "项目", required=True, nonempty=True),
+        Column("distribution", "分布", required=True, nonempty=True, vocab=DISTRIBUTIONS, aliases=("分布类型",)),
+        Column("low", "下限", "number"),
+        Column("mode", "最可能值", "number", aliases=("众数",)),
+        Column("high", "上限", "number"),
+        Column("mean", "均值", "number"),
+        Column("sd", "标准差", "number"),
+    )),
+    "alternatives": Table("alternatives", "备选方案", columns=(
+        Column("name", "方案", required=True, nonempty=True, aliases=("方案名称",)),
+        Column("cost", "成本（元）", "number", required=True, nonempty=True, aliases=("成本", "总成本")),
+        Column("effect", "效果", "number", required=True, nonempty=True, aliases=("效果量",)),
+        Column("unit", "效果单位", aliases=("单位",)),
+        Column("chosen", "是否采用", vocab=YES_NO, default="否", aliases=("采用",)),
+        Column("note", "说明", aliases=("备注",)),
+    )),
 }
 
 META_SHEET = "基本信息"
 NARRATIVE_SHEET = "报告文字"
-
-#: controlled vocabularies: accepted spelling (case-folded) → canonical value
-TYPES = {
-    "定量": "定量", "quantitative": "定量", "定量指标": "定量",
-    "定性": "定性", "qualitative": "定性", "定性指标": "定性",
-    "扣分": "扣分", "扣分制": "扣分", "deduction": "扣分",
-    "满意度": "满意度", "survey": "满意度", "满意度调查": "满意度",
-}
-DIRECTIONS = {
-    "正向": "正向", "≥": "正向", ">=": "正向", "positive": "正向",
-    "反向": "反向", "≤": "反向", "<=": "反向", "negative": "反向", "reverse": "反向",
-    "等于": "等于", "=": "等于", "equal": "等于",
-}
-GRADES = {
-    "达成": "达成", "达成年度指标": "达成",
-    "部分达成": "部分达成", "部分达成年度指标并具有一定效果": "部分达成",
-    "未达成": "未达成", "未达成年度指标且效果较差": "未达成",
-}

@@ -488,8 +488,12 @@ class _Reader:
             unit = _text(rec.get("unit"))
             for col in spec.columns:
                 value = rec.get(col.name)
-                if col.kind == "number":
+                if col.kind in ("number", "integer"):
                     num, err, how = _number(value, percent=(unit == "%" and col.name in ("target", "actual")))
+                    if not err and col.kind == "integer" and num == num and not float(num).is_integer():
+                        err = f"必须为整数，实际为「{value}」"
+                    if not err and col.nonempty and num != num:
+                        err = f"{col.zh}不能为空"
                     if err:
                         self.issue(f"{err}", row=rownum, column=shown.get(col.name, col.name), **where)
                         self.bad_cells.add((spec.name, rownum, col.name))
@@ -506,17 +510,21 @@ class _Reader:
 
     def _vocab(self, spec: S.Table, col: S.Column, value: str, rownum: int, shown: dict[str, str],
                where: dict[str, Any]) -> str:
-        vocab = {"type": S.TYPES, "direction": S.DIRECTIONS, "grade": S.GRADES}.get(col.name) \
-            if spec.name == "indicators" else None
-        if vocab is None or not value:
-            if vocab is not None and col.name == "type":
-                self.issue("指标类型不能为空（定量/定性/扣分/满意度）", row=rownum, column=shown.get("type"), **where)
+        column = shown.get(col.name, col.name)
+        if not value:
+            if col.nonempty:
+                self.issue(f"{col.zh}不能为空", row=rownum, column=column, **where)
+                self.bad_cells.add((spec.name, rownum, col.name))
+            return col.default
+        if col.vocab is None:
             return value
-        got = vocab.get(value) or vocab.get(value.casefold())
+        got = col.vocab.get(value) or col.vocab.get(value.casefold())
         if got is None:
-            choices = "/".join(dict.fromkeys(vocab.values()))
-            self.issue(f"「{value}」不是有效的{col.zh}（应为：{choices}）", row=rownum,
-                       column=shown.get(col.name, col.name), **where)
+            first = {}                                   # the first spelling of each canonical value
+            for k, v in col.vocab.items():
+                first.setdefault(v, k)
+            choices = "/".join(first.values())
+            self.issue(f"「{value}」不是有效的{col.zh}（应为：{choices}）", row=rownum, column=column, **where)
             self.bad_cells.add((spec.name, rownum, col.name))
             return ""
         return got

@@ -15,6 +15,7 @@ Messages that case data can trigger are in Chinese, with identifiers as they are
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class EvalkitError(Exception):
@@ -43,6 +44,17 @@ class Issue:
         if self.column:
             where.append(f"列「{self.column}」")
         return " ".join(where) + f"：{self.message}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem found by a table check, before it is tied to a file: ``row`` is the table's index
+    label (its spreadsheet row), None for the table as a whole; ``table`` names the case table."""
+
+    message: str
+    row: Any = None
+    column: str | None = None
+    table: str = "indicators"
 
 
 class CaseError(EvalkitError):

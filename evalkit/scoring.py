@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, Problem
 
 # ----------------------------------------------------------------------------------------------
 # The scheme
@@ -228,16 +228,6 @@ def get_scheme(name: str | Scheme) -> Scheme:
 
 # ----------------------------------------------------------------------------------------------
 # Checks shared by the case validator and score()
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in an indicator table; ``row`` is the table's index label (None: the whole table)."""
-
-    message: str
-    row: Any = None
-    column: str | None = None
-    table: str = "indicators"
 
 
 def _dec(x: Any) -> Decimal:
