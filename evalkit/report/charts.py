@@ -39,8 +39,13 @@ def _pyplot() -> Any:
     return plt
 
 
-def to_svg(fig: Any, *, alt: str) -> str:
-    """The figure as an inline ``<svg>`` element (no XML prolog), then closed."""
+def to_svg(fig: Any, *, alt: str | None = None) -> str:
+    """The figure as an inline ``<svg>`` element (no XML prolog), then closed.
+
+    ``alt`` (the accessible label) defaults to the figure's first axes title.
+    """
+    if alt is None:
+        alt = next((ax.get_title() for ax in fig.axes if ax.get_title()), "图")
     import matplotlib
 
     plt = _pyplot()
@@ -61,7 +66,7 @@ def _attr(text: str) -> str:
 
 
 def level_rates(names: Sequence[str], rates: Sequence[float], *, bands: tuple[float, float] = (0.8, 0.6),
-                title: str = "各一级指标得分率") -> str:
+                title: str = "各一级指标得分率") -> Any:
     """Horizontal bars of 得分率 per 一级指标, coloured by band, with the band limits marked."""
     import matplotlib
 
@@ -80,11 +85,11 @@ def level_rates(names: Sequence[str], rates: Sequence[float], *, bands: tuple[fl
         ax.set_xlim(0, 112)
         ax.set_xlabel("得分率（%）")
         ax.set_title(title, fontsize=11)
-        return to_svg(fig, alt=title)
+        return fig
 
 
 def budget_execution(items: Sequence[str], planned: Sequence[float], allocated: Sequence[float],
-                     spent: Sequence[float], *, title: str = "预算执行情况（万元）") -> str:
+                     spent: Sequence[float], *, title: str = "预算执行情况（万元）") -> Any:
     """Grouped bars of 预算数 / 到位数 / 执行数 per funding source, in 万元, with the execution rate."""
     import matplotlib
 
@@ -109,4 +114,53 @@ def budget_execution(items: Sequence[str], planned: Sequence[float], allocated: 
         ax.set_axisbelow(True)
         ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.12))
         ax.set_title(title, fontsize=11)
-        return to_svg(fig, alt=title)
+        return fig
+
+
+def tornado(variables: Sequence[str], low: Sequence[float], high: Sequence[float], base: float, *,
+            low_label: str, high_label: str, title: str = "敏感性分析：净现值（万元）") -> Any:
+    """Tornado chart: NPV at the low and high change of each variable, widest range on top; 元 in, 万元 shown."""
+    import matplotlib
+
+    plt = _pyplot()
+    order = sorted(range(len(variables)), key=lambda i: abs(high[i] - low[i]))
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.5 * len(variables) + 1.4))
+        b = base / 10000
+        for y, i in enumerate(order):
+            for value, color in ((low[i], PALETTE["poor"]), (high[i], PALETTE["allocated"])):
+                v = value / 10000
+                ax.barh(y, v - b, left=b, color=color, height=0.6)
+        ax.axvline(b, color="#333333", lw=0.9)
+        ax.axvline(0, color="#999999", lw=0.8, ls="--")
+        ax.set_yticks(range(len(order)), labels=[variables[i] for i in order])
+        ax.set_xlabel("净现值（万元）")
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(color=PALETTE["poor"], label=low_label), Patch(color=PALETTE["allocated"],
+                  label=high_label)], frameon=False, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+def distribution(values: Any, *, threshold: float = 0.0, title: str = "蒙特卡洛模拟：净现值分布（万元）",
+                 xlabel: str = "净现值（万元）") -> Any:
+    """Histogram of simulated values (元 in, 万元 shown) with the cumulative probability on a second axis."""
+    import matplotlib
+    import numpy as np
+
+    plt = _pyplot()
+    v = np.sort(np.asarray(values, dtype=float)) / 10000
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.2))
+        ax.hist(v, bins=50, color=PALETTE["allocated"], alpha=0.85)
+        ax.axvline(threshold / 10000, color=PALETTE["poor"], lw=1, ls="--")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("频数")
+        ax2 = ax.twinx()
+        ax2.plot(v, np.arange(1, len(v) + 1) / len(v), color=PALETTE["spent"], lw=1.2)
+        ax2.set_ylim(0, 1.02)
+        ax2.set_ylabel("累积概率")
+        ax2.spines["right"].set_visible(True)
+        ax.set_title(title, fontsize=11)
+        return fig

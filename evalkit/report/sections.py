@@ -152,8 +152,8 @@ def _budget(case: Case) -> str:
     arrival = f["allocated"] / f["planned"] if f["planned"] else None
     text = p(f"项目预算 {wan(f['planned'])} 万元，实际到位 {wan(f['allocated'])} 万元，资金到位率 {pct(arrival)}；"
              f"实际执行 {wan(f['spent'])} 万元，占到位资金的 {pct(total_rate)}。")
-    chart = charts.budget_execution([i[0] for i in items], [i[1] for i in items], [i[2] for i in items],
-                                    [i[3] for i in items])
+    chart = charts.to_svg(charts.budget_execution([i[0] for i in items], [i[1] for i in items],
+                                                  [i[2] for i in items], [i[3] for i in items]))
     return lead + text + tbl + f'<figure class="chart">{chart}<figcaption>图 预算执行情况</figcaption></figure>'
 
 
@@ -207,8 +207,8 @@ def conclusion(case: Case, card: Scorecard) -> str:
     if best["rate"] != worst["rate"]:
         lines.append(p(f"从各一级指标看，{best['level1']}指标得分率最高（{pct(best['rate'])}），"
                        f"{worst['level1']}指标得分率最低（{pct(worst['rate'])}）。"))
-    chart = charts.level_rates(list(card.levels["level1"]), list(card.levels["rate"]),
-                               bands=card.scheme.qualitative_bands)
+    chart = charts.to_svg(charts.level_rates(list(card.levels["level1"]), list(card.levels["rate"]),
+                                             bands=card.scheme.qualitative_bands))
     return (heading("ch3") + "".join(lines) + tbl
             + f'<figure class="chart">{chart}<figcaption>图 各一级指标得分率</figcaption></figure>')
 

@@ -1,0 +1,882 @@
+"""成本效益分析法 and 最低成本法: NPV, IRR, B/C, payback, sensitivity, Monte Carlo risk, least cost.
+
+Formulas follow 《建设项目经济评价方法与参数》(第三版), domain standard §7: flows at year end,
+discounted to the start of the first year, NPV = Σ (B − C)_t (1 + i)^−t with t = 1 … n. Amounts
+in 元, rates as fractions. Every result names the convention it used in ``notes``.
+
+Conventions that change answers, and the options offered:
+
+- ``convention="end-of-year"`` (default, the guide's; equals Excel ``NPV(r, v1..vn)``) or
+  ``"year-0"`` (the first year undiscounted; equals Excel ``v1 + NPV(r, v2..vn)``);
+- B/C is the conventional PV(B) / PV(C); with ``investment`` items the modified ratio
+  (PV(B) − PV(operating costs)) / PV(investment) is reported beside it;
+- IRR: every root between −99 % and 1000 % is found; ``irr`` is set only when there is exactly one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _checks
+from .errors import InputError, Problem
+
+CONVENTIONS = {
+    "end-of-year": "各年现金流量按年末发生、折现到第1年年初（《建设项目经济评价方法与参数》的做法，同 Excel NPV 函数）",
+    "year-0": "第1年现金流量作为第0期不折现，其后各年按年末折现（同 Excel 中首值加 NPV 的做法）",
+}
+IRR_RANGE = (-0.99, 10.0)
+SOCIAL_DISCOUNT_RATE = 0.08          # 社会折现率 [V]
+LONG_LIVED_RATE = 0.06               # the floor for long-lived public-welfare projects [V]
+
+
+# ----------------------------------------------------------------------------------------------
+# Shared pieces
+
+
+@dataclass(frozen=True)
+class _Flows:
+    years: np.ndarray             # int
+    costs: pd.DataFrame           # one column per cost item, 元
+    benefits: pd.DataFrame
+    investment: tuple[str, ...]
+
+    @property
+    def cost(self) -> np.ndarray:
+        return self.costs.sum(axis=1).to_numpy(dtype=float)
+
+    @property
+    def benefit(self) -> np.ndarray:
+        return self.benefits.sum(axis=1).to_numpy(dtype=float)
+
+
+def _flows(flows: pd.DataFrame, costs: Sequence[str], benefits: Sequence[str],
+           investment: Sequence[str] = ()) -> _Flows:
+    _checks.frame(flows, "flows")
+    costs, benefits, investment = tuple(costs), tuple(benefits), tuple(investment)
+    if not costs and not benefits:
+        raise InputError("flows 至少需要一个成本列或效益列")
+    overlap = set(costs) & set(benefits)
+    if overlap:
+        raise InputError(f"列 {', '.join(sorted(overlap))} 不能既是成本又是效益")
+    stray = [c for c in investment if c not in costs]
+    if stray:
+        raise InputError(f"investment 中的 {', '.join(stray)} 必须也列在 costs 中")
+    _checks.columns(flows, "flows", ("year", *costs, *benefits))
+    years = _checks.numeric(flows, "flows", ["year"])[:, 0]
+    if not np.all(years == np.round(years)):
+        raise InputError("flows 列 year 必须为整数年份")
+    years = years.astype(int)
+    if len(set(years)) != len(years):
+        dup = sorted({int(y) for y in years if list(years).count(y) > 1})
+        raise InputError(f"flows 中年份重复：{', '.join(map(str, dup))}（每年一行）")
+    order = np.argsort(years)
+    years = years[order]
+    if np.any(np.diff(years) != 1):
+        raise InputError(f"flows 的年份必须逐年连续，实际为 {', '.join(map(str, years))}（缺少的年份请填 0）")
+    values = {}
+    for group, cols in (("成本", costs), ("效益", benefits)):
+        m = _checks.numeric(flows, "flows", cols)[order] if cols else np.empty((len(years), 0))
+        if (m < 0).any():
+            i, j = np.argwhere(m < 0)[0]
+            raise InputError(f"flows 列 {cols[j]}（{group}）{years[i]} 年为负数 {m[i, j]:g}：成本和效益都应为非负数，"
+                             "回收的残值请列为效益")
+        values[group] = pd.DataFrame(m, columns=list(cols), index=years)
+    return _Flows(years, values["成本"], values["效益"], investment)
+
+
+def _periods(n: int, convention: str) -> np.ndarray:
+    _checks.one_of(convention, "convention", CONVENTIONS)
+    return np.arange(n) + (1 if convention == "end-of-year" else 0)
+
+
+def _discount(t: np.ndarray, rate: float) -> np.ndarray:
+    return (1.0 + rate) ** -t.astype(float)
+
+
+def _sign_changes(net: np.ndarray) -> int:
+    s = np.sign(net[net != 0])
+    return int(np.count_nonzero(s[1:] != s[:-1]))
+
+
+def irr_all(net: Sequence[float] | np.ndarray, *, bounds: tuple[float, float] = IRR_RANGE) -> tuple[float, ...]:
+    """Every internal rate of return of a flow series inside ``bounds``, ascending.
+
+    The rates are the real positive roots x of Σ net_t x^t = 0 with x = 1 / (1 + r), found as
+    polynomial roots and polished by Newton's method, so no root is missed or picked silently.
+
+    Examples
+    --------
+    >>> [round(r, 6) for r in irr_all([-1600, 10000, -10000])]      # Lorie and Savage's pump
+    [0.25, 4.0]
+    """
+    net = np.asarray(net, dtype=float)
+    if _sign_changes(net) == 0:
+        return ()
+    nz = np.flatnonzero(net)
+    trimmed = net[nz[0]: nz[-1] + 1]          # leading zeros shift t, trailing zeros add root x = 0
+    roots = np.roots(trimmed[::-1])
+    t = np.arange(len(trimmed), dtype=float)
+    found: list[float] = []
+    for x in roots:
+        if abs(x.imag) > 1e-7 * max(1.0, abs(x)) or x.real <= 0:
+            continue
+        r = 1.0 / x.real - 1.0
+        for _ in range(50):                   # Newton on f(r) = Σ net_t (1 + r)^−t
+            d = (1.0 + r) ** -t
+            f = trimmed @ d
+            fp = -(t * trimmed) @ (d / (1.0 + r))
+            if fp == 0:
+                break
+            step = f / fp
+            r -= step
+            if r <= -1:
+                break
+            if abs(step) < 1e-14 * max(1.0, abs(r)):
+                break
+        if bounds[0] < r < bounds[1] and all(abs(r - g) > 1e-9 * max(1.0, abs(g)) for g in found):
+            found.append(float(r))
+    return tuple(sorted(found))
+
+
+def _payback(net: np.ndarray, t: np.ndarray) -> tuple[float | None, str | None]:
+    """(T − 1) + |cumulative_{T−1}| / NCF_T, T the first period whose cumulative net flow is ≥ 0."""
+    cum = np.cumsum(net)
+    hits = np.flatnonzero(cum >= 0)
+    if len(hits) == 0:
+        return None, None
+    k = int(hits[0])
+    before = cum[k - 1] if k > 0 else 0.0
+    value = float(t[k] - 1 + (abs(before) / net[k] if before < 0 else 0.0))
+    later = np.flatnonzero(cum[k:] < 0)
+    warn = f"累计净现金流量在第 {int(t[k + later[0]])} 期后再次为负" if len(later) else None
+    return max(0.0, value), warn
+
+
+# ----------------------------------------------------------------------------------------------
+# Cost-benefit
+
+
+@dataclass(frozen=True, eq=False)
+class CostBenefitResult:
+    """Headline figures of a cost-benefit analysis. Amounts in 元, rates as fractions, periods in years.
+
+    ``flows`` has one row per year: ``year``, ``t`` (the discounting period), ``cost``, ``benefit``,
+    ``net``, ``factor``, ``pv_cost``, ``pv_benefit``, ``pv_net``, ``cumulative_net``,
+    ``cumulative_pv_net``. ``items`` has one row per cost or benefit item: ``item``, ``kind``,
+    ``total``, ``pv``.
+    """
+
+    npv: float
+    pv_benefit: float
+    pv_cost: float
+    bcr: float | None                   # PV(B) / PV(C); None when PV(C) is 0
+    modified_bcr: float | None          # (PV(B) − PV(operating costs)) / PV(investment)
+    irr: float | None                   # None unless exactly one rate makes the NPV zero
+    irrs: tuple[float, ...]             # every such rate found between −99 % and 1000 %
+    payback: float | None               # static payback period, years
+    discounted_payback: float | None
+    discount_rate: float
+    convention: str
+    base_year: int
+    flows: pd.DataFrame
+    items: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    def table(self) -> pd.DataFrame:
+        """One row per figure: ``metric``, ``value``, ``unit``."""
+        rows = [("净现值 NPV", self.npv, "元"), ("效益现值 PV(B)", self.pv_benefit, "元"),
+                ("成本现值 PV(C)", self.pv_cost, "元"), ("效益费用比 B/C", self.bcr, ""),
+                ("修正效益费用比", self.modified_bcr, ""), ("内部收益率 IRR", self.irr, ""),
+                ("静态投资回收期", self.payback, "年"), ("动态投资回收期", self.discounted_payback, "年"),
+                ("折现率", self.discount_rate, "")]
+        return pd.DataFrame(rows, columns=["metric", "value", "unit"])
+
+    def _repr_html_(self) -> str:
+        return self.table().to_html(index=False)
+
+
+def cost_benefit(flows: pd.DataFrame, *, discount_rate: float, costs: Sequence[str] = ("cost",),
+                 benefits: Sequence[str] = ("benefit",), investment: Sequence[str] = (),
+                 convention: str = "end-of-year") -> CostBenefitResult:
+    """Net present value, benefit-cost ratio, internal rate of return and payback of yearly flows.
+
+    Parameters
+    ----------
+    flows
+        One row per year (consecutive years), a ``year`` column and one column per cost or benefit
+        item, in 元. Items are summed and also kept one by one.
+    discount_rate
+        Annual rate as a fraction: ``0.08`` means 8 %.
+    costs, benefits
+        The item columns of each side.
+    investment
+        Cost items that are investment, for the modified B/C ratio.
+    convention
+        ``"end-of-year"`` (default) or ``"year-0"``; see the module notes.
+
+    Returns
+    -------
+    CostBenefitResult
+
+    Raises
+    ------
+    InputError
+        If a column is missing, a year repeats or is skipped, an amount is negative or not a number,
+        or ``discount_rate`` is not above −1.
+
+    Notes
+    -----
+    NPV = Σ (B_t − C_t)(1 + i)^−t; B/C = PV(B) / PV(C); IRR: every r with Σ (B_t − C_t)(1 + r)^−t = 0;
+    payback P = (T − 1) + |Σ_{t<T} NCF_t| / NCF_T, T the first period whose cumulative flow is ≥ 0
+    (domain standard §7.2).
+    Checked against: published Excel/FormCalc NPV and IRR examples and numpy-financial
+    (tests/test_costbenefit.py, tests/reference/costbenefit_published.csv).
+
+    Examples
+    --------
+    >>> flows = pd.DataFrame({"year": [2024, 2025, 2026],
+    ...                       "cost": [100.0, 10.0, 10.0], "benefit": [0.0, 70.0, 70.0]})
+    >>> res = cost_benefit(flows, discount_rate=0.08)
+    >>> round(res.npv, 2), round(res.bcr, 3), round(res.irr, 4), round(res.payback, 3)
+    (6.48, 1.059, 0.1307, 2.667)
+    """
+    rate = _checks.greater_than(discount_rate, "discount_rate", -1)
+    f = _flows(flows, costs, benefits, investment)
+    t = _periods(len(f.years), convention)
+    d = _discount(t, rate)
+    cost, benefit = f.cost, f.benefit
+    net = benefit - cost
+    pv_c, pv_b = float(cost @ d), float(benefit @ d)
+    notes = [f"折现率 {rate:.2%}；{CONVENTIONS[convention]}。"]
+    bcr = pv_b / pv_c if pv_c > 0 else None
+    modified = None
+    if f.investment:
+        pv_i = float(f.costs[list(f.investment)].sum(axis=1).to_numpy() @ d)
+        modified = (pv_b - (pv_c - pv_i)) / pv_i if pv_i > 0 else None
+        notes.append("修正效益费用比 =（效益现值 − 运营成本现值）÷ 投资现值；常规效益费用比 = 效益现值 ÷ 成本现值。")
+    irrs = irr_all(net)
+    changes = _sign_changes(net)
+    irr = irrs[0] if len(irrs) == 1 else None
+    if changes == 0:
+        notes.append("净现金流量没有正负变化，内部收益率不存在。")
+    elif len(irrs) > 1:
+        notes.append(f"净现金流量正负变化 {changes} 次，存在多个内部收益率（"
+                     + "、".join(f"{r:.2%}" for r in irrs) + "），内部收益率不宜作为判据，应以净现值为准。")
+    elif changes > 1 and len(irrs) == 1:
+        notes.append(f"净现金流量正负变化 {changes} 次，在 −99%～1000% 范围内只找到一个内部收益率。")
+    elif not irrs:
+        notes.append("在 −99%～1000% 范围内没有找到内部收益率。")
+    payback, warn = _payback(net, t)
+    dpayback, dwarn = _payback(net * d, t)
+    if payback is None:
+        notes.append("累计净现金流量在计算期内始终为负，投资未能回收。")
+    for w in dict.fromkeys(filter(None, (warn, dwarn))):
+        notes.append(w + "，回收期按首次回正计算。")
+    table = pd.DataFrame({
+        "year": f.years, "t": t, "cost": cost, "benefit": benefit, "net": net, "factor": d,
+        "pv_cost": cost * d, "pv_benefit": benefit * d, "pv_net": net * d,
+        "cumulative_net": np.cumsum(net), "cumulative_pv_net": np.cumsum(net * d),
+    })
+    items = pd.DataFrame(
+        [{"item": c, "kind": "投资" if c in f.investment else "成本", "total": float(f.costs[c].sum()),
+          "pv": float(f.costs[c].to_numpy() @ d)} for c in f.costs.columns]
+        + [{"item": b, "kind": "效益", "total": float(f.benefits[b].sum()), "pv": float(f.benefits[b].to_numpy() @ d)}
+           for b in f.benefits.columns])
+    return CostBenefitResult(npv=pv_b - pv_c, pv_benefit=pv_b, pv_cost=pv_c, bcr=bcr, modified_bcr=modified,
+                             irr=irr, irrs=irrs, payback=payback, discounted_payback=dpayback,
+                             discount_rate=rate, convention=convention, base_year=int(f.years[0]), flows=table,
+                             items=items, notes=tuple(notes))
+
+
+# ----------------------------------------------------------------------------------------------
+# Financial and economic appraisal
+
+
+@dataclass(frozen=True, eq=False)
+class AppraisalResult:
+    """A financial (FNPV/FIRR) or economic (ENPV/EIRR/EBCR) analysis judged by its acceptance rules.
+
+    ``runs`` holds one :class:`CostBenefitResult` per rate (the main rate first; for a long-lived
+    public-welfare project the 6 % run beside the 8 % one). ``verdicts`` has one row per rule:
+    ``indicator``, ``value``, ``criterion``, ``threshold``, ``passed``, ``rate``.
+    """
+
+    kind: str                          # "financial" or "economic"
+    runs: tuple[CostBenefitResult, ...]
+    verdicts: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    @property
+    def main(self) -> CostBenefitResult:
+        return self.runs[0]
+
+    @property
+    def accepted(self) -> bool:
+        """Every acceptance rule at the main rate is met."""
+        v = self.verdicts
+        return bool(v.loc[v["rate"] == self.main.discount_rate, "passed"].fillna(False).all())
+
+    def table(self) -> pd.DataFrame:
+        return self.verdicts
+
+    def _repr_html_(self) -> str:
+        return self.verdicts.to_html(index=False)
+
+
+def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None = None, long_lived: bool = False,
+             payback_benchmark: float | None = None, costs: Sequence[str] = ("cost",),
+             benefits: Sequence[str] = ("benefit",), investment: Sequence[str] = (),
+             convention: str = "end-of-year") -> AppraisalResult:
+    """Financial or economic analysis of a project, each indicator judged against its acceptance rule.
+
+    Parameters
+    ----------
+    kind
+        ``"economic"``: ENPV ≥ 0, EIRR ≥ i_s, EBCR ≥ 1 at the social discount rate ``rate``
+        (default 8 %); with ``long_lived=True`` the same at 6 % beside it.
+        ``"financial"``: FNPV ≥ 0, FIRR ≥ i_c at the sector benchmark rate ``rate`` (required: the
+        guide's sector rates are not verified, so none is assumed).
+    payback_benchmark
+        The benchmark payback period P_c in years, when the sector has one.
+
+    Notes
+    -----
+    Acceptance rules of domain standard §7.2. Checked against: the rules applied by hand to the
+    flows in tests/test_costbenefit.py.
+
+    Examples
+    --------
+    >>> flows = pd.DataFrame({"year": [2024, 2025, 2026], "cost": [100.0, 10.0, 10.0],
+    ...                       "benefit": [0.0, 70.0, 70.0]})
+    >>> res = appraise(flows)
+    >>> res.accepted, list(res.verdicts["indicator"])
+    (True, ['ENPV', 'EIRR', 'EBCR'])
+    """
+    _checks.one_of(kind, "kind", ("economic", "financial"))
+    if kind == "financial" and rate is None:
+        raise InputError("财务分析需要给出行业基准收益率 rate（i_c），例如 0.06")
+    main = SOCIAL_DISCOUNT_RATE if rate is None else _checks.greater_than(rate, "rate", -1)
+    rates = [main]
+    notes = []
+    if kind == "economic" and long_lived and main > LONG_LIVED_RATE:
+        rates.append(LONG_LIVED_RATE)
+        notes.append("项目属于效益期很长的公益性项目，按规定另以 6% 的社会折现率计算，列示于旁。")
+    runs = tuple(cost_benefit(flows, discount_rate=r, costs=costs, benefits=benefits, investment=investment,
+                              convention=convention) for r in rates)
+    prefix = "E" if kind == "economic" else "F"
+    rows = []
+    for run in runs:
+        r = run.discount_rate
+        rows.append({"indicator": f"{prefix}NPV", "value": run.npv, "criterion": "≥ 0", "threshold": 0.0,
+                     "passed": run.npv >= 0, "rate": r})
+        rows.append({"indicator": f"{prefix}IRR", "value": run.irr, "criterion": f"≥ {r:.0%}", "threshold": r,
+                     "passed": None if run.irr is None else run.irr >= r, "rate": r})
+        if kind == "economic":
+            rows.append({"indicator": "EBCR", "value": run.bcr, "criterion": "≥ 1", "threshold": 1.0,
+                         "passed": None if run.bcr is None else run.bcr >= 1, "rate": r})
+        if payback_benchmark is not None and r == main:
+            p = run.payback
+            rows.append({"indicator": "静态投资回收期", "value": p, "criterion": f"≤ {payback_benchmark:g} 年",
+                         "threshold": float(payback_benchmark), "passed": p is not None and p <= payback_benchmark,
+                         "rate": r})
+    verdicts = pd.DataFrame(rows)
+    return AppraisalResult(kind=kind, runs=runs, verdicts=verdicts, notes=tuple(notes))
+
+
+# ----------------------------------------------------------------------------------------------
+# Sensitivity
+
+
+@dataclass(frozen=True, eq=False)
+class SensitivityResult:
+    """NPV and IRR when one variable changes at a time, and each variable's switching value.
+
+    ``table``: ``variable``, ``change`` (fraction), ``npv``, ``irr``, ``npv_change`` (fraction of the
+    base NPV). ``switching``: ``variable``, ``side`` (成本/效益), ``pv`` (元), ``switching_value``
+    (the fractional change of the variable that brings the NPV to zero; None when it cannot).
+    """
+
+    base_npv: float
+    base_irr: float | None
+    discount_rate: float
+    changes: tuple[float, ...]
+    results: pd.DataFrame
+    switching: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    def table(self) -> pd.DataFrame:
+        return self.results
+
+    def plot(self) -> Any:
+        from .report import charts
+
+        lo, hi = min(self.changes), max(self.changes)
+        r = self.results
+        names = list(dict.fromkeys(r["variable"]))
+        low = [float(r.loc[(r["variable"] == v) & (r["change"] == lo), "npv"].iloc[0]) for v in names]
+        high = [float(r.loc[(r["variable"] == v) & (r["change"] == hi), "npv"].iloc[0]) for v in names]
+        return charts.tornado(names, low, high, self.base_npv, low_label=f"{lo:+.0%}", high_label=f"{hi:+.0%}")
+
+
+GROUPS = {"costs": "全部成本", "benefits": "全部效益"}
+
+
+def sensitivity(flows: pd.DataFrame, *, discount_rate: float, costs: Sequence[str] = ("cost",),
+                benefits: Sequence[str] = ("benefit",), variables: Sequence[str] | None = None,
+                changes: Sequence[float] = (-0.2, -0.1, 0.1, 0.2),
+                convention: str = "end-of-year") -> SensitivityResult:
+    """One-at-a-time sensitivity of NPV and IRR, with switching values and a tornado chart.
+
+    ``variables`` are item columns, or ``"costs"`` / ``"benefits"`` for a whole side; by default every
+    item, plus each side as a whole when it has more than one item. A change scales the variable in
+    every year.
+
+    Notes
+    -----
+    NPV is linear in each variable: NPV(s) = NPV₀ ± s·PV(variable), so the switching value is
+    s* = −NPV₀ / PV for a benefit and NPV₀ / PV for a cost (EU Guide to Cost-Benefit Analysis of
+    Investment Projects, 2014, §2.9). Checked against: NPV recomputed at each switching value.
+
+    Examples
+    --------
+    >>> flows = pd.DataFrame({"year": [2024, 2025, 2026], "cost": [100.0, 10.0, 10.0],
+    ...                       "benefit": [0.0, 70.0, 70.0]})
+    >>> s = sensitivity(flows, discount_rate=0.08)
+    >>> round(float(s.switching.set_index("variable").loc["benefit", "switching_value"]), 4)
+    -0.056
+    """
+    f = _flows(flows, costs, benefits)
+    rate = _checks.greater_than(discount_rate, "discount_rate", -1)
+    changes = tuple(_checks.number(c, "changes") for c in changes)
+    if not changes:
+        raise InputError("changes 不能为空")
+    if any(c <= -1 for c in changes):
+        raise InputError("changes 中的变化幅度必须大于 −100%")
+    t = _periods(len(f.years), convention)
+    d = _discount(t, rate)
+    if variables is None:
+        variables = [*f.costs.columns, *f.benefits.columns]
+        variables += [g for g, side in (("costs", f.costs), ("benefits", f.benefits)) if side.shape[1] > 1]
+    vecs: dict[str, tuple[str, np.ndarray]] = {}
+    for v in variables:
+        if v == "costs":
+            vecs[GROUPS[v]] = ("成本", f.cost)
+        elif v == "benefits":
+            vecs[GROUPS[v]] = ("效益", f.benefit)
+        elif v in f.costs.columns:
+            vecs[v] = ("成本", f.costs[v].to_numpy(dtype=float))
+        elif v in f.benefits.columns:
+            vecs[v] = ("效益", f.benefits[v].to_numpy(dtype=float))
+        else:
+            raise InputError(f"variables 中的 {v} 不是成本或效益列（可用：{', '.join([*f.costs, *f.benefits])}，"
+                             "或 costs / benefits）")
+    net0 = f.benefit - f.cost
+    npv0 = float(net0 @ d)
+    irr0 = irr_all(net0)
+    rows, switch = [], []
+    for name, (side, vec) in vecs.items():
+        sign = 1.0 if side == "效益" else -1.0
+        pv = float(vec @ d)
+        for c in changes:
+            net = net0 + sign * c * vec
+            npv = float(net @ d)
+            roots = irr_all(net)
+            rows.append({"variable": name, "change": c, "npv": npv, "irr": roots[0] if len(roots) == 1 else None,
+                         "npv_change": (npv - npv0) / abs(npv0) if npv0 else None})
+        s = -npv0 / (sign * pv) if pv else None
+        if s is not None and s <= -1:
+            s = None                               # would need the variable to fall below zero
+        switch.append({"variable": name, "side": side, "pv": pv, "switching_value": s})
+    notes = ("敏感性分析每次只改变一个因素，变化幅度作用于该因素各年的全部数值；临界值为使净现值等于零的变化幅度。",)
+    return SensitivityResult(base_npv=npv0, base_irr=irr0[0] if len(irr0) == 1 else None, discount_rate=rate,
+                             changes=changes, results=pd.DataFrame(rows), switching=pd.DataFrame(switch), notes=notes)
+
+
+# ----------------------------------------------------------------------------------------------
+# Monte Carlo risk
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A multiplier on an item's flows in every year (1 = the base case)."""
+
+    kind: str                   # triangular | normal | uniform | pert
+    low: float | None = None
+    mode: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+
+    @property
+    def expected(self) -> float:
+        if self.kind == "triangular":
+            return (self.low + self.mode + self.high) / 3
+        if self.kind == "pert":
+            return (self.low + 4 * self.mode + self.high) / 6
+        if self.kind == "uniform":
+            return (self.low + self.high) / 2
+        return self.mean
+
+    def describe(self) -> str:
+        if self.kind == "normal":
+            return f"正态分布（均值 {self.mean:g}，标准差 {self.sd:g}）"
+        if self.kind == "uniform":
+            return f"均匀分布（{self.low:g}～{self.high:g}）"
+        name = "三角分布" if self.kind == "triangular" else "PERT 分布"
+        return f"{name}（{self.low:g}，{self.mode:g}，{self.high:g}）"
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.kind == "triangular":
+            if self.low == self.high:
+                return np.full(n, self.low)
+            return rng.triangular(self.low, self.mode, self.high, n)
+        if self.kind == "uniform":
+            return rng.uniform(self.low, self.high, n)
+        if self.kind == "normal":
+            return rng.normal(self.mean, self.sd, n)
+        span = self.high - self.low                     # PERT: a scaled beta with λ = 4
+        a = 1 + 4 * (self.mode - self.low) / span
+        b = 1 + 4 * (self.high - self.mode) / span
+        return self.low + span * rng.beta(a, b, n)
+
+
+def distribution_problems(kind: str, low: Any, mode: Any, high: Any, mean: Any, sd: Any) -> list[tuple[str, str]]:
+    """(column, Chinese message) for each parameter a distribution lacks or gets wrong."""
+    def bad(x: Any) -> bool:
+        return x is None or (isinstance(x, float) and not np.isfinite(x))
+
+    out = []
+    if kind in ("triangular", "pert"):
+        for col, v in (("low", low), ("mode", mode), ("high", high)):
+            if bad(v):
+                out.append((col, "三角分布和 PERT 分布需要下限、最可能值和上限"))
+        if not out and not low <= mode <= high:
+            out.append(("mode", f"应满足 下限 ≤ 最可能值 ≤ 上限，实际为 {low:g}、{mode:g}、{high:g}"))
+        if not out and kind == "pert" and low == high:
+            out.append(("high", "PERT 分布的上限必须大于下限"))
+    elif kind == "uniform":
+        for col, v in (("low", low), ("high", high)):
+            if bad(v):
+                out.append((col, "均匀分布需要下限和上限"))
+        if not out and not low < high:
+            out.append(("high", f"上限必须大于下限，实际为 {low:g}、{high:g}"))
+    elif kind == "normal":
+        for col, v in (("mean", mean), ("sd", sd)):
+            if bad(v):
+                out.append((col, "正态分布需要均值和标准差"))
+        if not out and not sd > 0:
+            out.append(("sd", f"标准差必须大于 0，实际为 {sd:g}"))
+    else:
+        out.append(("distribution", f"未知的分布「{kind}」（可用：triangular / normal / uniform / pert）"))
+    for col, v in (("low", low), ("mode", mode), ("high", high), ("mean", mean)):
+        if not bad(v) and v < 0:
+            out.append((col, f"乘数不能为负数，实际为 {v:g}"))
+    return out
+
+
+def _distributions(spec: Mapping[str, Any] | pd.DataFrame) -> dict[str, Distribution]:
+    if isinstance(spec, pd.DataFrame):
+        _checks.columns(spec, "distributions", ("item", "distribution"))
+        spec = {r["item"]: {k: r.get(k) for k in ("distribution", "low", "mode", "high", "mean", "sd")}
+                for _, r in spec.iterrows()}
+    out = {}
+    for item, p in spec.items():
+        if isinstance(p, Distribution):
+            out[item] = p
+            continue
+        p = dict(p)
+        kind = p.pop("distribution", p.pop("kind", None))
+
+        def val(k: str) -> float | None:
+            v = p.get(k)
+            return None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
+
+        params = {k: val(k) for k in ("low", "mode", "high", "mean", "sd")}
+        probs = distribution_problems(kind, **params)
+        if probs:
+            raise InputError(f"distributions 中 {item} 的分布参数无效：" + "；".join(m for _, m in probs))
+        out[item] = Distribution(kind, **params)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class RiskResult:
+    """Monte Carlo distribution of the NPV (元). Quantiles at 5 %, 50 %, 95 %; ``prob_negative`` = P(NPV < 0).
+
+    ``expected_npv`` is the analytic mean the draws converge to (NPV is linear in the multipliers).
+    """
+
+    n: int
+    seed: int
+    discount_rate: float
+    mean: float
+    sd: float
+    p5: float
+    p50: float
+    p95: float
+    prob_negative: float
+    expected_npv: float
+    base_npv: float
+    draws: np.ndarray
+    inputs: pd.DataFrame          # item, side, pv, distribution, expected multiplier
+    notes: tuple[str, ...] = ()
+
+    def table(self) -> pd.DataFrame:
+        rows = [("模拟次数", self.n), ("净现值均值", self.mean), ("净现值标准差", self.sd), ("P5", self.p5),
+                ("P50", self.p50), ("P95", self.p95), ("净现值小于零的概率", self.prob_negative)]
+        return pd.DataFrame(rows, columns=["metric", "value"])
+
+    def plot(self) -> Any:
+        from .report import charts
+
+        return charts.distribution(self.draws)
+
+
+def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[str, Any] | pd.DataFrame,
+         n: int = 10_000, seed: int = 20200225, costs: Sequence[str] = ("cost",),
+         benefits: Sequence[str] = ("benefit",), convention: str = "end-of-year") -> RiskResult:
+    """Monte Carlo risk analysis of the NPV over declared distributions of items.
+
+    Each distribution is a multiplier on one item's flows in every year (1 = as planned): triangular
+    (low, mode, high), PERT (low, mode, high; λ = 4), uniform (low, high) or normal (mean, sd).
+    Items without a distribution stay at their base values. Draws are vectorised: the NPV of draw k is
+    Σ_j ±m_kj · PV_j, so 100,000 draws of a 30-year project take milliseconds.
+
+    Notes
+    -----
+    Multipliers of one item are perfectly correlated across years; items are independent of each
+    other. Checked against: the analytic mean Σ ±E[m_j]·PV_j, and reproducibility with the seed.
+
+    Examples
+    --------
+    >>> flows = pd.DataFrame({"year": [2024, 2025, 2026], "cost": [100.0, 10.0, 10.0],
+    ...                       "benefit": [0.0, 70.0, 70.0]})
+    >>> r = risk(flows, discount_rate=0.08, distributions={"benefit": {"distribution": "uniform",
+    ...          "low": 0.8, "high": 1.2}}, n=1000, seed=1)
+    >>> round(r.expected_npv, 6) == round(r.base_npv, 6), 0 < r.prob_negative < 1
+    (True, True)
+    """
+    f = _flows(flows, costs, benefits)
+    rate = _checks.greater_than(discount_rate, "discount_rate", -1)
+    n = int(_checks.greater_than(n, "n", 0))
+    dists = _distributions(distributions)
+    t = _periods(len(f.years), convention)
+    d = _discount(t, rate)
+    items = [(c, "成本", f.costs[c].to_numpy(dtype=float) @ d) for c in f.costs.columns] + \
+            [(b, "效益", f.benefits[b].to_numpy(dtype=float) @ d) for b in f.benefits.columns]
+    known = {name for name, _, _ in items}
+    stray = [k for k in dists if k not in known]
+    if stray:
+        raise InputError(f"distributions 中的 {', '.join(stray)} 不是成本或效益列（可用：{', '.join(sorted(known))}）")
+    rng = np.random.default_rng(seed)
+    signed = np.array([pv if side == "效益" else -pv for _, side, pv in items])
+    mult = np.ones((n, len(items)))
+    for j, (name, _, _) in enumerate(items):
+        if name in dists:
+            mult[:, j] = dists[name].draw(rng, n)
+    npv = mult @ signed
+    expected = float(sum(s * (dists[name].expected if name in dists else 1.0)
+                         for s, (name, _, _) in zip(signed, items)))
+    p5, p50, p95 = (float(x) for x in np.percentile(npv, [5, 50, 95]))
+    inputs = pd.DataFrame([{"item": name, "side": side, "pv": float(pv),
+                            "distribution": dists[name].describe() if name in dists else "固定（基准值）",
+                            "expected": dists[name].expected if name in dists else 1.0}
+                           for name, side, pv in items])
+    notes = (f"蒙特卡洛模拟 {n:,} 次（随机数种子 {seed}），每个因素的分布为其各年数值的乘数，"
+             "同一因素各年完全相关、不同因素相互独立。",)
+    return RiskResult(n=n, seed=int(seed), discount_rate=rate, mean=float(npv.mean()), sd=float(npv.std(ddof=1)),
+                      p5=p5, p50=p50, p95=p95, prob_negative=float((npv < 0).mean()), expected_npv=expected,
+                      base_npv=float(signed.sum()), draws=npv, inputs=inputs, notes=notes)
+
+
+# ----------------------------------------------------------------------------------------------
+# Least cost
+
+
+@dataclass(frozen=True, eq=False)
+class LeastCostResult:
+    """Cost-effectiveness of alternatives. ``table``: ``name``, ``cost``, ``effect``, ``cost_per_effect``,
+    ``rank`` (1 = cheapest per unit of effect), ``gap`` (fraction above the cheapest), ``dominated``
+    (``""``, ``"强劣势"`` or ``"扩展劣势"``), ``icer`` (incremental cost per extra unit of effect against the
+    next less effective non-dominated option), plus any other columns of the input."""
+
+    table_: pd.DataFrame
+    cheapest: str
+    notes: tuple[str, ...] = ()
+
+    def table(self) -> pd.DataFrame:
+        return self.table_
+
+    def _repr_html_(self) -> str:
+        return self.table_.to_html(index=False)
+
+
+def least_cost(alternatives: pd.DataFrame, *, cost: str = "cost", effect: str = "effect",
+               name: str = "name") -> LeastCostResult:
+    """最低成本法: cost per unit of effect, ranking, gap to the cheapest, dominance and ICERs.
+
+    An option is strongly dominated when another costs no more and achieves no less (one strictly);
+    extendedly dominated when a mix of two others would give more effect per unit of cost, which
+    shows as a non-monotonic incremental cost-effectiveness ratio (Drummond et al., *Methods for the
+    Economic Evaluation of Health Care Programmes*, 4th ed., §4.4).
+
+    Examples
+    --------
+    >>> alt = pd.DataFrame({"name": ["A", "B", "C"], "cost": [100.0, 150.0, 160.0], "effect": [10.0, 12.0, 11.0]})
+    >>> res = least_cost(alt)
+    >>> res.cheapest, list(res.table()["dominated"])
+    ('A', ['', '', '强劣势'])
+    """
+    _checks.frame(alternatives, "alternatives")
+    _checks.columns(alternatives, "alternatives", (name, cost, effect))
+    c = _checks.numeric(alternatives, "alternatives", [cost])[:, 0]
+    e = _checks.numeric(alternatives, "alternatives", [effect])[:, 0]
+    names = alternatives[name].astype(str).tolist()
+    if len(set(names)) != len(names):
+        raise InputError(f"alternatives 列 {name} 中方案名称重复")
+    if (c < 0).any():
+        raise InputError(f"alternatives 列 {cost} 不能为负数")
+    if (e <= 0).any():
+        raise InputError(f"alternatives 列 {effect} 必须大于 0（效果为零的方案无法比较单位成本）")
+    out = alternatives.copy()
+    out["cost_per_effect"] = c / e
+    out["rank"] = out["cost_per_effect"].rank(method="min").astype(int)
+    best = float(out["cost_per_effect"].min())
+    out["gap"] = out["cost_per_effect"] / best - 1 if best > 0 else 0.0
+    dominated = [""] * len(out)
+    for i in range(len(out)):
+        for j in range(len(out)):
+            if i != j and c[j] <= c[i] and e[j] >= e[i] and (c[j] < c[i] or e[j] > e[i]):
+                dominated[i] = "强劣势"
+                break
+    icer = [None] * len(out)
+    frontier = sorted((i for i in range(len(out)) if not dominated[i]), key=lambda i: (e[i], c[i]))
+    changed = True
+    while changed and len(frontier) > 2:        # remove extended dominance until ICERs increase
+        changed = False
+        ratios = [(c[b] - c[a]) / (e[b] - e[a]) if e[b] > e[a] else np.inf for a, b in zip(frontier, frontier[1:])]
+        for k in range(len(ratios) - 1):
+            if ratios[k] > ratios[k + 1]:
+                dominated[frontier[k + 1]] = "扩展劣势"
+                del frontier[k + 1]
+                changed = True
+                break
+    for a, b in zip(frontier, frontier[1:]):
+        icer[b] = (c[b] - c[a]) / (e[b] - e[a]) if e[b] > e[a] else None
+    out["dominated"] = dominated
+    out["icer"] = icer
+    out = out.sort_values(["rank", name], kind="stable").reset_index(drop=True)
+    cheapest = str(out.loc[0, name])
+    notes = ("单位效果成本 = 成本 ÷ 效果，按从低到高排序；劣势方案指存在成本更低且效果更好（或二者组合更优）的其他方案。",)
+    return LeastCostResult(table_=out, cheapest=cheapest, notes=notes)
+
+
+def unit_cost(cost: float, output: float) -> float:
+    """单位成本 = cost ÷ output, for 产出成本 indicators.
+
+    >>> unit_cost(1_200_000, 400)
+    3000.0
+    """
+    c = _checks.number(cost, "cost")
+    o = _checks.number(output, "output")
+    if c < 0:
+        raise InputError(f"cost 不能为负数，实际为 {c:g}")
+    if o <= 0:
+        raise InputError(f"output 必须大于 0，实际为 {o:g}")
+    return c / o
+
+
+# ----------------------------------------------------------------------------------------------
+# Case tables
+
+
+def check_cashflows(table: pd.DataFrame) -> list[Problem]:
+    """Problems of a case's 成本效益 table that the column checks cannot see."""
+    probs = []
+    for row, r in table.iterrows():
+        if r["amount"] == r["amount"] and r["amount"] < 0:
+            probs.append(Problem(f"金额不能为负数，实际为 {r['amount']:g}（回收的残值请列为效益）", row, "amount",
+                                 "cashflows"))
+    kinds = table.groupby("item")["kind"].agg(lambda s: set(s) - {""})
+    for item, ks in kinds.items():
+        if len(ks) > 1:
+            row = table.index[table["item"] == item][0]
+            probs.append(Problem(f"项目「{item}」的类别不一致（{'、'.join(sorted(ks))}）", row, "kind", "cashflows"))
+    dup = table.duplicated(["year", "item", "analysis"], keep="first")
+    for row in table.index[dup]:
+        probs.append(Problem(f"{int(table.loc[row, 'year'])} 年的「{table.loc[row, 'item']}」重复出现", row, "item",
+                             "cashflows"))
+    years = sorted({int(y) for y in table["year"] if y == y})
+    if years and years != list(range(years[0], years[-1] + 1)):
+        missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+        probs.append(Problem(f"年份不连续，缺少 {', '.join(map(str, missing))} 年（没有发生额的年份请填 0）", None,
+                             "year", "cashflows"))
+    return probs
+
+
+def check_distributions(table: pd.DataFrame, cashflows: pd.DataFrame | None) -> list[Problem]:
+    probs = []
+    items = set(cashflows["item"]) if cashflows is not None else set()
+    for row, r in table.iterrows():
+        if cashflows is None:
+            probs.append(Problem("有风险分布表但没有成本效益表", row, "item", "distributions"))
+        elif r["item"] not in items:
+            probs.append(Problem(f"成本效益表中没有项目「{r['item']}」", row, "item", "distributions"))
+        if r["distribution"]:
+            def val(k: str) -> float | None:
+                return None if r[k] != r[k] else float(r[k])
+
+            for col, msg in distribution_problems(r["distribution"], *(val(k) for k in ("low", "mode", "high",
+                                                                                        "mean", "sd"))):
+                probs.append(Problem(msg, row, col, "distributions"))
+    dup = table.duplicated("item", keep="first")
+    for row in table.index[dup]:
+        probs.append(Problem(f"项目「{table.loc[row, 'item']}」的分布重复", row, "item", "distributions"))
+    return probs
+
+
+def check_alternatives(table: pd.DataFrame) -> list[Problem]:
+    probs = []
+    for row, r in table.iterrows():
+        if r["cost"] == r["cost"] and r["cost"] < 0:
+            probs.append(Problem(f"成本不能为负数，实际为 {r['cost']:g}", row, "cost", "alternatives"))
+        if r["effect"] == r["effect"] and r["effect"] <= 0:
+            probs.append(Problem(f"效果必须大于 0，实际为 {r['effect']:g}", row, "effect", "alternatives"))
+    for row in table.index[table.duplicated("name", keep="first")]:
+        probs.append(Problem(f"方案「{table.loc[row, 'name']}」重复", row, "name", "alternatives"))
+    units = {u for u in table.get("unit", pd.Series(dtype=str)) if u}
+    if len(units) > 1:
+        probs.append(Problem(f"各方案的效果单位不一致（{'、'.join(sorted(units))}），无法比较", None, "unit",
+                             "alternatives"))
+    return probs
+
+
+def case_flows(cashflows: pd.DataFrame, analysis: str) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
+    """A case's long 成本效益 table → (wide flows, cost items, benefit items, investment items).
+
+    ``analysis`` is ``"经济"`` or ``"财务"``: rows marked for the other analysis are left out; rows
+    marked 全部 count in both.
+    """
+    rows = cashflows[cashflows["analysis"].isin([analysis, "全部"])]
+    wide = rows.pivot_table(index="year", columns="item", values="amount", aggfunc="sum", fill_value=0.0,
+                            sort=False)
+    if len(wide):
+        wide = wide.reindex(range(int(wide.index.min()), int(wide.index.max()) + 1), fill_value=0.0)
+    wide = wide.reset_index()
+    wide.columns.name = None
+    order = list(dict.fromkeys(rows["item"]))
+    kind = dict(zip(rows["item"], rows["kind"]))
+    costs = [i for i in order if kind[i] in ("成本", "投资")]
+    benefits = [i for i in order if kind[i] == "效益"]
+    investment = [i for i in order if kind[i] == "投资"]
+    return wide, costs, benefits, investment
+
+
+__all__ = ["AppraisalResult", "CostBenefitResult", "Distribution", "LeastCostResult", "RiskResult",
+           "SensitivityResult", "appraise", "case_flows", "cost_benefit", "irr_all", "least_cost", "risk",
+           "sensitivity", "unit_cost"]
