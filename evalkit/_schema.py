@@ -7,6 +7,7 @@ One place describes the format; the loader, the validator, the Excel skeleton an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -34,6 +35,72 @@ META_LABELS: dict[str, str] = {
     "evaluation.standards": "评价标准",
     "evaluation.methods": "评价方法",
 }
+META_LABELS.update({
+    "evaluation.parameters.social_discount_rate": "社会折现率",
+    "evaluation.parameters.benchmark_rate": "行业基准收益率",
+    "evaluation.parameters.long_lived": "长效公益项目",
+    "evaluation.parameters.convention": "折现惯例",
+    "evaluation.parameters.payback_benchmark": "基准投资回收期（年）",
+    "evaluation.parameters.risk_draws": "模拟次数",
+    "evaluation.parameters.seed": "随机数种子",
+})
+
+
+@dataclass(frozen=True)
+class Parameter:
+    zh: str
+    kind: str                          # rate | bool | convention | years | count | seed
+    default: Any = None
+
+
+#: method parameters a case may set under ``evaluation.parameters``
+PARAMETERS: dict[str, Parameter] = {
+    "social_discount_rate": Parameter("社会折现率", "rate", 0.08),
+    "benchmark_rate": Parameter("行业基准收益率", "rate"),
+    "long_lived": Parameter("长效公益项目", "bool", False),
+    "convention": Parameter("折现惯例", "convention", "end-of-year"),
+    "payback_benchmark": Parameter("基准投资回收期", "years"),
+    "risk_draws": Parameter("模拟次数", "count", 10_000),
+    "seed": Parameter("随机数种子", "seed"),
+}
+CONVENTION_NAMES = {"end-of-year": "end-of-year", "年末": "end-of-year", "year-0": "year-0", "首年不折现": "year-0"}
+
+
+def parse_parameter(key: str, value: Any) -> Any:
+    """A parameter value as typed; raises ValueError with the Chinese reason."""
+    kind = PARAMETERS[key].kind
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().casefold()
+        if text in ("是", "true", "yes", "1"):
+            return True
+        if text in ("否", "false", "no", "0"):
+            return False
+        raise ValueError(f"应为 是/否，实际为 {value!r}")
+    if kind == "convention":
+        if value not in CONVENTION_NAMES:
+            raise ValueError(f"应为 end-of-year（年末）或 year-0（首年不折现），实际为 {value!r}")
+        return CONVENTION_NAMES[value]
+    text = str(value).strip()
+    pct = text.endswith("%")
+    try:
+        number = float(text.rstrip("%")) / (100 if pct else 1)
+    except ValueError:
+        raise ValueError(f"应为数字，实际为 {value!r}") from None
+    if kind == "rate":
+        if not 0 <= number < 1:
+            raise ValueError(f"应为 0 到 1 之间的小数（如 0.08）或百分数（如 8%），实际为 {value!r}")
+        return number
+    if kind == "years":
+        if number <= 0:
+            raise ValueError(f"应为正数（年），实际为 {value!r}")
+        return number
+    if number != int(number) or number < (100 if kind == "count" else 0):
+        raise ValueError(f"应为{'不小于 100 的' if kind == 'count' else '非负'}整数，实际为 {value!r}")
+    return int(number)
+
+
 REQUIRED_META = (
     "schema", "id", "title", "project.name", "project.department", "project.implementer",
     "funding.planned", "funding.allocated", "funding.spent", "evaluation.evaluator",

@@ -24,7 +24,8 @@ import pandas as pd
 import yaml
 
 from . import _schema as S
-from .errors import CaseError, InputError, Issue
+from . import costbenefit as cb
+from .errors import CaseError, InputError, Issue, Problem
 from .scoring import Scheme, check_indicators, get_scheme
 
 ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -251,7 +252,7 @@ class _Reader:
             value = row[1] if len(row) > 1 else None
             if isinstance(value, str) and key in S.LIST_META:
                 value = [v.strip() for v in re.split(r"[、，,;；]", value) if v.strip()]
-            elif isinstance(value, str) and key.startswith("evaluation.scoring."):
+            elif isinstance(value, str) and key.startswith(("evaluation.scoring.", "evaluation.parameters.")):
                 value = _cell_value(value)
             for depth in range(1, key.count(".") + 2):          # messages about a parent find the row
                 self.meta_rows.setdefault(".".join(key.split(".")[:depth]), i)
@@ -381,6 +382,7 @@ class _Reader:
         except InputError as exc:
             column = "scheme" if "评分方案" in str(exc) else "evaluation.scoring"
             self.issue(str(exc), **where(column))
+        parameters = self._parameters(_get(data, "evaluation.parameters"), where)
         narrative = data.get("narrative") or {}
         if not isinstance(narrative, dict):
             self.issue("narrative 应为“部分: 文字”的映射", **where("narrative"))
@@ -408,9 +410,32 @@ class _Reader:
                 "standards": lists["evaluation.standards"],
                 "methods": lists["evaluation.methods"],
                 "scoring": dict(scoring) if isinstance(scoring, dict) else {},
+                "parameters": parameters,
             },
             "narrative": {k: _text(v) for k, v in narrative.items() if k in S.NARRATIVE_LABELS},
         }
+
+    def _parameters(self, given: Any, where: Any) -> dict[str, Any]:
+        """The method parameters of ``evaluation.parameters``, typed; unknown keys and bad values reported."""
+        if given in (None, ""):
+            return {}
+        if not isinstance(given, dict):
+            self.issue("evaluation.parameters 应为“参数: 值”的映射", **where("evaluation.parameters"))
+            return {}
+        out = {}
+        for key, value in given.items():
+            spec = S.PARAMETERS.get(key)
+            at = where(f"evaluation.parameters.{key}")
+            if spec is None:
+                self.issue(f"未知的参数「{key}」（可用：{', '.join(S.PARAMETERS)}）", **at)
+                continue
+            if _missing(value):
+                continue
+            try:
+                out[key] = S.parse_parameter(key, value)
+            except ValueError as exc:
+                self.issue(f"{spec.zh}{exc}", **at)
+        return out
 
     # -- tables ---------------------------------------------------------------------------------
     def _finish(self, path: Path, form: str, meta: dict[str, Any], raws: dict[str, _Raw]
@@ -426,24 +451,31 @@ class _Reader:
             scheme = get_scheme(meta["scheme"]).with_overrides(meta["evaluation"]["scoring"])
         except InputError:
             scheme = None
+        problems: list[Problem] = []
         if "indicators" in tables and scheme is not None:
             ind = tables["indicators"]
             _fill_codes(ind, scheme)
             funding = meta["funding"] if len(meta["funding"]) == 3 else None
-            for p in check_indicators(ind, scheme, deductions=tables.get("deductions"), funding=funding):
-                if (p.table, p.row, p.column) in self.bad_cells:
-                    continue
-                file, sheet = sources[p.table]
-                column = headers[p.table].get(p.column, p.column) if p.column else None
-                self.issue(p.message, file=file, sheet=sheet, row=p.row, column=column)
+            problems += check_indicators(ind, scheme, deductions=tables.get("deductions"), funding=funding)
         if "budget" in tables and len(meta["funding"]) == 3:
-            file, sheet = sources["budget"]
             for col in ("planned", "allocated", "spent"):
                 got = tables["budget"][col].sum()
                 want = meta["funding"][col]
                 if abs(got - want) > 0.005:
-                    self.issue(f"各行合计 {got:,.2f} 元，与基本信息中的{S.META_LABELS['funding.' + col]} "
-                               f"{want:,.2f} 元不符", file=file, sheet=sheet, column=headers["budget"].get(col, col))
+                    problems.append(Problem(f"各行合计 {got:,.2f} 元，与基本信息中的{S.META_LABELS['funding.' + col]} "
+                                            f"{want:,.2f} 元不符", None, col, "budget"))
+        if "cashflows" in tables:
+            problems += cb.check_cashflows(tables["cashflows"])
+        if "distributions" in tables:
+            problems += cb.check_distributions(tables["distributions"], tables.get("cashflows"))
+        if "alternatives" in tables:
+            problems += cb.check_alternatives(tables["alternatives"])
+        for p in problems:
+            if (p.table, p.row, p.column) in self.bad_cells or p.table not in sources:
+                continue
+            file, sheet = sources[p.table]
+            column = headers[p.table].get(p.column, p.column) if p.column else None
+            self.issue(p.message, file=file, sheet=sheet, row=p.row, column=column)
         if self.issues:
             return None, self.issues
         return Case(path=path, form=form, meta=meta, tables=tables, sources=sources,

@@ -802,7 +802,10 @@ def check_cashflows(table: pd.DataFrame) -> list[Problem]:
         if r["amount"] == r["amount"] and r["amount"] < 0:
             probs.append(Problem(f"金额不能为负数，实际为 {r['amount']:g}（回收的残值请列为效益）", row, "amount",
                                  "cashflows"))
-    kinds = table.groupby("item")["kind"].agg(lambda s: set(s) - {""})
+    kinds: dict[str, set[str]] = {}
+    for item, kind in zip(table["item"], table["kind"]):
+        if kind:                                   # "": an unreadable kind, reported already
+            kinds.setdefault(item, set()).add(kind)
     for item, ks in kinds.items():
         if len(ks) > 1:
             row = table.index[table["item"] == item][0]

@@ -71,6 +71,14 @@ class Report:
     def indicator_analysis(self) -> Block:
         return self._block(sections.indicator_analysis)
 
+    def cost_benefit(self) -> Block:
+        """第四章 (五): 成本效益分析法 — economic and financial analysis, sensitivity, risk."""
+        return self._block(sections.cost_benefit)
+
+    def least_cost(self) -> Block:
+        """第四章 (六): 最低成本法 — the alternatives' cost per unit of effect."""
+        return self._block(sections.least_cost)
+
     def lessons_and_problems(self) -> Block:
         return self._block(sections.lessons_and_problems)
 

@@ -8,6 +8,7 @@ from typing import Any
 from .. import _io
 from ..case import Case
 from ..scoring import Scorecard
+from . import analyses
 from .sections import execution_rate
 
 
@@ -30,8 +31,37 @@ def results(case: Case, card: Scorecard) -> dict[str, Any]:
             "execution_rate": execution_rate(case),
         },
         "indicator_count": len(card.indicators),
+        "cost_benefit": _cost_benefit(case),
+        "least_cost": _least_cost(case),
         "input_hash": case.content_hash(),
     }
+
+
+def _cost_benefit(case: Case) -> dict[str, Any] | None:
+    figs = analyses.cost_benefit(case)
+    if figs is None:
+        return None
+    m = figs.economic.main
+    out = {"discount_rate": m.discount_rate, "convention": figs.convention, "enpv": m.npv, "eirr": m.irr,
+           "eirrs": list(m.irrs), "ebcr": m.bcr, "economic_accepted": figs.economic.accepted}
+    if figs.financial is not None:
+        f = figs.financial.main
+        out.update({"benchmark_rate": f.discount_rate, "fnpv": f.npv, "firr": f.irr, "payback": f.payback,
+                    "financial_accepted": figs.financial.accepted})
+    if figs.risk is not None:
+        out.update({"risk_draws": figs.risk.n, "risk_seed": figs.risk.seed, "enpv_mean": figs.risk.mean,
+                    "enpv_p5": figs.risk.p5, "enpv_p95": figs.risk.p95, "prob_enpv_negative": figs.risk.prob_negative})
+    return out
+
+
+def _least_cost(case: Case) -> dict[str, Any] | None:
+    res = analyses.least_cost(case)
+    if res is None:
+        return None
+    t = res.table()
+    chosen = t.loc[t["chosen"] == "是", "name"].tolist() if "chosen" in t else []
+    return {"cheapest": res.cheapest, "chosen": chosen[0] if chosen else None,
+            "cost_per_effect": dict(zip(t["name"], t["cost_per_effect"]))}
 
 
 def save_results(data: dict[str, Any], out_dir: str | Path) -> Path:

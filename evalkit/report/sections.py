@@ -14,7 +14,7 @@ from functools import lru_cache
 from ..case import Case
 from ..scoring import RULE_TEXT, Scorecard
 from . import charts
-from .tables import esc, num, pct, pts, table, wan
+from .tables import esc, num, pct, pts, rate, table, wan
 
 #: chapter anchors and headings, in report order
 CHAPTERS: tuple[tuple[str, str], ...] = (
@@ -314,3 +314,133 @@ def annex_scores(case: Case, card: Scorecard) -> str:
     return heading("annex") + table(
         ["编码", "一级指标", "二级指标", "三级指标", "分值", "指标值", "实际完成值", "得分", "得分率"], rows,
         numeric=[4, 7, 8], caption="绩效评价指标评分表", foot=foot, cls="scores")
+
+
+# ----------------------------------------------------------------------------------------------
+# Methods inside 第四章
+
+
+def _verdict_rows(res) -> list[list[str]]:  # noqa: ANN001
+    rows = []
+    for r in res.verdicts.itertuples():
+        if r.indicator.endswith("NPV"):
+            value = f"{wan(r.value)} 万元"
+        elif r.indicator.endswith("IRR"):
+            value = pct(r.value) if r.value is not None else "不存在或不唯一"
+        elif r.indicator == "静态投资回收期":
+            value = f"{r.value:.2f} 年" if r.value is not None else "未回收"
+        else:
+            value = f"{r.value:.3f}" if r.value is not None else "—"
+        verdict = "—" if r.passed is None else ("满足" if r.passed else "不满足")
+        rows.append([r.indicator, rate(r.rate), value, r.criterion, verdict])
+    return rows
+
+
+def _verdict_sentence(res, label: str) -> str:  # noqa: ANN001
+    main = res.verdicts[res.verdicts["rate"] == res.main.discount_rate]
+    failed = [r.indicator for r in main.itertuples() if r.passed is False]
+    unknown = [r.indicator for r in main.itertuples() if r.passed is None]
+    if failed:
+        text = f"{label}不可行：{'、'.join(failed)} 未达到判据。"
+    else:
+        text = f"{label}可行：各项指标均达到判据。"
+    if unknown:
+        text += f"{'、'.join(unknown)} 无法计算（见说明）。"
+    return text
+
+
+def cost_benefit(case: Case, card: Scorecard) -> str:
+    from . import analyses
+
+    out = [sub(len(card.levels), "成本效益分析（成本效益分析法）")]
+    figs = analyses.cost_benefit(case)
+    if figs is None:
+        return out[0] + absent("案例未提供成本效益数据（成本效益表），未开展成本效益分析。")
+    from ..costbenefit import CONVENTIONS
+
+    eco = figs.economic
+    m = eco.main
+    ebcr = f"{m.bcr:.3f}" if m.bcr is not None else "无法计算（费用现值为零）"
+    eirr = pct(m.irr) if m.irr is not None else "不存在或不唯一"
+    out.append(p(f"按《建设项目经济评价方法与参数》（第三版）的方法，以 {rate(m.discount_rate)} 的社会折现率进行经济分析，"
+                 f"{CONVENTIONS[figs.convention]}。计算期 {m.base_year}—{m.base_year + len(m.flows) - 1} 年。"
+                 f"项目经济净现值（ENPV）为 {wan(m.npv)} 万元，经济内部收益率（EIRR）为 {eirr}，"
+                 f"经济效益费用比（EBCR）为 {ebcr}。"))
+    out.append(p(_verdict_sentence(eco, "按经济分析判据，项目")))
+    for note in (*eco.notes, *m.notes[1:]):
+        out.append(p(note))
+    header = ["指标", "折现率", "数值", "判据", "结论"]
+    out.append(table(header, _verdict_rows(eco), numeric=[2], caption="经济分析主要指标"))
+    if figs.financial is not None:
+        fin = figs.financial
+        fm = fin.main
+        out.append(p(f"以行业基准收益率 {rate(fm.discount_rate)} 进行财务分析：财务净现值（FNPV）为 {wan(fm.npv)} 万元，"
+                     f"财务内部收益率（FIRR）为 {pct(fm.irr) if fm.irr is not None else '不存在或不唯一'}，"
+                     f"静态投资回收期 {'%.2f 年' % fm.payback if fm.payback is not None else '超出计算期'}。"
+                     + _verdict_sentence(fin, "按财务分析判据，项目")))
+        out.append(table(header, _verdict_rows(fin), numeric=[2], caption="财务分析主要指标"))
+    items = [[r.item, r.kind, wan(r.total), wan(r.pv)] for r in m.items.itertuples()]
+    out.append(table(["费用效益项目", "类别", "合计（万元）", "现值（万元）"], items, numeric=[2, 3],
+                     caption=f"费用与效益构成（折现率 {rate(m.discount_rate)}）"))
+    f = m.flows
+    rows = [[int(r.year), wan(r.cost), wan(r.benefit), wan(r.net), f"{r.factor:.4f}", wan(r.pv_net),
+             wan(r.cumulative_pv_net)] for r in f.itertuples()]
+    out.append(table(["年份", "费用", "效益", "净效益", "折现系数", "净效益现值", "累计净效益现值"], rows,
+                     numeric=[1, 2, 3, 4, 5, 6], caption="经济费用效益流量表（万元）", cls="flows"))
+    s = figs.sensitivity
+    sw = s.switching
+    lines = []
+    for r in sw.itertuples():
+        if r.switching_value is None:
+            lines.append(f"{r.variable}在任何幅度下都不会使经济净现值变号")
+        else:
+            word = "上升" if r.switching_value > 0 else "下降"
+            lines.append(f"{r.variable}{word} {abs(r.switching_value):.1%}")
+    out.append(p("敏感性分析逐一改变各费用效益项目，结果见下图。使经济净现值降为零的临界变化幅度为：" + "；".join(lines) + "。"
+                 "临界幅度越小，项目对该因素越敏感。"))
+    out.append(table(["因素", "类别", "现值（万元）", "临界变化幅度"],
+                     [[r.variable, r.side, wan(r.pv), "—" if r.switching_value is None else f"{r.switching_value:+.1%}"]
+                      for r in sw.itertuples()], numeric=[2, 3], caption="敏感性分析临界值"))
+    out.append(_figure(s.plot(), "图 敏感性分析（龙卷风图）"))
+    if figs.risk is not None:
+        r = figs.risk
+        out.append(p(f"风险分析对下表所列因素按给定分布进行蒙特卡洛模拟 {r.n:,} 次（随机数种子 {r.seed}）。经济净现值均值 "
+                     f"{wan(r.mean)} 万元，标准差 {wan(r.sd)} 万元，90% 区间为 {wan(r.p5)}～{wan(r.p95)} 万元，"
+                     f"经济净现值小于零的概率为 {pct(r.prob_negative, 1)}。"))
+        out.append(table(["因素", "类别", "现值（万元）", "分布（基准值的乘数）"],
+                         [[x.item, x.side, wan(x.pv), x.distribution] for x in r.inputs.itertuples()],
+                         numeric=[2], caption="风险分析输入"))
+        out.append(_figure(r.plot(), "图 经济净现值的模拟分布与累积概率"))
+    else:
+        out.append(absent("案例未给出风险分布（风险分布表），未开展蒙特卡洛风险分析。"))
+    return "".join(out)
+
+
+def least_cost(case: Case, card: Scorecard) -> str:
+    from . import analyses
+
+    head = sub(len(card.levels) + 1, "最低成本分析（最低成本法）")
+    res = analyses.least_cost(case)
+    if res is None:
+        return head + absent("案例未提供备选方案（备选方案表），未开展最低成本分析。")
+    t = res.table()
+    unit = next((u for u in t.get("unit", []) if u), "单位效果")
+    rows = [[r.name, wan(r.cost), num(r.effect), f"{r.cost_per_effect:,.2f}", r.rank, pct(r.gap, 1),
+             r.dominated or "—", "—" if r.icer is None or r.icer != r.icer else f"{r.icer:,.2f}",
+             "是" if getattr(r, "chosen", "") == "是" else ""] for r in t.itertuples()]
+    chosen = t[t.get("chosen", "") == "是"] if "chosen" in t else t.iloc[0:0]
+    text = f"对 {len(t)} 个可比方案按单位效果成本（元/{unit}）比较，成本最低的方案为“{res.cheapest}”。"
+    if len(chosen):
+        c = chosen.iloc[0]
+        if c["name"] == res.cheapest:
+            text += f"项目实际采用的“{c['name']}”即为最低成本方案。"
+        else:
+            text += (f"项目实际采用的“{c['name']}”单位效果成本为 {c['cost_per_effect']:,.2f} 元，"
+                     f"比最低成本方案高 {c['gap']:.1%}" + (f"，且为{c['dominated']}方案。" if c["dominated"] else "。"))
+    return head + p(text) + table(
+        ["方案", "成本（万元）", f"效果（{unit}）", f"单位效果成本（元/{unit}）", "排序", "高于最低", "劣势", "增量成本效果比",
+         "采用"], rows, numeric=[1, 2, 3, 4, 5, 7], caption="备选方案成本效果比较") + p(res.notes[0])
+
+
+def _figure(fig, caption: str) -> str:  # noqa: ANN001
+    return f'<figure class="chart">{charts.to_svg(fig)}<figcaption>{esc(caption)}</figcaption></figure>'

@@ -27,6 +27,11 @@ def pct(rate: float | None, digits: int = 2) -> str:
     return "—" if _nan(rate) else f"{rate * 100:.{digits}f}%"
 
 
+def rate(r: float | None) -> str:
+    """A discount rate as its declarer wrote it: ``0.08`` → ``8%``, ``0.045`` → ``4.5%``."""
+    return "—" if _nan(r) else f"{r * 100:.6g}%"
+
+
 def pts(x: float | None) -> str:
     """Points with two decimals: ``8`` → ``8.00``."""
     return "—" if _nan(x) else f"{x:.2f}"
