@@ -802,14 +802,12 @@ def check_cashflows(table: pd.DataFrame) -> list[Problem]:
         if r["amount"] == r["amount"] and r["amount"] < 0:
             probs.append(Problem(f"金额不能为负数，实际为 {r['amount']:g}（回收的残值请列为效益）", row, "amount",
                                  "cashflows"))
-    kinds: dict[str, set[str]] = {}
-    for item, kind in zip(table["item"], table["kind"]):
-        if kind:                                   # "": an unreadable kind, reported already
-            kinds.setdefault(item, set()).add(kind)
-    for item, ks in kinds.items():
-        if len(ks) > 1:
-            row = table.index[table["item"] == item][0]
-            probs.append(Problem(f"项目「{item}」的类别不一致（{'、'.join(sorted(ks))}）", row, "kind", "cashflows"))
+    readable = table[table["kind"] != ""]        # "": an unreadable kind, reported already
+    usual = {item: g.value_counts().index[0] for item, g in readable.groupby("item", sort=False)["kind"]}
+    for row, item, kind in zip(readable.index, readable["item"], readable["kind"]):
+        if kind != usual[item]:                    # flag the odd rows out, not the majority
+            probs.append(Problem(f"项目「{item}」的类别不一致：其他行为{usual[item]}，此行为{kind}", row, "kind",
+                                 "cashflows"))
     dup = table.duplicated(["year", "item", "analysis"], keep="first")
     for row in table.index[dup]:
         probs.append(Problem(f"{int(table.loc[row, 'year'])} 年的「{table.loc[row, 'item']}」重复出现", row, "item",

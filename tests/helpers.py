@@ -28,10 +28,16 @@ ZH_HEADERS: dict[str, dict[str, str]] = {
     },
     "deductions": {"code": "指标编码", "points": "扣分", "reason": "扣分原因", "evidence": "底稿编号"},
     "budget": {"item": "资金来源", "planned": "预算数（元）", "allocated": "到位数（元）", "spent": "执行数（元）"},
+    "cashflows": {"year": "年份", "item": "项目", "kind": "类别", "amount": "金额（元）", "analysis": "分析类型"},
+    "distributions": {"item": "项目", "distribution": "分布", "low": "下限", "mode": "最可能值", "high": "上限",
+                      "mean": "均值", "sd": "标准差"},
+    "alternatives": {"name": "方案", "cost": "成本（元）", "effect": "效果", "unit": "效果单位", "chosen": "是否采用",
+                     "note": "说明"},
 }
 
 #: sheet names of the workbook form
-SHEETS = {"indicators": "指标体系", "deductions": "扣分明细", "budget": "预算执行"}
+SHEETS = {"indicators": "指标体系", "deductions": "扣分明细", "budget": "预算执行", "cashflows": "成本效益",
+          "distributions": "风险分布", "alternatives": "备选方案"}
 
 #: 基本信息 labels (docs/case-format.md §1)
 META_LABELS_ZH = {
@@ -42,6 +48,10 @@ META_LABELS_ZH = {
     "funding.planned": "预算数（元）", "funding.allocated": "到位数（元）", "funding.spent": "执行数（元）",
     "evaluation.kind": "评价类型", "evaluation.evaluator": "评价机构", "evaluation.team": "评价组成员",
     "evaluation.date": "报告日期", "evaluation.standards": "评价标准", "evaluation.methods": "评价方法",
+    "evaluation.parameters.social_discount_rate": "社会折现率",
+    "evaluation.parameters.benchmark_rate": "行业基准收益率", "evaluation.parameters.long_lived": "长效公益项目",
+    "evaluation.parameters.convention": "折现惯例", "evaluation.parameters.payback_benchmark": "基准投资回收期（年）",
+    "evaluation.parameters.risk_draws": "模拟次数", "evaluation.parameters.seed": "随机数种子",
 }
 
 #: 报告文字 part names (docs/case-format.md §1)

@@ -695,6 +695,9 @@ NUMERIC = {
     "indicators": {"weight", "target", "actual", "score", "level1_weight", "level2_weight"},
     "deductions": {"points"},
     "budget": {"planned", "allocated", "spent"},
+    "cashflows": {"year", "amount"},
+    "distributions": {"low", "mode", "high", "mean", "sd"},
+    "alternatives": {"cost", "effect"},
 }
 
 
@@ -711,6 +714,8 @@ def _folder_to_workbook(folder: Path, out: Path) -> Path:
             value = value.get(part) if isinstance(value, dict) else None
         if value is None:
             continue
+        if isinstance(value, bool):
+            value = "是" if value else "否"
         ws.append([label, "、".join(value) if isinstance(value, list) else value])
     for tname, sheet in SHEETS.items():
         rel = meta["tables"].get(tname)
@@ -739,7 +744,8 @@ def test_load_case_csv_and_xlsx_forms_are_equal(tmp_path):
     from_book = load_case(book)
     assert (from_folder.form, from_book.form) == ("folder", "workbook")
     assert dict(from_book.meta) == dict(from_folder.meta)
-    assert set(from_book.tables) == set(from_folder.tables) == {"indicators", "deductions", "budget"}
+    assert set(from_book.tables) == set(from_folder.tables) == {"indicators", "deductions", "budget", "cashflows",
+                                                                "distributions"}
     for name in from_folder.tables:
         # dtypes are compared too: numbers are float64 and text is str in both forms
         pd.testing.assert_frame_equal(from_book.tables[name], from_folder.tables[name])

@@ -87,6 +87,26 @@ def test_example_case_results_match_worked_expectation(built, case):
 @pytest.mark.slow
 @pytest.mark.pdf
 @pytest.mark.parametrize("case", DEMO_CASES, ids=lambda p: p.name)
+def test_example_method_figures_match_worked_expectation(built, case):
+    got = json.loads((built[case.name].out_dir / "results.json").read_text(encoding="utf-8"))
+    want = expected(case)
+    if "cost_benefit" in want:
+        w, g = want["cost_benefit"], got["cost_benefit"]
+        for key in ("enpv", "eirr", "ebcr", "fnpv", "firr"):
+            assert g[key] == pytest.approx(w[key], rel=1e-9), key
+    else:
+        assert got["cost_benefit"] is None
+    if "least_cost" in want:
+        w, g = want["least_cost"], got["least_cost"]
+        assert (g["cheapest"], g["chosen"]) == (w["cheapest"], w["chosen"])
+        assert g["cost_per_effect"] == pytest.approx(w["cost_per_effect"], rel=1e-12)
+    else:
+        assert got["least_cost"] is None
+
+
+@pytest.mark.slow
+@pytest.mark.pdf
+@pytest.mark.parametrize("case", DEMO_CASES, ids=lambda p: p.name)
 def test_html_report_shows_title_total_grade_and_chapters(built, case):
     html = (built[case.name].out_dir / "report.html").read_text(encoding="utf-8")
     loaded = ek.load_case(case)

@@ -425,9 +425,9 @@ def least_cost(case: Case, card: Scorecard) -> str:
         return head + absent("案例未提供备选方案（备选方案表），未开展最低成本分析。")
     t = res.table()
     unit = next((u for u in t.get("unit", []) if u), "单位效果")
-    rows = [[r.name, wan(r.cost), num(r.effect), f"{r.cost_per_effect:,.2f}", r.rank, pct(r.gap, 1),
-             r.dominated or "—", "—" if r.icer is None or r.icer != r.icer else f"{r.icer:,.2f}",
-             "是" if getattr(r, "chosen", "") == "是" else ""] for r in t.itertuples()]
+    rows = [[r.name + ("（采用）" if getattr(r, "chosen", "") == "是" else ""), wan(r.cost), num(r.effect),
+             f"{r.cost_per_effect:,.2f}", r.rank, pct(r.gap, 1), r.dominated or "—",
+             "—" if r.icer is None or r.icer != r.icer else f"{r.icer:,.2f}"] for r in t.itertuples()]
     chosen = t[t.get("chosen", "") == "是"] if "chosen" in t else t.iloc[0:0]
     text = f"对 {len(t)} 个可比方案按单位效果成本（元/{unit}）比较，成本最低的方案为“{res.cheapest}”。"
     if len(chosen):
@@ -438,8 +438,8 @@ def least_cost(case: Case, card: Scorecard) -> str:
             text += (f"项目实际采用的“{c['name']}”单位效果成本为 {c['cost_per_effect']:,.2f} 元，"
                      f"比最低成本方案高 {c['gap']:.1%}" + (f"，且为{c['dominated']}方案。" if c["dominated"] else "。"))
     return head + p(text) + table(
-        ["方案", "成本（万元）", f"效果（{unit}）", f"单位效果成本（元/{unit}）", "排序", "高于最低", "劣势", "增量成本效果比",
-         "采用"], rows, numeric=[1, 2, 3, 4, 5, 7], caption="备选方案成本效果比较") + p(res.notes[0])
+        ["方案", "成本（万元）", f"效果（{unit}）", f"单位效果成本（元/{unit}）", "排序", "高于最低", "劣势", "增量成本效果比"],
+        rows, numeric=[1, 2, 3, 4, 5, 7], caption="备选方案成本效果比较", cls="alternatives") + p(res.notes[0])
 
 
 def _figure(fig, caption: str) -> str:  # noqa: ANN001
