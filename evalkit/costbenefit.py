@@ -398,7 +398,8 @@ class SensitivityResult:
 
     ``table``: ``variable``, ``change`` (fraction), ``npv``, ``irr``, ``npv_change`` (fraction of the
     base NPV). ``switching``: ``variable``, ``side`` (成本/效益), ``pv`` (元), ``switching_value``
-    (the fractional change of the variable that brings the NPV to zero; None when it cannot).
+    (the fractional change of the variable that brings the NPV to zero; NaN when no change of that
+    variable alone can, e.g. a small benefit that would have to fall below zero).
     """
 
     base_npv: float

@@ -274,3 +274,12 @@ def test_unit_cost():
     assert unit_cost(1_000_000, 250) == 4000
     with pytest.raises(InputError, match="output"):
         unit_cost(1, 0)
+
+
+def test_switching_value_is_nan_when_a_small_benefit_cannot_turn_npv():
+    flows = pd.DataFrame({"year": [2021, 2022, 2023], "cost": [100.0, 0, 0], "fees": [0, 80.0, 80.0],
+                          "tiny": [0, 1.0, 1.0]})
+    s = sensitivity(flows, discount_rate=0.05, benefits=["fees", "tiny"])
+    sw = s.switching.set_index("variable")["switching_value"]
+    assert math.isnan(sw["tiny"])                  # even losing all of it keeps NPV positive
+    assert sw["fees"] == pytest.approx(-s.base_npv / (80 / 1.05 ** 2 + 80 / 1.05 ** 3))

@@ -391,15 +391,16 @@ def cost_benefit(case: Case, card: Scorecard) -> str:
     sw = s.switching
     lines = []
     for r in sw.itertuples():
-        if r.switching_value is None:
-            lines.append(f"{r.variable}在任何幅度下都不会使经济净现值变号")
+        if _none(r.switching_value):
+            word = "减少到零" if r.side == "效益" else "任意增加"
+            lines.append(f"{r.variable}即使{word}也不会使经济净现值{'为负' if s.base_npv >= 0 else '转正'}")
         else:
             word = "上升" if r.switching_value > 0 else "下降"
             lines.append(f"{r.variable}{word} {abs(r.switching_value):.1%}")
     out.append(p("敏感性分析逐一改变各费用效益项目，结果见下图。使经济净现值降为零的临界变化幅度为：" + "；".join(lines) + "。"
                  "临界幅度越小，项目对该因素越敏感。"))
     out.append(table(["因素", "类别", "现值（万元）", "临界变化幅度"],
-                     [[r.variable, r.side, wan(r.pv), "—" if r.switching_value is None else f"{r.switching_value:+.1%}"]
+                     [[r.variable, r.side, wan(r.pv), "—" if _none(r.switching_value) else f"{r.switching_value:+.1%}"]
                       for r in sw.itertuples()], numeric=[2, 3], caption="敏感性分析临界值"))
     out.append(_figure(s.plot(), "图 敏感性分析（龙卷风图）"))
     if figs.risk is not None:
@@ -427,7 +428,7 @@ def least_cost(case: Case, card: Scorecard) -> str:
     unit = next((u for u in t.get("unit", []) if u), "单位效果")
     rows = [[r.name + ("（采用）" if getattr(r, "chosen", "") == "是" else ""), wan(r.cost), num(r.effect),
              f"{r.cost_per_effect:,.2f}", r.rank, pct(r.gap, 1), r.dominated or "—",
-             "—" if r.icer is None or r.icer != r.icer else f"{r.icer:,.2f}"] for r in t.itertuples()]
+             "—" if _none(r.icer) else f"{r.icer:,.2f}"] for r in t.itertuples()]
     chosen = t[t.get("chosen", "") == "是"] if "chosen" in t else t.iloc[0:0]
     text = f"对 {len(t)} 个可比方案按单位效果成本（元/{unit}）比较，成本最低的方案为“{res.cheapest}”。"
     if len(chosen):
@@ -440,6 +441,10 @@ def least_cost(case: Case, card: Scorecard) -> str:
     return head + p(text) + table(
         ["方案", "成本（万元）", f"效果（{unit}）", f"单位效果成本（元/{unit}）", "排序", "高于最低", "劣势", "增量成本效果比"],
         rows, numeric=[1, 2, 3, 4, 5, 7], caption="备选方案成本效果比较", cls="alternatives") + p(res.notes[0])
+
+
+def _none(x: object) -> bool:
+    return x is None or (isinstance(x, float) and x != x)
 
 
 def _figure(fig, caption: str) -> str:  # noqa: ANN001
