@@ -164,3 +164,50 @@ def distribution(values: Any, *, threshold: float = 0.0, title: str = "蒙特卡
         ax2.spines["right"].set_visible(True)
         ax.set_title(title, fontsize=11)
         return fig
+
+
+def waterfall(labels: Sequence[str], contributions: Sequence[float], *, start: float, end: float,
+              start_label: str = "基期", end_label: str = "报告期", title: str = "因素分析：各因素的影响",
+              unit: str = "") -> Any:
+    """Waterfall from ``start`` to ``end`` through each factor's contribution (they add up)."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        xs = list(range(len(labels) + 2))
+        ax.bar(0, start, color=PALETTE["planned"], width=0.6)
+        level = start
+        for i, c in enumerate(contributions, start=1):
+            ax.bar(i, c, bottom=level, color=PALETTE["good"] if c >= 0 else PALETTE["poor"], width=0.6)
+            ax.text(i, level + c + (abs(end - start) + abs(start)) * 0.01 * (1 if c >= 0 else -1),
+                    f"{c:+,.4g}", ha="center", va="bottom" if c >= 0 else "top", fontsize=8)
+            level += c
+        ax.bar(len(labels) + 1, end, color=PALETTE["spent"], width=0.6)
+        ax.set_xticks(xs, labels=[start_label, *labels, end_label])
+        ax.set_ylabel(unit)
+        ax.grid(axis="y", color=PALETTE["grid"], lw=0.6)
+        ax.set_axisbelow(True)
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+def scree(eigenvalues: Sequence[float], *, threshold: Sequence[float] | None = None,
+          title: str = "碎石图") -> Any:
+    """Eigenvalues by component, with the parallel-analysis threshold when given."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.0, 3.0))
+        xs = list(range(1, len(eigenvalues) + 1))
+        ax.plot(xs, eigenvalues, marker="o", color=PALETTE["spent"], label="特征值")
+        if threshold is not None:
+            ax.plot(xs, threshold, ls="--", color=PALETTE["poor"], label="平行分析（随机数据 95% 分位）")
+        ax.axhline(1, color="#999999", lw=0.8, ls=":")
+        ax.set_xticks(xs)
+        ax.set_xlabel("因子序号")
+        ax.set_ylabel("特征值")
+        ax.legend(frameon=False, fontsize=8)
+        ax.set_title(title, fontsize=11)
+        return fig
