@@ -211,3 +211,77 @@ def scree(eigenvalues: Sequence[float], *, threshold: Sequence[float] | None = N
         ax.legend(frameon=False, fontsize=8)
         ax.set_title(title, fontsize=11)
         return fig
+
+
+def completion(names: Sequence[str], rates: Sequence[float], met: Sequence[bool], *, threshold: float = 1.3,
+               title: str = "绩效指标完成率") -> Any:
+    """Horizontal bars of A / T per indicator: met in green, not met in red, the 100 % and threshold lines."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(names) + 1.2))
+        ys = range(len(names))[::-1]
+        ax.barh(list(ys), [r * 100 for r in rates], height=0.6,
+                color=[PALETTE["good"] if m else PALETTE["poor"] for m in met])
+        ax.axvline(100, color="#333333", lw=0.9)
+        ax.axvline(threshold * 100, color="#999999", lw=0.8, ls="--")
+        ax.set_yticks(list(ys), labels=list(names), fontsize=8)
+        ax.set_xlabel("实际完成值 / 指标值（%）")
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+def trend(periods: Sequence[str], values: Sequence[float], *, title: str, unit: str = "",
+          standard: float | None = None) -> Any:
+    """A measure over time, with the historical standard as a dashed line."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.0, 2.8))
+        ax.plot(list(periods), list(values), marker="o", color=PALETTE["spent"])
+        for x, v in zip(periods, values):
+            ax.annotate(f"{v:,.4g}", (x, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+        if standard is not None:
+            ax.axhline(standard, color=PALETTE["fair"], ls="--", lw=1, label="历史平均")
+            ax.legend(frameon=False, fontsize=8)
+        ax.set_ylabel(unit)
+        ax.grid(axis="y", color=PALETTE["grid"], lw=0.6)
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+def ranked_bars(units: Sequence[str], values: Sequence[float], is_self: Sequence[bool], *, title: str,
+                unit: str = "") -> Any:
+    """Peers ranked best first; this project highlighted."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.3 * len(units) + 1.2))
+        ys = range(len(units))[::-1]
+        ax.barh(list(ys), list(values), height=0.6,
+                color=[PALETTE["poor"] if s else PALETTE["planned"] for s in is_self])
+        ax.set_yticks(list(ys), labels=list(units), fontsize=8)
+        ax.set_xlabel(unit)
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+def did(periods: Sequence[str], treated: Sequence[float], control: Sequence[float], policy: str, *,
+        title: str) -> Any:
+    """Group means over time for the treated and control groups, the policy start marked."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.0, 2.8))
+        ax.plot(list(periods), list(treated), marker="o", color=PALETTE["poor"], label="处理组")
+        ax.plot(list(periods), list(control), marker="s", color=PALETTE["allocated"], label="对照组")
+        if policy in list(periods):
+            ax.axvline(list(periods).index(policy) - 0.5, color="#666666", ls="--", lw=0.9)
+        ax.legend(frameon=False, fontsize=8)
+        ax.grid(axis="y", color=PALETTE["grid"], lw=0.6)
+        ax.set_title(title, fontsize=11)
+        return fig
