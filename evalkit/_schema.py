@@ -43,6 +43,7 @@ META_LABELS.update({
     "evaluation.parameters.payback_benchmark": "基准投资回收期（年）",
     "evaluation.parameters.risk_draws": "模拟次数",
     "evaluation.parameters.seed": "随机数种子",
+    "evaluation.parameters.policy_year": "政策实施年份",
 })
 
 
@@ -62,6 +63,7 @@ PARAMETERS: dict[str, Parameter] = {
     "payback_benchmark": Parameter("基准投资回收期", "years"),
     "risk_draws": Parameter("模拟次数", "count", 10_000),
     "seed": Parameter("随机数种子", "seed"),
+    "policy_year": Parameter("政策实施年份", "seed"),
 }
 CONVENTION_NAMES = {"end-of-year": "end-of-year", "年末": "end-of-year", "year-0": "year-0", "首年不折现": "year-0"}
 
@@ -190,6 +192,12 @@ DISTRIBUTIONS = {
 YES_NO = {"是": "是", "否": "否", "yes": "是", "no": "否", "y": "是", "n": "否", "1": "是", "0": "否"}
 
 
+ROLES = {"投入": "投入", "input": "投入", "产出": "产出", "output": "产出", "其他": "其他", "other": "其他"}
+GROUPS = {"处理组": "处理组", "treated": "处理组", "对照组": "对照组", "control": "对照组"}
+SIDES = {"内部": "内部", "内部因素": "内部", "internal": "内部", "外部": "外部", "外部因素": "外部", "external": "外部"}
+EFFECTS = {"促进": "促进", "有利": "促进", "helped": "促进", "制约": "制约", "不利": "制约", "hindered": "制约"}
+FORMS = {"乘积": "product", "product": "product", "比值": "ratio", "ratio": "ratio"}
+
 TABLES: dict[str, Table] = {
     "indicators": Table("indicators", "指标体系", required=True, columns=(
         Column("code", "指标编码", aliases=("编码", "指标代码", "编号")),
@@ -238,6 +246,35 @@ TABLES: dict[str, Table] = {
         Column("high", "上限", "number"),
         Column("mean", "均值", "number"),
         Column("sd", "标准差", "number"),
+    )),
+    "history": Table("history", "历史数据", columns=(
+        Column("period", "年度", "integer", required=True, nonempty=True, aliases=("期间", "年份")),
+        Column("measure", "指标", required=True, nonempty=True, aliases=("指标名称",)),
+        Column("value", "数值", "number", required=True, nonempty=True, aliases=("值",)),
+        Column("unit", "计量单位", aliases=("单位",)),
+        Column("direction", "指标方向", vocab=DIRECTIONS, default="正向", aliases=("方向",)),
+    )),
+    "peers": Table("peers", "标杆对比", columns=(
+        Column("unit", "单位", required=True, nonempty=True, aliases=("地区", "单位名称", "项目")),
+        Column("measure", "指标", required=True, nonempty=True, aliases=("指标名称",)),
+        Column("value", "数值", "number", required=True, nonempty=True, aliases=("值",)),
+        Column("period", "期间", "integer", aliases=("年度", "年份")),
+        Column("measure_unit", "计量单位", aliases=("单位名",)),
+        Column("role", "类别", vocab=ROLES, default="其他", aliases=("投入产出",)),
+        Column("direction", "指标方向", vocab=DIRECTIONS, default="正向", aliases=("方向",)),
+        Column("self", "本项目", vocab=YES_NO, default="否", aliases=("是否本项目",)),
+        Column("group", "分组", vocab=GROUPS, aliases=("组别",)),
+    )),
+    "drivers": Table("drivers", "因素分析", columns=(
+        Column("factor", "因素", required=True, nonempty=True, aliases=("因素名称",)),
+        Column("subject", "分析对象", aliases=("指标", "对象")),
+        Column("base", "基期值", "number", aliases=("计划值", "基期")),
+        Column("current", "报告期值", "number", aliases=("实际值", "报告期")),
+        Column("form", "关系", vocab=FORMS, default="product", aliases=("计算关系",)),
+        Column("side", "内外部", vocab=SIDES, aliases=("因素类型",)),
+        Column("effect", "影响", vocab=EFFECTS, aliases=("影响方向",)),
+        Column("evidence", "依据", aliases=("证据", "说明")),
+        Column("indicators", "影响指标", aliases=("相关指标",)),
     )),
     "alternatives": Table("alternatives", "备选方案", columns=(
         Column("name", "方案", required=True, nonempty=True, aliases=("方案名称",)),

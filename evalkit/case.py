@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from . import _schema as S
+from . import compare as cmp
 from . import costbenefit as cb
 from .errors import CaseError, InputError, Issue, Problem
 from .scoring import Scheme, check_indicators, get_scheme
@@ -470,6 +471,10 @@ class _Reader:
             problems += cb.check_distributions(tables["distributions"], tables.get("cashflows"))
         if "alternatives" in tables:
             problems += cb.check_alternatives(tables["alternatives"])
+        if "history" in tables:
+            problems += cmp.check_history(tables["history"])
+        if "peers" in tables:
+            problems += cmp.check_peers(tables["peers"])
         for p in problems:
             if (p.table, p.row, p.column) in self.bad_cells or p.table not in sources:
                 continue

@@ -79,6 +79,10 @@ class Report:
         """第四章 (六): 最低成本法 — the alternatives' cost per unit of effect."""
         return self._block(sections.least_cost)
 
+    def comparison(self) -> Block:
+        """第四章 (七): 比较法 — plan, history, peers and a difference-in-differences estimate."""
+        return self._block(sections.comparison)
+
     def lessons_and_problems(self) -> Block:
         return self._block(sections.lessons_and_problems)
 

@@ -6,8 +6,11 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .. import compare as cmp
 from .. import costbenefit as cb
 from ..case import Case
+from ..errors import InputError
+from ..scoring import Scorecard
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,3 +66,67 @@ def least_cost(case: Case) -> cb.LeastCostResult | None:
     if table is None or table.empty:
         return None
     return cb.least_cost(table)
+
+
+@dataclass(frozen=True, eq=False)
+class Comparisons:
+    plan: cmp.PlanActualResult | None
+    trends: tuple[cmp.TrendResult, ...]
+    peers: tuple[cmp.PeerResult, ...]
+    peer_period: int | None
+    did: tuple[cmp.DiDResult, ...]
+    did_skipped: str | None          # why no difference-in-differences was estimated, when peers exist
+
+
+@lru_cache(maxsize=16)
+def comparisons(case: Case, card: Scorecard) -> Comparisons:
+    try:
+        plan = cmp.plan_vs_actual(card.indicators[card.indicators["type"].isin(["定量", "满意度"])],
+                                  threshold=card.scheme.overachievement_ratio)
+    except InputError:
+        plan = None
+    trends = []
+    hist = case.table("history")
+    if hist is not None and len(hist):
+        for measure, rows in hist.groupby("measure", sort=False):
+            if rows["period"].nunique() < 2:
+                continue
+            trends.append(cmp.trend(rows, measure=measure, period="period", value="value",
+                                    unit=next((u for u in rows["unit"] if u), ""),
+                                    higher_is_better=rows["direction"].iloc[0] != "反向"))
+    peers, period, did, skipped = [], None, [], None
+    table = case.table("peers")
+    if table is not None and len(table):
+        periods = sorted({int(p) for p in table["period"] if p == p})
+        period = periods[-1] if periods else None
+        latest = table if period is None else table[table["period"] == period]
+        wide = cmp.peers_wide(latest)
+        for measure, rows in latest.groupby("measure", sort=False):
+            if rows["unit"].nunique() < 2:
+                continue
+            sub = wide[["unit", "is_self", measure]].dropna()
+            peers.append(cmp.peer_comparison(sub, measure=measure, higher_is_better=rows["direction"].iloc[0] != "反向",
+                                             unit_label=next((u for u in rows["measure_unit"] if u), "")))
+        policy = parameter(case, "policy_year")
+        if policy is None:
+            skipped = "案例未给出政策实施年份（policy_year），未做双重差分估计。"
+        elif not (table["group"] != "").any():
+            skipped = "标杆对比表未区分处理组与对照组，未做双重差分估计。"
+        else:
+            for measure, rows in table[table["group"] != ""].groupby("measure", sort=False):
+                panel = rows.assign(treated=(rows["group"] == "处理组").astype(int),
+                                    post=(rows["period"] >= policy).astype(int))
+                try:
+                    did.append(cmp.diff_in_diff(panel, outcome="value", treated="treated",
+                                                post="post", cluster="unit", time="period"))
+                except InputError as exc:
+                    skipped = f"「{measure}」无法做双重差分估计：{exc}"
+                    continue
+                did[-1] = _renamed(did[-1], measure)
+    return Comparisons(plan, tuple(trends), tuple(peers), period, tuple(did), skipped)
+
+
+def _renamed(res: cmp.DiDResult, outcome: str) -> cmp.DiDResult:
+    from dataclasses import replace
+
+    return replace(res, outcome=outcome)

@@ -449,3 +449,83 @@ def _none(x: object) -> bool:
 
 def _figure(fig, caption: str) -> str:  # noqa: ANN001
     return f'<figure class="chart">{charts.to_svg(fig)}<figcaption>{esc(caption)}</figcaption></figure>'
+
+
+def comparison(case: Case, card: Scorecard) -> str:
+    from . import analyses
+
+    c = analyses.comparisons(case, card)
+    out = [sub(len(card.levels) + 2, "比较分析（比较法）"), "<h4>1. 与计划标准比较</h4>"]
+    if c.plan is None:
+        out.append(absent("指标体系中没有同时填写指标值和实际完成值的指标，未做计划比较。"))
+    else:
+        out += [p("".join(c.plan.notes))]
+        flagged = c.plan.table()[c.plan.table()["flag"] != ""]
+        if len(flagged):
+            rows = [[r.code, r.name, f"{num(r.target)}{r.unit}", f"{num(r.actual)}{r.unit}",
+                     pct(r.completion, 1) if r.completion == r.completion else "—", r.flag] for r in flagged.itertuples()]
+            out.append(table(["编码", "指标", "指标值", "实际完成值", "实际/指标值", "情况"], rows, numeric=[4],
+                             caption="未完成及超额完成的指标"))
+        out.append(_figure(c.plan.plot(), "图 绩效指标完成率（实际完成值 / 指标值）"))
+    out.append("<h4>2. 与历史标准比较</h4>")
+    by_name = {t.measure: t for t in c.trends}
+    if not c.trends:
+        out.append(absent("案例未提供历史数据（历史数据表），未做历史比较。"))
+    else:
+        out.append(p("".join(t.sentence() for t in c.trends)))
+        periods = sorted({pd_ for t in c.trends for pd_ in t.table()["period"]})
+        rows = []
+        for t in c.trends:
+            vals = dict(zip(t.table()["period"], t.table()["value"]))
+            rows.append([f"{t.measure}" + (f"（{t.unit}）" if t.unit else "")] + [num(vals.get(q)) for q in periods]
+                        + [num(round(t.historical_standard, 2)) if t.historical_standard is not None else "—"])
+        out.append(table(["指标", *map(str, periods), "历史平均"], rows, numeric=list(range(1, len(periods) + 2)),
+                         caption="历史数据比较"))
+        for t in c.trends[:3]:
+            out.append(_figure(t.plot(), f"图 {t.measure}变化趋势"))
+    out.append("<h4>3. 与同类单位比较</h4>")
+    if not c.peers:
+        out.append(absent("案例未提供同类单位数据（标杆对比表），未做横向比较。"))
+    else:
+        when = f"{c.peer_period}年" if c.peer_period else ""
+        sentences = []
+        for r in c.peers:
+            t = by_name.get(r.measure)
+            s = r.sentence()
+            if not s:
+                continue
+            if t is not None and t.current_period == c.peer_period:   # "…较上年提高 4.1 个百分点，在 12 个…"
+                rank = s.split("，", 1)[1] if "，" in s else s
+                s = t.sentence().rstrip("。").split("，优于")[0].split("，差于")[0] + "，" + rank
+            sentences.append(s)
+        out.append(p(f"{when}与同类单位比较：" + "".join(sentences)) if sentences else
+                   absent("标杆对比表没有标记本项目（本项目 = 是），只列示各单位数值。"))
+        rows = []
+        for r in c.peers:
+            me = r.self_row
+            rows.append([r.measure + (f"（{r.unit_label}）" if r.unit_label else ""),
+                         "—" if me is None else num(round(me["value"], 4)),
+                         "—" if me is None else f"{int(me['rank'])}/{len(r.table())}",
+                         "—" if me is None else pct(me["percentile"], 0),
+                         "—" if me is None else f"{me['z']:+.2f}", "越高越好" if r.higher_is_better else "越低越好"])
+        out.append(table(["指标", "本项目", "排名", "百分位", "z 值", "方向"], rows, numeric=[1, 3, 4],
+                         caption=f"{when}同类单位比较"))
+        for r in c.peers[:3]:
+            out.append(_figure(r.plot(), f"图 {r.measure}横向比较（红色为本项目）"))
+    out.append("<h4>4. 政策效果（双重差分）</h4>")
+    if c.did:
+        for d in c.did:
+            out.append(p(d.sentence()))
+            m = d.means
+            out.append(table(["组别", "政策前均值", "政策后均值", "变化"],
+                             [[g, num(round(m.loc[g, "政策前"], 4)), num(round(m.loc[g, "政策后"], 4)),
+                               num(round(m.loc[g, "变化"], 4))] for g in m.index], numeric=[1, 2, 3],
+                             caption=f"{d.outcome}：双重差分均值表"))
+            for note in d.notes:
+                out.append(p(note))
+            fig = d.plot()
+            if fig is not None:
+                out.append(_figure(fig, f"图 {d.outcome}：处理组与对照组"))
+    else:
+        out.append(absent(c.did_skipped or "案例未提供分组面板数据，未做双重差分估计。"))
+    return "".join(out)
