@@ -252,7 +252,8 @@ TABLES: dict[str, Table] = {
         Column("measure", "指标", required=True, nonempty=True, aliases=("指标名称",)),
         Column("value", "数值", "number", required=True, nonempty=True, aliases=("值",)),
         Column("unit", "计量单位", aliases=("单位",)),
-        Column("direction", "指标方向", vocab=DIRECTIONS, default="正向", aliases=("方向",)),
+        Column("direction", "指标方向", vocab={**DIRECTIONS, "中性": "中性", "neutral": "中性"}, default="正向",
+               aliases=("方向",)),
     )),
     "peers": Table("peers", "标杆对比", columns=(
         Column("unit", "单位", required=True, nonempty=True, aliases=("地区", "单位名称", "项目")),

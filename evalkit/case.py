@@ -541,6 +541,9 @@ class _Reader:
                 else:
                     out[col.name].append(self._vocab(spec, col, _text(value), rownum, shown, where))
         df = pd.DataFrame(out, index=pd.Index(index, name="row"))
+        for col in spec.columns:             # years and periods are integers, empty cells <NA>
+            if col.kind == "integer":
+                df[col.name] = df[col.name].astype("Int64")
         if spec.name == "indicators" and df.empty:
             self.issue("指标体系没有任何指标", row=2, **where)
         return df, shown

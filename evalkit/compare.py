@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import _checks
+from ._fmt import pvalue, value
 from .errors import InputError, Problem
 
 OVERACHIEVEMENT = 1.3      # domain standard §4.1 (Guangxi rule): A ≥ 1.3·T needs an explanation [U]
@@ -140,7 +141,7 @@ class TrendResult:
     cagr: float | None
     historical_standard: float | None
     historical_best: float | None
-    higher_is_better: bool
+    direction: str                  # 正向 / 反向 / 中性 (no better or worse: only higher or lower)
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
@@ -149,20 +150,23 @@ class TrendResult:
     def sentence(self) -> str:
         """e.g. ``2023年供水保证率为 92.3%，较上年提高 4.1 个百分点，高于历史平均水平（87.5%）。``"""
         u = self.unit
-        s = f"{self.current_period}年{self.measure}为 {_cn(self.current, 2 if abs(self.current) < 100 else 1)}{u}"
+        s = f"{self.current_period}年{self.measure}为 {value(self.current)}{u}"
         if self.change is not None:
-            word = "提高" if self.change > 0 else "下降" if self.change < 0 else "持平"
+            up = self.change > 0
             if self.change == 0:
                 s += "，与上年持平"
             elif u == "%":
-                s += f"，较上年{word} {_cn(abs(self.change))} 个百分点"
-            else:
-                s += f"，较上年{word} {abs(self.growth):.1%}" if self.growth is not None else ""
+                s += f"，较上年{'提高' if up else '下降'} {value(abs(self.change), 1)} 个百分点"
+            elif self.growth is not None:
+                s += f"，较上年{'增加' if up else '减少'} {abs(self.growth):.1%}"
         if self.historical_standard is not None:
-            better = self.current >= self.historical_standard if self.higher_is_better else \
-                self.current <= self.historical_standard
-            rel = "优于" if better else "差于"
-            s += f"，{rel}历史平均水平（{_cn(self.historical_standard, 2)}{u}）"
+            h = self.historical_standard
+            if self.direction == "中性":
+                rel = "高于" if self.current > h else "低于" if self.current < h else "等于"
+            else:
+                better = self.current >= h if self.direction != "反向" else self.current <= h
+                rel = "优于" if better else "差于"
+            s += f"，{rel}历史平均水平（{value(h)}{u}）"
         return s + "。"
 
     def plot(self) -> Any:
@@ -174,7 +178,7 @@ class TrendResult:
 
 
 def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value: str | None = None,
-          current: Any = None, unit: str = "", higher_is_better: bool = True) -> TrendResult:
+          current: Any = None, unit: str = "", direction: str = "正向") -> TrendResult:
     """Year-on-year change, average growth and the current period against the historical standard.
 
     Parameters
@@ -184,6 +188,9 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
         ``value`` columns: pass ``value="value"`` and the measure's name).
     current
         The period judged; default the last one.
+    direction
+        正向 (higher is better), 反向 (lower is better) or 中性 (a level, neither better nor worse:
+        the sentence says only higher or lower).
 
     Notes
     -----
@@ -195,9 +202,10 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     --------
     >>> h = pd.DataFrame({"period": [2020, 2021, 2022, 2023], "rate": [84.0, 86.5, 88.2, 92.3]})
     >>> trend(h, measure="rate", unit="%").sentence()
-    '2023年rate为 92.30%，较上年提高 4.1 个百分点，优于历史平均水平（86.23%）。'
+    '2023年rate为 92.3%，较上年提高 4.1 个百分点，优于历史平均水平（86.23%）。'
     """
     _checks.frame(history, "history")
+    _checks.one_of(direction, "direction", ("正向", "反向", "中性"))
     if value is not None:
         _checks.columns(history, "history", (period, "measure", value))
         rows = history[history["measure"] == measure]
@@ -215,6 +223,7 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
         raise InputError(f"history 中指标「{measure}」至少需要两个期间的数据")
     v = series["value"].to_numpy(float)
     table = pd.DataFrame({"period": series[period].to_numpy(), "value": v})
+    table["period"] = [int(x) if float(x).is_integer() else x for x in table["period"]]
     table["change"] = table["value"].diff()
     with np.errstate(divide="ignore", invalid="ignore"):
         table["growth"] = table["change"] / table["value"].shift(1).where(table["value"].shift(1) != 0)
@@ -232,9 +241,9 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
         previous=float(v[i - 1]) if i > 0 else None, change=float(table.loc[i, "change"]) if i > 0 else None,
         growth=None if i == 0 or g != g else float(g), cagr=cagr,
         historical_standard=float(prior["value"].mean()) if len(prior) else None,
-        historical_best=(float(prior["value"].max() if higher_is_better else prior["value"].min())
+        historical_best=(float(prior["value"].min() if direction == "反向" else prior["value"].max())
                          if len(prior) else None),
-        higher_is_better=higher_is_better,
+        direction=direction,
         notes=("历史标准取本期以前各期的平均值。",))
 
 
@@ -269,9 +278,11 @@ class PeerResult:
             return ""
         n = len(self.table_)
         z = r["z"]
-        pos = "高于" if (z > 0) == self.higher_is_better else "低于"
-        zs = "" if z != z or abs(z) < 0.05 else f"，{pos}平均水平 {abs(z):.1f} 个标准差"
-        return f"{self.measure}为 {r['value']:,.4g}{self.unit_label}，在 {n} 个单位中排第 {int(r['rank'])} 位{zs}。"
+        zs = ""
+        if z == z and abs(z) >= 0.05:
+            zs = f"，{'高于' if z > 0 else '低于'}平均水平 {abs(z):.1f} 个标准差"
+            zs += "" if self.higher_is_better else "（该指标越低越好）"
+        return f"{self.measure}为 {value(r['value'])}{self.unit_label}，在 {n} 个单位中排第 {int(r['rank'])} 位{zs}。"
 
     def plot(self) -> Any:
         from .report import charts
@@ -538,11 +549,13 @@ class DiDResult:
 
     def sentence(self, unit: str = "") -> str:
         sig = "显著" if self.p_value < 1 - self.confidence else "不显著"
-        s = (f"双重差分估计显示，政策使{self.outcome}平均变化 {self.estimate:+,.4g}{unit}（{self.confidence:.0%} 置信区间 "
-             f"{self.ci_low:,.4g}～{self.ci_high:,.4g}，p = {self.p_value:.3g}），在 {1 - self.confidence:.0%} 水平上{sig}。")
+        s = (f"双重差分估计显示，政策使{self.outcome}平均{'增加' if self.estimate >= 0 else '减少'} "
+             f"{value(abs(self.estimate))}{unit}（{self.confidence:.0%} 置信区间 {value(self.ci_low)}～"
+             f"{value(self.ci_high)}{unit}，p {'= ' if self.p_value >= 0.001 else ''}{pvalue(self.p_value)}），"
+             f"在 {1 - self.confidence:.0%} 水平上{sig}。")
         if self.pretrend_p is not None:
             ok = "未发现" if self.pretrend_p >= 0.05 else "发现"
-            s += f"政策实施前两组趋势差异检验 p = {self.pretrend_p:.3g}，{ok}明显的事前趋势差异。"
+            s += f"政策实施前两组趋势差异检验 p = {pvalue(self.pretrend_p)}，{ok}明显的事前趋势差异。"
         else:
             s += "政策实施前只有一期数据，无法检验平行趋势假设。"
         return s
@@ -558,7 +571,7 @@ class DiDResult:
 
 
 def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, cluster: str | None = None,
-                 time: str | None = None, confidence: float = 0.95) -> DiDResult:
+                 time: str | None = None, confidence: float = 0.95, cluster_label: str | None = None) -> DiDResult:
     """Difference-in-differences with statsmodels: outcome ~ treated + post + treated:post.
 
     Parameters
@@ -607,7 +620,7 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
     if cluster:
         groups = pd.factorize(df[cluster])[0]
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-        notes.append(f"标准误按 {cluster} 聚类（{len(set(groups))} 个聚类）稳健估计。")
+        notes.append(f"标准误按{cluster_label or cluster}聚类（{len(set(groups))} 个聚类）稳健估计。")
         if len(set(groups)) < 20:
             notes.append("聚类数少于 20，聚类稳健标准误可能偏小，结论宜谨慎。")
     else:

@@ -813,7 +813,7 @@ def check_cashflows(table: pd.DataFrame) -> list[Problem]:
     for row in table.index[dup]:
         probs.append(Problem(f"{int(table.loc[row, 'year'])} 年的「{table.loc[row, 'item']}」重复出现", row, "item",
                              "cashflows"))
-    years = sorted({int(y) for y in table["year"] if y == y})
+    years = sorted({int(y) for y in table["year"].dropna()})
     if years and years != list(range(years[0], years[-1] + 1)):
         missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
         probs.append(Problem(f"年份不连续，缺少 {', '.join(map(str, missing))} 年（没有发生额的年份请填 0）", None,

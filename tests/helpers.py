@@ -33,11 +33,17 @@ ZH_HEADERS: dict[str, dict[str, str]] = {
                       "mean": "均值", "sd": "标准差"},
     "alternatives": {"name": "方案", "cost": "成本（元）", "effect": "效果", "unit": "效果单位", "chosen": "是否采用",
                      "note": "说明"},
+    "history": {"period": "年度", "measure": "指标", "value": "数值", "unit": "计量单位", "direction": "指标方向"},
+    "peers": {"unit": "单位", "measure": "指标", "value": "数值", "period": "期间", "measure_unit": "计量单位",
+              "role": "类别", "direction": "指标方向", "self": "本项目", "group": "分组"},
+    "drivers": {"factor": "因素", "subject": "分析对象", "base": "基期值", "current": "报告期值", "form": "关系",
+                "side": "内外部", "effect": "影响", "evidence": "依据", "indicators": "影响指标"},
 }
 
 #: sheet names of the workbook form
 SHEETS = {"indicators": "指标体系", "deductions": "扣分明细", "budget": "预算执行", "cashflows": "成本效益",
-          "distributions": "风险分布", "alternatives": "备选方案"}
+          "distributions": "风险分布", "alternatives": "备选方案", "history": "历史数据", "peers": "标杆对比",
+          "drivers": "因素分析"}
 
 #: 基本信息 labels (docs/case-format.md §1)
 META_LABELS_ZH = {
@@ -52,6 +58,7 @@ META_LABELS_ZH = {
     "evaluation.parameters.benchmark_rate": "行业基准收益率", "evaluation.parameters.long_lived": "长效公益项目",
     "evaluation.parameters.convention": "折现惯例", "evaluation.parameters.payback_benchmark": "基准投资回收期（年）",
     "evaluation.parameters.risk_draws": "模拟次数", "evaluation.parameters.seed": "随机数种子",
+    "evaluation.parameters.policy_year": "政策实施年份",
 }
 
 #: 报告文字 part names (docs/case-format.md §1)

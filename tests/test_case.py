@@ -698,6 +698,9 @@ NUMERIC = {
     "cashflows": {"year", "amount"},
     "distributions": {"low", "mode", "high", "mean", "sd"},
     "alternatives": {"cost", "effect"},
+    "history": {"period", "value"},
+    "peers": {"value", "period"},
+    "drivers": {"base", "current"},
 }
 
 
@@ -745,7 +748,7 @@ def test_load_case_csv_and_xlsx_forms_are_equal(tmp_path):
     assert (from_folder.form, from_book.form) == ("folder", "workbook")
     assert dict(from_book.meta) == dict(from_folder.meta)
     assert set(from_book.tables) == set(from_folder.tables) == {"indicators", "deductions", "budget", "cashflows",
-                                                                "distributions"}
+                                                                "distributions", "history", "peers", "drivers"}
     for name in from_folder.tables:
         # dtypes are compared too: numbers are float64 and text is str in both forms
         pd.testing.assert_frame_equal(from_book.tables[name], from_folder.tables[name])

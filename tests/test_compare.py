@@ -46,7 +46,9 @@ def test_trend_changes_growth_and_historical_standard():
     assert r.cagr == pytest.approx((121 / 100) ** (1 / 4) - 1)
     assert r.historical_standard == pytest.approx((100 + 104 + 101 + 110) / 4)
     assert r.historical_best == 110
-    assert "较上年提高 10.0%" in r.sentence() and "优于历史平均水平" in r.sentence()
+    assert "较上年增加 10.0%" in r.sentence() and "优于历史平均水平" in r.sentence()
+    assert "2023年v为 121" in r.sentence()
+    assert "高于历史平均水平" in trend(h, measure="v", direction="中性").sentence()
 
 
 def test_trend_percent_measures_speak_in_percentage_points_and_long_tables_work():
@@ -54,7 +56,7 @@ def test_trend_percent_measures_speak_in_percentage_points_and_long_tables_work(
                          "value": [88.2, 92.3, 31, 27]})
     r = trend(long, measure="普及率", value="value", unit="%")
     assert "较上年提高 4.1 个百分点" in r.sentence()
-    c = trend(long, measure="投诉", value="value", higher_is_better=False)
+    c = trend(long, measure="投诉", value="value", direction="反向")
     assert "优于历史平均水平" in c.sentence()           # 27 complaints < 31
     with pytest.raises(InputError, match="没有指标「水质」"):
         trend(long, measure="水质", value="value")

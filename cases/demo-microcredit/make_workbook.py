@@ -1,13 +1,15 @@
 """Write case.xlsx for the demo-microcredit example case (single-workbook form).
 
 The case data live in this script so the workbook can be regenerated and reviewed as text.
-It uses openpyxl only (not evalkit) and writes case.xlsx beside itself:
+It uses openpyxl and numpy only (not evalkit) and writes case.xlsx beside itself; the township
+panel of 标杆对比 is drawn with a fixed seed, so every run writes the same numbers:
 
     python cases/demo-microcredit/make_workbook.py
 """
 
 from pathlib import Path
 
+import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
@@ -36,6 +38,7 @@ INFO = [
     ("报告日期", "2024-06-18"),
     ("评价标准", "计划标准、行业标准、历史标准"),
     ("评价方法", "比较法、因素分析法、公众评判法"),
+    ("政策实施年份", 2021),
 ]
 
 # ── 指标体系 ────────────────────────────────────────────────────────────────
@@ -176,7 +179,7 @@ INDICATORS = [
     survey("D31", "效益", "满意度", "获贷户满意度",
            "通过问卷调查了解获贷户对贷款额度、利率、审批效率和贴息服务的满意程度。满意度=（非常满意+满意）问卷数÷有效问卷数×100%。",
            9, 90, 88.5,
-           "评价组在全县14个乡镇向获贷户发放问卷420份，有效问卷400份，表示“非常满意”和“满意”的354份，满意度88.5%，略低于90%的目标值。",
+           "评价组在全县16个乡镇向获贷户发放问卷420份，有效问卷400份，表示“非常满意”和“满意”的354份，满意度88.5%，略低于90%的目标值。",
            "计划标准", "不满意意见主要集中在贷款审批时间较长、续贷手续繁琐。"),
 ]
 
@@ -193,6 +196,105 @@ BUDGET = [
     ("中央财政衔接推进乡村振兴补助资金", 4000000, 4000000, 3862000),
     ("省级财政衔接推进乡村振兴补助资金", 1500000, 1500000, 1450400),
     ("县级财政衔接推进乡村振兴资金", 1300000, 1300000, 1200000),
+]
+
+# ── 历史数据 ────────────────────────────────────────────────────────────────
+# 2023 values equal the indicators: 余额 19860 万元 and 8760 户 (C13, C22), 贴息 651.24 万元 (B12),
+# 逾期率 2.30 % (C22); 2022: 获贷率 41.3 % of about 18,520 户 → 7650 户 (A21).
+HISTORY = [
+    (year, measure, value, unit, direction)
+    for measure, unit, direction, values in [
+        ("小额信贷贷款余额", "万元", "正向", [16850, 17930, 16420, 17240, 19860]),
+        ("获贷脱贫户数", "户", "正向", [7380, 7820, 7160, 7650, 8760]),
+        ("贴息资金支出", "万元", "正向", [712.60, 668.35, 652.80, 617.90, 651.24]),
+        ("贷款逾期率", "%", "反向", [0.85, 1.12, 1.46, 1.78, 2.30]),
+    ]
+    for year, value in zip(range(2019, 2024), values)
+]
+
+# ── 标杆对比 ────────────────────────────────────────────────────────────────
+# A township panel for the difference-in-differences estimate (政策实施年份 2021): 7 pilot townships
+# (处理组) where the interest subsidy was tied to industry support from 2021, 9 others (对照组).
+# 脱贫户人均纯收入 (元) grows 6–8 % a year in both groups (common yearly rates, a small township-
+# specific deviation), the pilots gain about 650 / 760 / 860 元 in 2021 / 2022 / 2023, plus noise.
+# 云岭镇 (county seat, a pilot) is this project's own unit (本项目 = 是 on all its rows).
+TOWNSHIPS = [   # (name, group, 2023 户均贷款额 万元)
+    ("云岭镇", "处理组", 4.62), ("茶山镇", "处理组", 4.78), ("龙泉镇", "处理组", 4.55),
+    ("清水镇", "处理组", 4.41), ("红岩镇", "处理组", 4.49), ("金竹乡", "处理组", 4.36),
+    ("双河镇", "处理组", 4.58),
+    ("青岗镇", "对照组", 4.12), ("白马乡", "对照组", 3.86), ("石桥乡", "对照组", 4.05),
+    ("松林乡", "对照组", 3.92), ("河口镇", "对照组", 4.23), ("大坪乡", "对照组", 3.74),
+    ("马鞍乡", "对照组", 3.98), ("杉木乡", "对照组", 4.15), ("凤凰乡", "对照组", 3.81),
+]
+SELF_TOWNSHIP = "云岭镇"
+PANEL_YEARS = list(range(2018, 2024))
+PANEL_SEED = 20210301
+COMMON_GROWTH = {2019: 0.072, 2020: 0.061, 2021: 0.078, 2022: 0.066, 2023: 0.070}
+PILOT_GAIN = {2021: 650.0, 2022: 760.0, 2023: 860.0}
+
+
+def income_panel():
+    """脱贫户人均纯收入 by township and year (元, whole numbers), deterministic."""
+    rng = np.random.default_rng(PANEL_SEED)
+    n = len(TOWNSHIPS)
+    level = rng.normal(8600.0, 650.0, n)                 # 2018 level
+    level[[t[0] for t in TOWNSHIPS].index(SELF_TOWNSHIP)] += 900.0   # the county seat is better off
+    drift = rng.normal(0.0, 0.004, n)                    # township-specific growth deviation
+    out = {}
+    for i, (name, group, _) in enumerate(TOWNSHIPS):
+        x = level[i]
+        for year in PANEL_YEARS:
+            if year > PANEL_YEARS[0]:
+                x *= 1.0 + COMMON_GROWTH[year] + drift[i]
+            gain = PILOT_GAIN.get(year, 0.0) + rng.normal(0.0, 60.0) if group == "处理组" and year >= 2021 else 0.0
+            out[name, year] = round(float(x + gain + rng.normal(0.0, 110.0)))
+    return out
+
+
+def peer_rows():
+    income = income_panel()
+    rows = []
+    for name, group, _ in TOWNSHIPS:
+        mine = "是" if name == SELF_TOWNSHIP else "否"
+        for year in PANEL_YEARS:
+            rows.append((name, "脱贫户人均纯收入", income[name, year], year, "元", "产出", "正向", mine, group))
+    for name, _, loan in TOWNSHIPS:
+        mine = "是" if name == SELF_TOWNSHIP else "否"
+        rows.append((name, "户均贷款额", loan, 2023, "万元", "投入", "正向", mine, None))
+    return rows
+
+
+# ── 因素分析 ────────────────────────────────────────────────────────────────
+# 贴息资金支出（万元）= 年均有贷款余额户数 × 户均贷款余额（万元）× 贴息率:
+# plan 8665 × 2.15 × 3.65 % = 679.99 ≈ 预算 680 万元; actual 8448 × 2.19 × 3.52 % = 651.24 万元 (执行数).
+DRIVERS = [
+    ("获贷户数（户）", "贴息资金支出", 8665, 8448, "乘积", None, None,
+     "计划按年初贷款户数和当年新增放贷2500户测算年均有贷款余额8665户；实际年均8448户（按月末余额户数平均），新增放贷2386户，未达计划。",
+     "C11"),
+    ("户均贷款余额（万元）", "贴息资金支出", 2.15, 2.19, "乘积", None, None,
+     "计划按上年户均余额测算2.15万元；实际年均贷款余额18501.12万元÷8448户=2.19万元，新增贷款户均4.30万元，高于存量贷款。",
+     "C12"),
+    ("贴息率", "贴息资金支出", 0.0365, 0.0352, "乘积", None, None,
+     "预算按年初一年期LPR 3.65%全额贴息测算；2023年6月、8月LPR两次下调，3家合作银行加权平均执行利率3.52%。计划679.99万元、实际651.24万元（单位：万元）。",
+     "C41、B12"),
+    ("2023年一年期LPR两次下调", None, None, None, None, "外部", "制约",
+     "6月、8月LPR共下调0.20个百分点，预算按年初3.65%测算，实际贴息需求减少，结余28.76万元，预算执行率95.77%。",
+     "A31、B12"),
+    ("生猪价格下行，部分养殖户还款能力下降", None, None, None, None, "外部", "制约",
+     "从事生猪养殖的借款户受价格下行影响还款困难，个别借款户外出务工后失联，逾期率升至2.30%，到期贷款回收率96.9%。",
+     "C22、D12"),
+    ("贴息审核和贷后管理力量不足、职责不清", None, None, None, None, "内部", "制约",
+     "县乡村振兴服务中心仅2人负责贴息审核，乡镇审核耗时长，第三季度“先拨后审”且拨付延迟15天；乡镇、村与合作银行贷后管理职责不清，档案缺失、回访不到位、代偿未经联席会议审议。",
+     "B13、B21、C31"),
+    ("外出务工增加、合作银行网点调整、审批续贷流程繁琐", None, None, None, None, "外部", "制约",
+     "部分脱贫户外出务工、贷款需求下降；1家合作银行网点调整致2个乡镇第四季度放贷滞后；贷款审批时间长、续贷手续繁琐是获贷户不满意的主要原因。",
+     "C11、C12、D31"),
+    ("绩效目标沿用底线标准，需求论证和带动效果监测不足", None, None, None, None, "内部", "制约",
+     "入库论证未分析贷款需求规模，公示反馈记录未保存；获贷率目标沿用过渡期初的35%；“户贷企用”带动模式缺少带贫协议和分红台账，带动效果无法量化。",
+     "A11、A12、A21、D22"),
+    ("精准比对、风险补偿与产业发展相结合", None, None, None, None, "内部", "促进",
+     "贴息明细与防返贫监测系统按季比对，贴息精准率100%；1200万元风险补偿金调动银行放贷积极性，执行利率不高于LPR；贷款78.6%投向主导产业，户均增收3420元，未发生因贷返贫。",
+     "C21、C41、D11、D21"),
 ]
 
 # ── 报告文字 ────────────────────────────────────────────────────────────────
@@ -215,7 +317,7 @@ NARRATIVE = [
 
 1. **前期准备**：收集政策文件、年度贴息计划、合作协议、放贷台账和贴息明细，结合小额信贷业务特点设计评价指标体系，经委托方审核确认。
 2. **数据核查**：将贴息明细、放贷台账与县防返贫监测信息系统逐户比对；抽查贴息拨付凭证24笔和贷款户档案120户；核查风险补偿金使用记录；向3家合作银行调取逾期和到期回收数据。
-3. **实地调查**：赴6个乡镇18个村开展实地走访，走访获贷户60户；分层抽样调查获贷户200户的收入变化情况；在全县14个乡镇发放满意度问卷420份，回收有效问卷400份。
+3. **实地调查**：赴6个乡镇18个村开展实地走访，走访获贷户60户；分层抽样调查获贷户200户的收入变化情况；在全县16个乡镇发放满意度问卷420份，回收有效问卷400份。
 4. **评分与报告**：逐项评分并与县乡村振兴局、合作银行交换意见，撰写评价报告。"""),
     ("主要经验及做法", """1. **精准识别贴息对象。** 建立贴息明细与防返贫监测信息系统按季比对机制，全年贴息对象精准率达到100%，未发生向非脱贫户贴息的情况。
 2. **政银协同、风险共担。** 县级设立1200万元风险补偿金，明确县、银行分担比例，调动了合作银行放贷积极性，执行利率不高于同期LPR。
@@ -272,6 +374,11 @@ def main():
     write_sheet(wb, "扣分明细", ["指标编码", "扣分", "扣分原因", "底稿编号"], DEDUCTIONS, [10, 6, 70, 12])
     write_sheet(wb, "预算执行", ["资金来源", "预算数（元）", "到位数（元）", "执行数（元）"], BUDGET,
                 [36, 14, 14, 14])
+    write_sheet(wb, "历史数据", ["年度", "指标", "数值", "计量单位", "指标方向"], HISTORY, [8, 20, 12, 10, 10])
+    write_sheet(wb, "标杆对比", ["单位", "指标", "数值", "期间", "计量单位", "类别", "指标方向", "本项目", "分组"],
+                peer_rows(), [10, 18, 10, 8, 10, 8, 10, 8, 8])
+    write_sheet(wb, "因素分析", ["因素", "分析对象", "基期值", "报告期值", "关系", "内外部", "影响", "依据", "影响指标"],
+                DRIVERS, [30, 14, 10, 10, 8, 8, 8, 70, 16])
     write_sheet(wb, "报告文字", ["部分", "内容"], NARRATIVE, [18, 100])
     out = HERE / "case.xlsx"
     wb.save(out)

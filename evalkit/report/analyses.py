@@ -93,11 +93,11 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
                 continue
             trends.append(cmp.trend(rows, measure=measure, period="period", value="value",
                                     unit=next((u for u in rows["unit"] if u), ""),
-                                    higher_is_better=rows["direction"].iloc[0] != "反向"))
+                                    direction=rows["direction"].iloc[0] or "正向"))
     peers, period, did, skipped = [], None, [], None
     table = case.table("peers")
     if table is not None and len(table):
-        periods = sorted({int(p) for p in table["period"] if p == p})
+        periods = sorted({int(p) for p in table["period"].dropna()})
         period = periods[-1] if periods else None
         latest = table if period is None else table[table["period"] == period]
         wide = cmp.peers_wide(latest)
@@ -117,8 +117,8 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
                 panel = rows.assign(treated=(rows["group"] == "处理组").astype(int),
                                     post=(rows["period"] >= policy).astype(int))
                 try:
-                    did.append(cmp.diff_in_diff(panel, outcome="value", treated="treated",
-                                                post="post", cluster="unit", time="period"))
+                    did.append(cmp.diff_in_diff(panel, outcome="value", treated="treated", post="post",
+                                            cluster="unit", time="period", cluster_label="单位"))
                 except InputError as exc:
                     skipped = f"「{measure}」无法做双重差分估计：{exc}"
                     continue

@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from .._fmt import value as _value
+
 FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
 PALETTE = {"planned": "#9fb7d4", "allocated": "#4f7cac", "spent": "#1f3f66",
            "good": "#2e7d32", "fair": "#f2a900", "poor": "#c62828", "grid": "#d9d9d9"}
@@ -181,7 +183,7 @@ def waterfall(labels: Sequence[str], contributions: Sequence[float], *, start: f
         for i, c in enumerate(contributions, start=1):
             ax.bar(i, c, bottom=level, color=PALETTE["good"] if c >= 0 else PALETTE["poor"], width=0.6)
             ax.text(i, level + c + (abs(end - start) + abs(start)) * 0.01 * (1 if c >= 0 else -1),
-                    f"{c:+,.4g}", ha="center", va="bottom" if c >= 0 else "top", fontsize=8)
+                    ("+" if c >= 0 else "") + _value(c), ha="center", va="bottom" if c >= 0 else "top", fontsize=8)
             level += c
         ax.bar(len(labels) + 1, end, color=PALETTE["spent"], width=0.6)
         ax.set_xticks(xs, labels=[start_label, *labels, end_label])
@@ -242,7 +244,7 @@ def trend(periods: Sequence[str], values: Sequence[float], *, title: str, unit: 
         fig, ax = plt.subplots(figsize=(6.0, 2.8))
         ax.plot(list(periods), list(values), marker="o", color=PALETTE["spent"])
         for x, v in zip(periods, values):
-            ax.annotate(f"{v:,.4g}", (x, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+            ax.annotate(_value(v), (x, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
         if standard is not None:
             ax.axhline(standard, color=PALETTE["fair"], ls="--", lw=1, label="历史平均")
             ax.legend(frameon=False, fontsize=8)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from ..case import Case
+from .._fmt import value
 from ..scoring import RULE_TEXT, Scorecard
 from . import charts
 from .tables import esc, num, pct, pts, rate, table, wan
@@ -477,8 +478,8 @@ def comparison(case: Case, card: Scorecard) -> str:
         rows = []
         for t in c.trends:
             vals = dict(zip(t.table()["period"], t.table()["value"]))
-            rows.append([f"{t.measure}" + (f"（{t.unit}）" if t.unit else "")] + [num(vals.get(q)) for q in periods]
-                        + [num(round(t.historical_standard, 2)) if t.historical_standard is not None else "—"])
+            rows.append([f"{t.measure}" + (f"（{t.unit}）" if t.unit else "")] + [value(vals.get(q)) for q in periods]
+                        + [value(t.historical_standard)])
         out.append(table(["指标", *map(str, periods), "历史平均"], rows, numeric=list(range(1, len(periods) + 2)),
                          caption="历史数据比较"))
         for t in c.trends[:3]:
@@ -504,7 +505,7 @@ def comparison(case: Case, card: Scorecard) -> str:
         for r in c.peers:
             me = r.self_row
             rows.append([r.measure + (f"（{r.unit_label}）" if r.unit_label else ""),
-                         "—" if me is None else num(round(me["value"], 4)),
+                         "—" if me is None else value(me["value"]),
                          "—" if me is None else f"{int(me['rank'])}/{len(r.table())}",
                          "—" if me is None else pct(me["percentile"], 0),
                          "—" if me is None else f"{me['z']:+.2f}", "越高越好" if r.higher_is_better else "越低越好"])
@@ -514,13 +515,14 @@ def comparison(case: Case, card: Scorecard) -> str:
             out.append(_figure(r.plot(), f"图 {r.measure}横向比较（红色为本项目）"))
     out.append("<h4>4. 政策效果（双重差分）</h4>")
     if c.did:
+        peers = case.table("peers")
+        units = {m: u for m, u in zip(peers["measure"], peers["measure_unit"]) if u}
         for d in c.did:
-            out.append(p(d.sentence()))
+            out.append(p(d.sentence(units.get(d.outcome, ""))))
             m = d.means
             out.append(table(["组别", "政策前均值", "政策后均值", "变化"],
-                             [[g, num(round(m.loc[g, "政策前"], 4)), num(round(m.loc[g, "政策后"], 4)),
-                               num(round(m.loc[g, "变化"], 4))] for g in m.index], numeric=[1, 2, 3],
-                             caption=f"{d.outcome}：双重差分均值表"))
+                             [[g, value(m.loc[g, "政策前"]), value(m.loc[g, "政策后"]), value(m.loc[g, "变化"])]
+                              for g in m.index], numeric=[1, 2, 3], caption=f"{d.outcome}：双重差分均值表"))
             for note in d.notes:
                 out.append(p(note))
             fig = d.plot()
