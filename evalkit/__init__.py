@@ -1,6 +1,7 @@
 """evalkit: reproducible 重点评价 (key performance evaluation) reports for public projects.
 
-``import evalkit as ek`` gives every public name; importing does no work beyond loading modules.
+``import evalkit as ek`` gives every public name; importing does no work beyond loading modules
+(scipy and statsmodels are imported by the functions that need them).
 """
 
 from __future__ import annotations
@@ -15,39 +16,18 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 from . import report
 from ._paths import example_case
 from .case import Case, load_case, new_case, validate_case
-from .errors import (
-    CaseError,
-    EvalkitError,
-    EvalkitWarning,
-    ExportError,
-    InputError,
-    Issue,
-    RunError,
-)
+from .compare import diff_in_diff, group_test, peer_comparison, plan_vs_actual, trend
+from .costbenefit import appraise, cost_benefit, irr_all, least_cost, risk, sensitivity, unit_cost
+from .errors import CaseError, EvalkitError, EvalkitWarning, ExportError, InputError, Issue, RunError
+from .factors import chain_substitution, drivers, exploratory_factor_analysis, lmdi, shapley_decomposition
 from .report import Report
 from .run import run_case
 from .scoring import SCHEMES, Scheme, Scorecard, get_scheme, score
 
 __all__ = [
-    "SCHEMES",
-    "Case",
-    "CaseError",
-    "EvalkitError",
-    "EvalkitWarning",
-    "ExportError",
-    "InputError",
-    "Issue",
-    "Report",
-    "RunError",
-    "Scheme",
-    "Scorecard",
-    "__version__",
-    "example_case",
-    "get_scheme",
-    "load_case",
-    "new_case",
-    "report",
-    "run_case",
-    "score",
-    "validate_case",
+    "SCHEMES", "Case", "CaseError", "EvalkitError", "EvalkitWarning", "ExportError", "InputError", "Issue",
+    "Report", "RunError", "Scheme", "Scorecard", "__version__", "appraise", "chain_substitution", "cost_benefit",
+    "diff_in_diff", "drivers", "example_case", "exploratory_factor_analysis", "get_scheme", "group_test", "irr_all",
+    "least_cost", "lmdi", "load_case", "new_case", "peer_comparison", "plan_vs_actual", "report", "risk",
+    "run_case", "score", "sensitivity", "shapley_decomposition", "trend", "unit_cost", "validate_case",
 ]

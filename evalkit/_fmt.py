@@ -6,9 +6,12 @@ import math
 
 
 def value(x: float | None, decimals: int = 2) -> str:
-    """``17110.0`` → ``17,110``; ``86.4`` → ``86.4``; ``0.123456`` → ``0.12``; ``None``/NaN → ``—``."""
+    """``17110.0`` → ``17,110``; ``86.4`` → ``86.4``; ``0.0365`` → ``0.0365`` (four decimals below 1);
+    ``None``/NaN → ``—``."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
+    if 0 < abs(float(x)) < 1:
+        decimals = max(decimals, 4)
     text = f"{float(x):,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

@@ -26,6 +26,7 @@ import yaml
 from . import _schema as S
 from . import compare as cmp
 from . import costbenefit as cb
+from . import factors as fa
 from .errors import CaseError, InputError, Issue, Problem
 from .scoring import Scheme, check_indicators, get_scheme
 
@@ -475,6 +476,9 @@ class _Reader:
             problems += cmp.check_history(tables["history"])
         if "peers" in tables:
             problems += cmp.check_peers(tables["peers"])
+        if "drivers" in tables:
+            codes = set(tables["indicators"]["code"]) if "indicators" in tables else set()
+            problems += fa.check_drivers(tables["drivers"], codes)
         for p in problems:
             if (p.table, p.row, p.column) in self.bad_cells or p.table not in sources:
                 continue

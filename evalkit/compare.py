@@ -427,9 +427,7 @@ def group_test(a: Sequence[Any], b: Sequence[Any], *, kind: str = "auto", confid
     if kind == "auto":
         if not numeric:
             kind = "chi2"
-        elif pd.concat([sa, sb]).nunique() <= 7:
-            kind = "mannwhitney"
-        elif min(len(sa), len(sb)) < 30 and min(stats.shapiro(sa).pvalue, stats.shapiro(sb).pvalue) < 0.05:
+        elif pd.concat([sa, sb]).nunique() <= 7 or min(len(sa), len(sb)) < 30 and min(stats.shapiro(sa).pvalue, stats.shapiro(sb).pvalue) < 0.05:
             kind = "mannwhitney"
         else:
             kind = "welch"

@@ -528,7 +528,7 @@ def _score(df: pd.DataFrame, scheme: Scheme, ded: pd.DataFrame,
     out_rows = []
     ded_by_code = ded.groupby("code")["points"].apply(lambda s: sum(map(_dec, s), Decimal(0))).to_dict() \
         if len(ded) else {}
-    for row, r in df.iterrows():
+    for _row, r in df.iterrows():
         w = _dec(r["weight"])
         kind = r["type"]
         target = None if _missing(r.get("target")) else _dec(r["target"])

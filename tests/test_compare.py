@@ -13,7 +13,6 @@ from scipy import stats
 from evalkit.compare import diff_in_diff, group_test, peer_comparison, plan_vs_actual, trend
 from evalkit.errors import InputError
 
-
 # --- plan against actual ----------------------------------------------------------------------------
 
 def test_plan_vs_actual_rates_flags_and_explanations():

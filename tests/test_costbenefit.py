@@ -13,8 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import evalkit as ek
-from evalkit.costbenefit import (appraise, cost_benefit, irr_all, least_cost, risk, sensitivity, unit_cost)
+from evalkit.costbenefit import (
+    appraise,
+    cost_benefit,
+    irr_all,
+    least_cost,
+    risk,
+    sensitivity,
+    unit_cost,
+)
 from evalkit.errors import InputError
 
 REFERENCE = Path(__file__).parent / "reference" / "costbenefit_published.csv"

@@ -175,6 +175,6 @@ def test_pdf_contents_page_gives_the_page_of_every_chapter(built):
     toc = page_text(2)
     assert "目" in toc and "录" in toc
     for _, title in ek.report.sections.CHAPTERS:
-        m = re.search(re.escape(title) + r"\s+(\d+)\s*$", toc, flags=re.M)
+        m = re.search(re.escape(title) + r"\s+(\d+)\s*$", toc, flags=re.MULTILINE)
         assert m, f"{title} has a page number on the contents page"
         assert title in page_text(int(m.group(1))).replace(" ", ""), f"{title} is on page {m.group(1)}"

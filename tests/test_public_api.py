@@ -4,8 +4,11 @@ import evalkit as ek
 def test_public_names_are_pinned():
     assert sorted(ek.__all__) == sorted([
         "Case", "CaseError", "EvalkitError", "EvalkitWarning", "ExportError", "InputError", "Issue", "Report",
-        "RunError", "SCHEMES", "Scheme", "Scorecard", "__version__", "example_case", "get_scheme", "load_case",
-        "new_case", "report", "run_case", "score", "validate_case",
+        "RunError", "SCHEMES", "Scheme", "Scorecard", "__version__", "appraise", "chain_substitution",
+        "cost_benefit", "diff_in_diff", "drivers", "example_case", "exploratory_factor_analysis", "get_scheme",
+        "group_test", "irr_all", "least_cost", "lmdi", "load_case", "new_case", "peer_comparison",
+        "plan_vs_actual", "report", "risk", "run_case", "score", "sensitivity", "shapley_decomposition", "trend",
+        "unit_cost", "validate_case",
     ])
     for name in ek.__all__:
         assert hasattr(ek, name), name

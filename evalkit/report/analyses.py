@@ -22,7 +22,7 @@ class CostBenefitFigures:
     convention: str
 
 
-def parameter(case: Case, key: str):  # noqa: ANN201
+def parameter(case: Case, key: str):
     from .._schema import PARAMETERS
 
     return case.evaluation.get("parameters", {}).get(key, PARAMETERS[key].default)

@@ -8,11 +8,12 @@ narrative, through Markdown with raw HTML disabled, so case text is always shown
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from ..case import Case
 from .._fmt import value
+from ..case import Case
 from ..scoring import RULE_TEXT, Scorecard
 from . import charts
 from .tables import esc, num, pct, pts, rate, table, wan
@@ -280,6 +281,76 @@ def lessons_and_problems(case: Case, card: Scorecard) -> str:
         out.append(table(["编码", "失分指标", "分值", "得分", "失分", "偏差原因 / 扣分原因"], rows,
                          numeric=[2, 3, 4], caption="失分指标一览", cls="lost"))
     out += [sub(2, "原因分析"), narrative_or(case, "causes", "案例未提供原因分析的文字说明。")]
+    out.append(_factor_register(case, card))
+    out.append(_decompositions(case))
+    return "".join(out)
+
+
+def _factor_register(case: Case, card: Scorecard) -> str:
+    """因素分析法 proper: the internal and external factors, tied to the indicators that lost points."""
+    head = "<h4>影响因素分析（因素分析法）</h4>"
+    table_ = case.table("drivers")
+    reg = table_[table_["subject"] == ""] if table_ is not None else None
+    if reg is None or reg.empty:
+        return head + absent("案例未登记影响因素（因素分析表），未做内外部因素分析。")
+    ind = card.indicators.set_index("code")
+    lost = set(ind.index[ind["score"] < ind["weight"]])
+    rows, covered = [], set()
+    for r in reg.itertuples():
+        codes = [c for c in re.split(r"[、，,;；\s]+", r.indicators or "") if c]
+        shown = []
+        for c in codes:
+            if c in ind.index:
+                gap = ind.loc[c, "weight"] - ind.loc[c, "score"]
+                shown.append(f"{c} {ind.loc[c, 'name']}" + (f"（失 {pts(gap)} 分）" if gap > 0 else ""))
+                if r.effect == "制约":
+                    covered.add(c)
+        rows.append([r.factor, r.side or "—", r.effect or "—", "；".join(shown) or "—", r.evidence or "—"])
+    n_in = int((reg["side"] == "内部").sum())
+    n_out = int((reg["side"] == "外部").sum())
+    hind = reg[reg["effect"] == "制约"]
+    text = (f"评价组对照失分指标分析了影响绩效目标实现的内外部因素，共登记 {len(reg)} 项：内部因素 {n_in} 项、外部因素 {n_out} 项；"
+            f"其中制约因素 {len(hind)} 项（内部 {int((hind['side'] == '内部').sum())} 项、外部 "
+            f"{int((hind['side'] == '外部').sum())} 项），促进因素 {len(reg) - len(hind)} 项。")
+    uncovered = sorted(lost - covered)
+    if uncovered:
+        text += "失分指标" + "、".join(f"{c} {ind.loc[c, 'name']}" for c in uncovered) + " 尚未登记制约因素。"
+    elif lost:
+        text += "每个失分指标都至少对应一项制约因素。"
+    return head + p(text) + table(["因素", "内部/外部", "促进/制约", "影响的指标", "依据"], rows,
+                                   caption="影响因素登记表", cls="register")
+
+
+def _decompositions(case: Case) -> str:
+    """The arithmetic decomposition of a change (连环替代法 and its order-free relatives)."""
+    from .. import factors as fa
+
+    table_ = case.table("drivers")
+    subjects = fa.case_subjects(table_) if table_ is not None else []
+    if not subjects:
+        return ""
+    out = ["<h4>因素分解（连环替代法）</h4>",
+           p("以下将指标的计划值与实际值之差分解到各构成因素。连环替代法的结果取决于替代顺序，故同时列示所有顺序下的影响范围，"
+             "以及与顺序无关的 Shapley 分解（各顺序的平均）和对数平均迪氏指数法（LMDI-I）的结果；三者合计均等于总差额。")]
+    for subject, form, base, current in subjects:
+        chain = fa.chain_substitution(base, current, form=form)
+        shap = fa.shapley_decomposition(base, current, form=form).effects.set_index("factor")["effect"]
+        lm = fa.lmdi(base, current, form=form).effects.set_index("factor")["effect"]
+        spread = chain.spread.set_index("factor")
+        eff = chain.effects.set_index("factor")
+        parts = "，".join(f"{f}{'+' if e >= 0 else ''}{value(e)}" for f, e in eff["effect"].items())
+        out.append(p(f"{subject}由计划 {value(chain.base_value)} 变为实际 {value(chain.current_value)}，差额 "
+                     f"{'+' if chain.total_change >= 0 else ''}{value(chain.total_change)}。按 {' → '.join(chain.order)} "
+                     f"的顺序连环替代：{parts}。"))
+        rows = [[f, value(eff.loc[f, "base"]), value(eff.loc[f, "current"]), value(eff.loc[f, "effect"]),
+                 f"{value(spread.loc[f, 'min'])}～{value(spread.loc[f, 'max'])}", value(shap[f]), value(lm[f])]
+                for f in chain.order]
+        rows.append(["合计", value(chain.base_value), value(chain.current_value), value(chain.total_change), "",
+                     value(shap.sum()), value(lm.sum())])
+        out.append(table(["因素", "计划值", "实际值", "连环替代", "各顺序范围", "Shapley", "LMDI-I"], rows,
+                         numeric=[1, 2, 3, 5, 6], caption=f"{subject}：因素分解"))
+        out.append(_figure(fa.shapley_decomposition(base, current, form=form).plot(),
+                           f"图 {subject}：各因素的影响（Shapley 分解）"))
     return "".join(out)
 
 
@@ -321,7 +392,7 @@ def annex_scores(case: Case, card: Scorecard) -> str:
 # Methods inside 第四章
 
 
-def _verdict_rows(res) -> list[list[str]]:  # noqa: ANN001
+def _verdict_rows(res) -> list[list[str]]:
     rows = []
     for r in res.verdicts.itertuples():
         if r.indicator.endswith("NPV"):
@@ -337,7 +408,7 @@ def _verdict_rows(res) -> list[list[str]]:  # noqa: ANN001
     return rows
 
 
-def _verdict_sentence(res, label: str) -> str:  # noqa: ANN001
+def _verdict_sentence(res, label: str) -> str:
     main = res.verdicts[res.verdicts["rate"] == res.main.discount_rate]
     failed = [r.indicator for r in main.itertuples() if r.passed is False]
     unknown = [r.indicator for r in main.itertuples() if r.passed is None]
@@ -448,7 +519,7 @@ def _none(x: object) -> bool:
     return x is None or (isinstance(x, float) and x != x)
 
 
-def _figure(fig, caption: str) -> str:  # noqa: ANN001
+def _figure(fig, caption: str) -> str:
     return f'<figure class="chart">{charts.to_svg(fig)}<figcaption>{esc(caption)}</figcaption></figure>'
 
 
