@@ -96,6 +96,20 @@ def test_example_method_figures_match_worked_expectation(built, case):
             assert g[key] == pytest.approx(w[key], rel=1e-9), key
     else:
         assert got["cost_benefit"] is None
+    if "compare" in want:
+        w, g = want["compare"], got["compare"]
+        if "peer_ranks" in w:
+            assert g["peer_ranks"] == w["peer_ranks"]
+        if "trend_change" in w:
+            assert g["trend_change"] == pytest.approx(w["trend_change"], abs=1e-9)
+        if "did_estimate" in w:
+            (did,) = g["did"].values()
+            assert (did["estimate"], did["se"]) == pytest.approx((w["did_estimate"], w["did_se_cluster"]), rel=1e-9)
+    for subject, w in want.get("factors", {}).items():
+        g = got["factors"][subject]
+        assert g["shapley"] == pytest.approx(w["shapley"], rel=1e-9)
+        assert g["chain_substitution"] == pytest.approx(w["chain_substitution"], rel=1e-9)
+        assert sum(g["shapley"].values()) == pytest.approx(w["current"] - w["base"], rel=1e-12)
     if "least_cost" in want:
         w, g = want["least_cost"], got["least_cost"]
         assert (g["cheapest"], g["chosen"]) == (w["cheapest"], w["chosen"])

@@ -33,6 +33,8 @@ def results(case: Case, card: Scorecard) -> dict[str, Any]:
         "indicator_count": len(card.indicators),
         "cost_benefit": _cost_benefit(case),
         "least_cost": _least_cost(case),
+        "compare": _compare(case, card),
+        "factors": _factors(case),
         "input_hash": case.content_hash(),
     }
 
@@ -62,6 +64,40 @@ def _least_cost(case: Case) -> dict[str, Any] | None:
     chosen = t.loc[t["chosen"] == "是", "name"].tolist() if "chosen" in t else []
     return {"cheapest": res.cheapest, "chosen": chosen[0] if chosen else None,
             "cost_per_effect": dict(zip(t["name"], t["cost_per_effect"]))}
+
+
+def _compare(case: Case, card: Scorecard) -> dict[str, Any]:
+    c = analyses.comparisons(case, card)
+    out: dict[str, Any] = {}
+    if c.plan is not None:
+        t = c.plan.table()
+        out["targets"] = {"count": len(t), "met": int(t["met"].sum()), "shortfalls": t.loc[t["flag"] == "未完成", "code"].tolist(),
+                          "overachieved": t.loc[t["flag"] == "超额需说明", "code"].tolist()}
+    if c.trends:
+        out["trend_change"] = {t.measure: t.change for t in c.trends}
+    if c.peers:
+        out["peer_period"] = c.peer_period
+        out["peer_ranks"] = {r.measure: int(r.self_row["rank"]) for r in c.peers if r.self_row is not None}
+        out["peer_counts"] = {r.measure: len(r.table()) for r in c.peers}
+    if c.did:
+        out["did"] = {d.outcome: {"estimate": d.estimate, "se": d.se, "p_value": d.p_value, "ci_low": d.ci_low,
+                                  "ci_high": d.ci_high, "pretrend_p": d.pretrend_p} for d in c.did}
+    return out
+
+
+def _factors(case: Case) -> dict[str, Any]:
+    from .. import factors as fa
+
+    table = case.table("drivers")
+    if table is None:
+        return {}
+    out = {}
+    for subject, form, base, current in fa.case_subjects(table):
+        chain = fa.chain_substitution(base, current, form=form)
+        out[subject] = {"base": chain.base_value, "current": chain.current_value, "change": chain.total_change,
+                        "shapley": {k: float(v) for k, v in chain.shapley.items()},
+                        "chain_substitution": dict(zip(chain.effects["factor"], map(float, chain.effects["effect"])))}
+    return out
 
 
 def save_results(data: dict[str, Any], out_dir: str | Path) -> Path:
