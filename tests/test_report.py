@@ -109,3 +109,19 @@ def test_charts_are_deterministic_svg_with_text_kept_as_text():
 def test_markdown_never_passes_raw_html():
     out = sections.markdown("正文<b>粗</b>\n\n<div onclick=x>块</div>")
     assert "<b>" not in out and "<div onclick" not in out and "&lt;b&gt;" in out
+
+
+def test_method_figures_draw_chinese_outside_evalkit_style(tmp_path):
+    """A result's .plot() shown in JupyterLab is drawn with the user's rcParams: no missing glyphs."""
+    import warnings
+
+    import pandas as pd
+
+    flows = pd.DataFrame({"year": [2024, 2025, 2026], "cost": [100.0, 10, 10], "benefit": [0.0, 70, 70]})
+    figs = [ek.sensitivity(flows, discount_rate=0.08).plot(),
+            ek.chain_substitution({"长度": 126, "单价": 6.5}, {"长度": 118.4, "单价": 6.89}).plot(),
+            ek.trend(pd.DataFrame({"period": [2022, 2023], "普及率": [88.0, 92.0]}), measure="普及率").plot()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # "Glyph … missing from font(s)" is a UserWarning
+        for i, fig in enumerate(figs):
+            fig.savefig(tmp_path / f"{i}.png")

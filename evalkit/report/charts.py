@@ -32,6 +32,23 @@ _STYLE = {
 }
 
 
+def _self_contained(build: Any) -> Any:
+    """Give every text of the figure the CJK font list itself, so the figure draws correctly outside
+    evalkit's style too (in JupyterLab's inline backend, or saved by the user)."""
+    import functools
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from matplotlib.text import Text
+
+        fig = build(*args, **kwargs)
+        for text in fig.findobj(Text):
+            text.set_fontfamily(FONTS)
+        return fig
+
+    return wrapper
+
+
 def _pyplot() -> Any:
     import matplotlib
 
@@ -67,6 +84,7 @@ def _attr(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+@_self_contained
 def level_rates(names: Sequence[str], rates: Sequence[float], *, bands: tuple[float, float] = (0.8, 0.6),
                 title: str = "各一级指标得分率") -> Any:
     """Horizontal bars of 得分率 per 一级指标, coloured by band, with the band limits marked."""
@@ -90,6 +108,7 @@ def level_rates(names: Sequence[str], rates: Sequence[float], *, bands: tuple[fl
         return fig
 
 
+@_self_contained
 def budget_execution(items: Sequence[str], planned: Sequence[float], allocated: Sequence[float],
                      spent: Sequence[float], *, title: str = "预算执行情况（万元）") -> Any:
     """Grouped bars of 预算数 / 到位数 / 执行数 per funding source, in 万元, with the execution rate."""
@@ -119,6 +138,7 @@ def budget_execution(items: Sequence[str], planned: Sequence[float], allocated: 
         return fig
 
 
+@_self_contained
 def tornado(variables: Sequence[str], low: Sequence[float], high: Sequence[float], base: float, *,
             low_label: str, high_label: str, title: str = "敏感性分析：净现值（万元）") -> Any:
     """Tornado chart: NPV at the low and high change of each variable, widest range on top; 元 in, 万元 shown."""
@@ -145,6 +165,7 @@ def tornado(variables: Sequence[str], low: Sequence[float], high: Sequence[float
         return fig
 
 
+@_self_contained
 def distribution(values: Any, *, threshold: float = 0.0, title: str = "蒙特卡洛模拟：净现值分布（万元）",
                  xlabel: str = "净现值（万元）") -> Any:
     """Histogram of simulated values (元 in, 万元 shown) with the cumulative probability on a second axis."""
@@ -168,11 +189,13 @@ def distribution(values: Any, *, threshold: float = 0.0, title: str = "蒙特卡
         return fig
 
 
+@_self_contained
 def waterfall(labels: Sequence[str], contributions: Sequence[float], *, start: float, end: float,
               start_label: str = "基期", end_label: str = "报告期", title: str = "因素分析：各因素的影响",
               unit: str = "") -> Any:
     """Waterfall from ``start`` to ``end`` through each factor's contribution (they add up)."""
     import matplotlib
+    import numpy as np
 
     plt = _pyplot()
     with matplotlib.rc_context(_STYLE):
@@ -186,6 +209,12 @@ def waterfall(labels: Sequence[str], contributions: Sequence[float], *, start: f
                     ("+" if c >= 0 else "") + _value(c), ha="center", va="bottom" if c >= 0 else "top", fontsize=8)
             level += c
         ax.bar(len(labels) + 1, end, color=PALETTE["spent"], width=0.6)
+        levels = [start, end] + list(start + np.cumsum(contributions))
+        lo, hi = min(levels), max(levels)
+        span = max(hi - lo, abs(hi) * 1e-3, 1e-12)
+        if lo > 0 and lo - 2 * span > 0:       # the changes are small against the level: cut the axis
+            ax.set_ylim(lo - 2 * span, hi + 0.6 * span)
+            ax.text(0.01, 0.98, "纵轴未从零开始", transform=ax.transAxes, fontsize=7, va="top", color="#666666")
         ax.set_xticks(xs, labels=[start_label, *labels, end_label])
         ax.set_ylabel(unit)
         ax.grid(axis="y", color=PALETTE["grid"], lw=0.6)
@@ -194,6 +223,7 @@ def waterfall(labels: Sequence[str], contributions: Sequence[float], *, start: f
         return fig
 
 
+@_self_contained
 def scree(eigenvalues: Sequence[float], *, threshold: Sequence[float] | None = None,
           title: str = "碎石图") -> Any:
     """Eigenvalues by component, with the parallel-analysis threshold when given."""
@@ -215,6 +245,7 @@ def scree(eigenvalues: Sequence[float], *, threshold: Sequence[float] | None = N
         return fig
 
 
+@_self_contained
 def completion(names: Sequence[str], rates: Sequence[float], met: Sequence[bool], *, threshold: float = 1.3,
                title: str = "绩效指标完成率") -> Any:
     """Horizontal bars of A / T per indicator: met in green, not met in red, the 100 % and threshold lines."""
@@ -234,6 +265,7 @@ def completion(names: Sequence[str], rates: Sequence[float], met: Sequence[bool]
         return fig
 
 
+@_self_contained
 def trend(periods: Sequence[str], values: Sequence[float], *, title: str, unit: str = "",
           standard: float | None = None) -> Any:
     """A measure over time, with the historical standard as a dashed line."""
@@ -254,6 +286,7 @@ def trend(periods: Sequence[str], values: Sequence[float], *, title: str, unit: 
         return fig
 
 
+@_self_contained
 def ranked_bars(units: Sequence[str], values: Sequence[float], is_self: Sequence[bool], *, title: str,
                 unit: str = "") -> Any:
     """Peers ranked best first; this project highlighted."""
@@ -271,6 +304,7 @@ def ranked_bars(units: Sequence[str], values: Sequence[float], is_self: Sequence
         return fig
 
 
+@_self_contained
 def did(periods: Sequence[str], treated: Sequence[float], control: Sequence[float], policy: str, *,
         title: str) -> Any:
     """Group means over time for the treated and control groups, the policy start marked."""
