@@ -44,6 +44,9 @@ META_LABELS.update({
     "evaluation.parameters.risk_draws": "模拟次数",
     "evaluation.parameters.seed": "随机数种子",
     "evaluation.parameters.policy_year": "政策实施年份",
+    "evaluation.parameters.weighting": "权重来源",
+    "evaluation.parameters.survey_population": "调查总体数量",
+    "evaluation.parameters.survey_approached": "发放问卷数量",
 })
 
 
@@ -64,6 +67,9 @@ PARAMETERS: dict[str, Parameter] = {
     "risk_draws": Parameter("模拟次数", "count", 10_000),
     "seed": Parameter("随机数种子", "seed"),
     "policy_year": Parameter("政策实施年份", "seed"),
+    "weighting": Parameter("权重来源", "weighting", "table"),
+    "survey_population": Parameter("调查总体数量", "count", None),
+    "survey_approached": Parameter("发放问卷数量", "count", None),
 }
 CONVENTION_NAMES = {"end-of-year": "end-of-year", "年末": "end-of-year", "year-0": "year-0", "首年不折现": "year-0"}
 
@@ -80,6 +86,11 @@ def parse_parameter(key: str, value: Any) -> Any:
         if text in ("否", "false", "no", "0"):
             return False
         raise ValueError(f"应为 是/否，实际为 {value!r}")
+    if kind == "weighting":
+        names = {"table": "table", "指标表": "table", "ahp": "ahp", "层次分析法": "ahp", "AHP": "ahp"}
+        if value not in names:
+            raise ValueError(f"应为 table（指标表）或 ahp（层次分析法），实际为 {value!r}")
+        return names[value]
     if kind == "convention":
         if value not in CONVENTION_NAMES:
             raise ValueError(f"应为 end-of-year（年末）或 year-0（首年不折现），实际为 {value!r}")
@@ -144,6 +155,7 @@ class Table:
     sheet: str
     columns: tuple[Column, ...]
     required: bool = False
+    open: bool = False          # other columns are kept (as text, under their own header)
 
     @property
     def file(self) -> str:
@@ -196,6 +208,7 @@ ROLES = {"投入": "投入", "input": "投入", "产出": "产出", "output": "�
 GROUPS = {"处理组": "处理组", "treated": "处理组", "对照组": "对照组", "control": "对照组"}
 SIDES = {"内部": "内部", "内部因素": "内部", "internal": "内部", "外部": "外部", "外部因素": "外部", "external": "外部"}
 EFFECTS = {"促进": "促进", "有利": "促进", "helped": "促进", "制约": "制约", "不利": "制约", "hindered": "制约"}
+QUESTION_KINDS = {"量表": "scale", "scale": "scale", "分组": "group", "group": "group", "其他": "other", "other": "other"}
 FORMS = {"乘积": "product", "product": "product", "比值": "ratio", "ratio": "ratio"}
 
 TABLES: dict[str, Table] = {
@@ -276,6 +289,24 @@ TABLES: dict[str, Table] = {
         Column("effect", "影响", vocab=EFFECTS, aliases=("影响方向",)),
         Column("evidence", "依据", aliases=("证据", "说明")),
         Column("indicators", "影响指标", aliases=("相关指标",)),
+    )),
+    "survey": Table("survey", "满意度调查", open=True, columns=(
+        Column("respondent", "编号", aliases=("问卷编号", "受访者编号", "序号")),
+    )),
+    "questions": Table("questions", "问卷题目", columns=(
+        Column("column", "列名", required=True, nonempty=True, aliases=("题号", "字段")),
+        Column("text", "题目", aliases=("题目内容", "问题")),
+        Column("kind", "类型", vocab=QUESTION_KINDS, default="scale", aliases=("题型",)),
+        Column("scale", "级数", "integer", aliases=("量表级数",)),
+        Column("satisfied", "满意档", aliases=("满意选项",)),
+        Column("indicator", "对应指标", aliases=("指标编码",)),
+    )),
+    "judgements": Table("judgements", "专家判断", columns=(
+        Column("expert", "专家", required=True, nonempty=True, aliases=("专家编号",)),
+        Column("parent", "比较对象", required=True, nonempty=True, aliases=("上级指标", "层级")),
+        Column("a", "指标A", required=True, nonempty=True, aliases=("指标甲",)),
+        Column("b", "指标B", required=True, nonempty=True, aliases=("指标乙",)),
+        Column("value", "标度", required=True, nonempty=True, aliases=("重要性标度", "判断值")),
     )),
     "alternatives": Table("alternatives", "备选方案", columns=(
         Column("name", "方案", required=True, nonempty=True, aliases=("方案名称",)),

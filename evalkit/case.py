@@ -26,6 +26,7 @@ import yaml
 from . import _schema as S
 from . import compare as cmp
 from . import costbenefit as cb
+from . import derive
 from . import factors as fa
 from .errors import CaseError, InputError, Issue, Problem
 from .scoring import Scheme, check_indicators, get_scheme
@@ -458,7 +459,9 @@ class _Reader:
             ind = tables["indicators"]
             _fill_codes(ind, scheme)
             funding = meta["funding"] if len(meta["funding"]) == 3 else None
-            problems += check_indicators(ind, scheme, deductions=tables.get("deductions"), funding=funding)
+            fed = {q.indicator for q in derive.questions(tables.get("questions"))[0] if q.indicator}
+            problems += check_indicators(ind, scheme, deductions=tables.get("deductions"), funding=funding,
+                                         derived=fed if "survey" in tables else ())
         if "budget" in tables and len(meta["funding"]) == 3:
             for col in ("planned", "allocated", "spent"):
                 got = tables["budget"][col].sum()
@@ -476,6 +479,13 @@ class _Reader:
             problems += cmp.check_history(tables["history"])
         if "peers" in tables:
             problems += cmp.check_peers(tables["peers"])
+        if "survey" in tables or "questions" in tables:
+            types = dict(zip(tables["indicators"]["code"], tables["indicators"]["type"])) if "indicators" in tables else {}
+            problems += derive.check_survey(tables.get("survey"), tables.get("questions"), types)
+        if "judgements" in tables and "indicators" in tables:
+            problems += derive.check_judgements(tables["judgements"], tables["indicators"])
+        problems += derive.check_weighting(meta["evaluation"]["parameters"].get("weighting", "table"),
+                                           tables.get("judgements"))
         if "drivers" in tables:
             codes = set(tables["indicators"]["code"]) if "indicators" in tables else set()
             problems += fa.check_drivers(tables["drivers"], codes)
@@ -509,6 +519,8 @@ class _Reader:
             canon.append(name)
             if name:
                 shown[name] = str(h).strip()
+        extra = {pos: str(h).strip() for pos, (h, name) in enumerate(zip(raw.header, canon))
+                 if spec.open and name is None and not _missing(h)}
         missing = [c for c in spec.columns if c.required and c.name not in shown]
         for c in missing:
             self.issue(f"缺少必需的列「{c.zh}」（{c.name}）", row=1, **where)
@@ -522,6 +534,8 @@ class _Reader:
             for pos, name in enumerate(canon):
                 if name is not None:
                     rec[name] = cells[pos] if pos < len(cells) else None
+            for pos, header in extra.items():
+                rec[("extra", header)] = cells[pos] if pos < len(cells) else None
             records.append(rec)
             index.append(rownum)
         out: dict[str, list[Any]] = {c.name: [] for c in spec.columns}
@@ -544,6 +558,9 @@ class _Reader:
                     out[col.name].append(num)
                 else:
                     out[col.name].append(self._vocab(spec, col, _text(value), rownum, shown, where))
+        for header in extra.values():       # an open table's own columns, as text
+            out[header] = [_text(rec.get(("extra", header))) for rec in records]
+            shown.setdefault(header, header)
         df = pd.DataFrame(out, index=pd.Index(index, name="row"))
         for col in spec.columns:             # years and periods are integers, empty cells <NA>
             if col.kind == "integer":

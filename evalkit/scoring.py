@@ -12,7 +12,7 @@ hand grades 良 and a 定性 score of exactly 0.8·w sits in the 达成 band.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -43,7 +43,10 @@ PARAMS: dict[str, Param] = {
     "budget_execution_base": Param("U", "预算执行率的分母"),
     "decimals": Param("I", "单项得分保留小数位数（四舍五入后求和）"),
     "min_output_benefit": Param("V", "产出与效益指标权重合计下限（占总分%）"),
+    "survey_measure": Param("I", "由问卷计算满意度指标实际值的口径"),
+    "satisfaction_levels": Param("U", "多级满意度的等级分值（很不满意→很满意）"),
 }
+SURVEY_MEASURES = {"rate": "满意率（选择满意档的答案占有效答案的比例）", "index": "满意度指数（各等级分值的平均）"}
 
 REVERSE_FORMULAS = {
     "linear": "A≤T 得满分；T<A<2T 得 w·(2−A/T)；A≥2T 得 0 分",
@@ -81,6 +84,8 @@ class Scheme:
     budget_execution_base: str = "allocated"
     decimals: int = 2
     min_output_benefit: float | None = None
+    survey_measure: str = "rate"
+    satisfaction_levels: tuple[float, ...] = (20.0, 40.0, 60.0, 80.0, 100.0)
     overrides: tuple[str, ...] = field(default=(), compare=False)   # keys a case changed
 
     # -- construction ---------------------------------------------------------------------------
@@ -151,6 +156,10 @@ def _describe(key: str, value: Any) -> str:
         return f"达成 ≥ {value[0]:.0%}，部分达成 ≥ {value[1]:.0%}"
     if key == "min_output_benefit":
         return "不检查" if value is None else f"{_num(value)}%"
+    if key == "survey_measure":
+        return f"{value}（{SURVEY_MEASURES[value]}）"
+    if key == "satisfaction_levels":
+        return "、".join(_num(v) for v in value)
     return _num(value)
 
 
@@ -162,9 +171,9 @@ def _coerce_param(key: str, value: Any) -> Any:
     if key not in PARAMS:
         raise InputError(f"评分规则中没有「{key}」这一项（可用：{', '.join(PARAMS)}）")
     try:
-        if key == "reverse_formula" or key == "survey_formula" or key == "budget_execution_base":
+        if key in ("reverse_formula", "survey_formula", "budget_execution_base", "survey_measure"):
             allowed = {"reverse_formula": REVERSE_FORMULAS, "survey_formula": SURVEY_FORMULAS,
-                       "budget_execution_base": BUDGET_BASES}[key]
+                       "budget_execution_base": BUDGET_BASES, "survey_measure": SURVEY_MEASURES}[key]
             if value not in allowed:
                 raise ValueError(f"应为 {' / '.join(allowed)}")
             return value
@@ -178,6 +187,11 @@ def _coerce_param(key: str, value: Any) -> Any:
             if not 0 <= lo <= hi <= 1:
                 raise ValueError("应为两个 0 到 1 之间的比例，且第一个不小于第二个")
             return (hi, lo)
+        if key == "satisfaction_levels":
+            levels = tuple(float(v) for v in value)
+            if len(levels) < 2 or any(b < a for a, b in zip(levels, levels[1:])):
+                raise ValueError("应为从最不满意到最满意、不递减的分值列表，如 [20, 40, 60, 80, 100]")
+            return levels
         if key == "decimals":
             n = int(value)
             if n != value or not 0 <= n <= 6:
@@ -244,8 +258,11 @@ def _fmt(d: Decimal | float) -> str:
 
 
 def check_indicators(indicators: pd.DataFrame, scheme: Scheme, *, deductions: pd.DataFrame | None = None,
-                     funding: Mapping[str, float] | None = None) -> list[Problem]:
+                     funding: Mapping[str, float] | None = None, derived: Collection[str] = ()) -> list[Problem]:
     """Every problem that stops the indicator table being scored under ``scheme``.
+
+    ``derived`` names the codes whose actual value comes from evidence (the survey), so an empty
+    实际完成值 is allowed there.
 
     Expects the canonical, typed table that :func:`evalkit.load_case` produces.
     """
@@ -272,7 +289,7 @@ def check_indicators(indicators: pd.DataFrame, scheme: Scheme, *, deductions: pd
                 probs.append(Problem(f"指标值不能为负数，实际为 {_fmt(target)}", row, "target"))
             elif kind == "满意度" and target == 0:
                 probs.append(Problem("满意度指标的指标值必须大于 0", row, "target"))
-            if _missing(r.get("actual")):
+            if _missing(r.get("actual")) and r.get("code") not in derived:
                 name = str(r.get("name", "")).strip()
                 if name not in DERIVED or kind != "定量":
                     probs.append(Problem(f"{kind}指标必须填写实际完成值", row, "actual"))
@@ -420,6 +437,7 @@ class Scorecard:
     deductions: pd.DataFrame
     output_benefit_share: float | None      # 产出+效益 weight as % of the total
     notes: tuple[str, ...] = ()
+    weighting: Any = None                   # derive.DerivedWeights when the weights came from AHP
 
     def table(self) -> pd.DataFrame:
         """The per-indicator table."""
@@ -485,13 +503,27 @@ def score(case_or_indicators: Any, *, scheme: str | Scheme | None = None,
     >>> card.total, card.grade, list(card.indicators["score"])
     (93.0, '优', [57.0, 36.0])
     """
-    case = None
+    actuals: dict[str, tuple[float, str]] = {}
+    weighting = None
     if hasattr(case_or_indicators, "indicators") and hasattr(case_or_indicators, "scheme"):
+        from . import derive
+
         case = case_or_indicators
         indicators = case.indicators
         deductions = case.tables.get("deductions") if deductions is None else deductions
         funding = case.funding if funding is None else funding
         the_scheme = case.scheme if scheme is None else get_scheme(scheme)
+        actuals = derive.survey_actuals(case, the_scheme)
+        if case.evaluation.get("parameters", {}).get("weighting") == "ahp":
+            weighting = derive.ahp_weights(indicators, case.tables["judgements"], total=the_scheme.total,
+                                           decimals=the_scheme.decimals)
+            indicators = indicators.assign(weight=weighting.weights, level1_weight=float("nan"),
+                                           level2_weight=float("nan"))
+        if actuals:
+            indicators = indicators.copy()
+            for code, (value, _) in actuals.items():
+                empty = (indicators["code"] == code) & indicators["actual"].isna()
+                indicators.loc[empty, "actual"] = value
     elif isinstance(case_or_indicators, pd.DataFrame):
         indicators = _complete(case_or_indicators)
         the_scheme = get_scheme(scheme or "mof-2020-key")
@@ -504,7 +536,13 @@ def score(case_or_indicators: Any, *, scheme: str | Scheme | None = None,
         lines = [(f"第{p.row}行 " if p.row is not None else "") + (f"{p.column}：" if p.column else "") + p.message
                  for p in problems]
         raise InputError("指标体系无法评分：\n" + "\n".join(lines))
-    return _score(indicators, the_scheme, deductions, funding)
+    card = _score(indicators, the_scheme, deductions, funding)
+    notes = [f"{code} {note}" for code, (_, note) in actuals.items()]
+    if weighting is not None:
+        notes += list(weighting.notes)
+    if notes or weighting is not None:
+        card = replace(card, notes=(*card.notes, *notes), weighting=weighting)
+    return card
 
 
 def _complete(df: pd.DataFrame) -> pd.DataFrame:
