@@ -55,8 +55,8 @@ def test_notebook_sections_follow_the_outline_order():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     calls = re.findall(r"rep\.(\w+)\(", "\n".join(c.source for c in nb.cells if c.cell_type == "code"))
     assert calls == ["cover", "contents", "abstract", "basic_info", "evaluation_work", "conclusion",
-                     "indicator_analysis", "cost_benefit", "least_cost", "comparison", "lessons_and_problems", "suggestions", "other_matters", "annex_scores",
-                     "save"]
+                     "indicator_analysis", "cost_benefit", "least_cost", "comparison", "benchmarking",
+                     "lessons_and_problems", "suggestions", "other_matters", "annex_scores", "survey_annex", "save"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -83,6 +83,10 @@ class Report:
         """第四章 (七): 比较法 — plan, history, peers and a difference-in-differences estimate."""
         return self._block(sections.comparison)
 
+    def benchmarking(self) -> Block:
+        """第四章 (八): 标杆管理法 — gaps to the best peers, DEA efficiency, entropy-weighted TOPSIS."""
+        return self._block(sections.benchmarking)
+
     def lessons_and_problems(self) -> Block:
         return self._block(sections.lessons_and_problems)
 
@@ -94,6 +98,10 @@ class Report:
 
     def annex_scores(self) -> Block:
         return self._block(sections.annex_scores)
+
+    def survey_annex(self) -> Block:
+        """附件二: 问卷调查分析 — sample, reliability, satisfaction by item and by group."""
+        return self._block(sections.survey_annex)
 
     def results(self) -> dict:
         return results(self.case, self.card)

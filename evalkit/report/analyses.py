@@ -130,3 +130,95 @@ def _renamed(res: cmp.DiDResult, outcome: str) -> cmp.DiDResult:
     from dataclasses import replace
 
     return replace(res, outcome=outcome)
+
+
+@dataclass(frozen=True, eq=False)
+class Benchmarks:
+    self_unit: str | None
+    gaps: object                      # benchmark.GapResult
+    dea: object | None                # benchmark.DEAResult
+    dea_skipped: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    entropy: object | None
+    topsis: object | None
+
+
+@lru_cache(maxsize=16)
+def benchmarks(case: Case) -> Benchmarks | None:
+    from .. import benchmark as bm
+    from .. import weights as wt
+
+    table = case.table("peers")
+    if table is None or table.empty:
+        return None
+    periods = sorted({int(p) for p in table["period"].dropna()})
+    latest = table if not periods else table[table["period"] == periods[-1]]
+    wide = cmp.peers_wide(latest).set_index("unit")
+    selfs = wide.index[wide["is_self"]]
+    me = str(selfs[0]) if len(selfs) else None
+    info = latest.drop_duplicates("measure").set_index("measure")
+    measures = [m for m in info.index if wide[m].notna().sum() >= 2]
+    directions = {m: ("反向" if info.loc[m, "direction"] == "反向" else "正向") for m in measures}
+    gaps = bm.benchmark_gaps(wide.reset_index(), measures=measures, directions=directions, unit="unit")
+    inputs = tuple(m for m in measures if info.loc[m, "role"] == "投入")
+    outputs = tuple(m for m in measures if info.loc[m, "role"] == "产出")
+    dea, skipped = None, ""
+    complete = wide[list(inputs + outputs)].dropna() if inputs and outputs else None
+    if not inputs or not outputs:
+        skipped = "标杆对比表未区分投入与产出指标（类别 = 投入 / 产出），未做数据包络分析。"
+    else:
+        try:
+            dea = bm.dea(complete[list(inputs)], complete[list(outputs)], returns="crs", orientation="input",
+                         super_efficiency=True)
+        except InputError as exc:
+            skipped = f"未做数据包络分析：{exc}"
+    entropy = topsis = None
+    full = wide[measures].dropna()
+    if len(measures) >= 2 and len(full) >= 3:
+        try:
+            entropy = wt.entropy_weights(full, directions=directions)
+            topsis = wt.topsis(full, weights=entropy.weights, directions=directions)
+        except InputError:
+            entropy = topsis = None
+    return Benchmarks(me, gaps, dea, skipped, inputs, outputs, entropy, topsis)
+
+
+@dataclass(frozen=True, eq=False)
+class SurveyFigures:
+    result: object                     # survey.SatisfactionResult
+    alpha: object | None               # survey.AlphaResult
+    efa: object | None                 # factors.EFAResult
+    items: tuple[str, ...]
+    text: dict
+
+
+@lru_cache(maxsize=16)
+def survey(case: Case, card: Scorecard) -> SurveyFigures | None:
+    from .. import derive
+    from ..factors import exploratory_factor_analysis
+    from ..survey import cronbach_alpha, satisfaction
+
+    data, table = case.table("survey"), case.table("questions")
+    if data is None or table is None or data.empty:
+        return None
+    items, groups = derive.questions(table)
+    if not items:
+        return None
+    scale = items[0].scale
+    same = [q for q in items if q.scale == scale]
+    answers = derive.answers(data, same)
+    frame = answers.join(data[groups]) if groups else answers
+    levels = card.scheme.satisfaction_levels
+    res = satisfaction(frame, items=[q.column for q in same], scale=scale, satisfied=same[0].satisfied,
+                       level_scores=dict(zip(range(1, scale + 1), levels)) if len(levels) == scale else None,
+                       groups=groups or None, population=parameter(case, "survey_population"),
+                       approached=parameter(case, "survey_approached"))
+    alpha = cronbach_alpha(answers) if len(same) >= 2 else None
+    efa = None
+    if len(same) >= 4 and answers.dropna().shape[0] >= 50:
+        try:
+            efa = exploratory_factor_analysis(answers.dropna())
+        except InputError:
+            efa = None
+    return SurveyFigures(res, alpha, efa, tuple(q.column for q in same), {q.column: q.text for q in same})

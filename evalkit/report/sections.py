@@ -28,7 +28,8 @@ CHAPTERS: tuple[tuple[str, str], ...] = (
     ("ch5", "五、主要经验及做法、存在的问题及原因分析"),
     ("ch6", "六、有关建议"),
     ("ch7", "七、其他需要说明的问题"),
-    ("annex", "附件：绩效评价指标评分表"),
+    ("annex", "附件一：绩效评价指标评分表"),
+    ("annex2", "附件二：问卷调查分析"),
 )
 _HEADINGS = dict(CHAPTERS)
 _ORDINALS = "一二三四五六七八九十"
@@ -190,6 +191,7 @@ def evaluation_work(case: Case, card: Scorecard) -> str:
     out = [heading("ch2"), sub(0, "评价目的、对象和范围"), p(purpose),
            sub(1, "评价原则、评价指标体系、评价方法、评价标准"),
            p("评价遵循科学公正、统筹兼顾、激励约束、公开透明的原则。"), p(system),
+           weights_derivation(case, card),
            p(f"评价方法：{methods}。评价标准：{standards}。"),
            sub(2, "绩效评价工作过程"), narrative_or(case, "process", "案例未提供评价工作过程的文字说明。")]
     if ev.get("team"):
@@ -601,4 +603,143 @@ def comparison(case: Case, card: Scorecard) -> str:
                 out.append(_figure(fig, f"图 {d.outcome}：处理组与对照组"))
     else:
         out.append(absent(c.did_skipped or "案例未提供分组面板数据，未做双重差分估计。"))
+    return "".join(out)
+
+
+def benchmarking(case: Case, card: Scorecard) -> str:
+    """第四章 (八): 标杆管理法 — gaps to the best peers, DEA efficiency, an entropy-weighted TOPSIS ranking."""
+    from . import analyses
+
+    out = [sub(len(card.levels) + 3, "标杆分析（标杆管理法）")]
+    b = analyses.benchmarks(case)
+    if b is None:
+        return out[0] + absent("案例未提供同类单位数据（标杆对比表），未做标杆分析。")
+    me = b.self_unit
+    g = b.gaps.table()
+    rows = []
+    for measure, part in g.groupby("measure", sort=False):
+        mine = part[part["unit"] == me]
+        if mine.empty:
+            continue
+        r = mine.iloc[0]
+        rows.append([measure, value(r["value"]), value(r["benchmark"]), pct(r["gap"], 1), f"{int(r['rank'])}/{len(part)}"])
+    if rows:
+        worst = max(rows, key=lambda x: float(x[3].rstrip("%")) if x[3] != "—" else -1)
+        out.append(p(f"以同类单位中的最优值为标杆，{me}与标杆差距最大的指标是{worst[0]}（差距 {worst[3]}）。差距 =（标杆值 − 本项目值）÷ "
+                     "标杆值，越低越好的指标取相反方向。"))
+        out.append(table(["指标", "本项目", "标杆值（最优）", "差距", "排名"], rows, numeric=[1, 2, 3],
+                         caption=f"与标杆的差距（{me}）"))
+    else:
+        out.append(absent("标杆对比表没有标记本项目（本项目 = 是），只计算各单位之间的差距。"))
+    if b.dea is not None:
+        d = b.dea
+        eff = d.efficiency
+        n_eff = int((eff >= 1 - 1e-9).sum())
+        text = (f"以{'、'.join(b.inputs)}为投入、{'、'.join(b.outputs)}为产出，对 {len(eff)} 个单位做数据包络分析（DEA，"
+                f"{'规模报酬不变 CCR' if d.returns == 'crs' else '规模报酬可变 BCC'}模型，投入导向）：{n_eff} 个单位相对有效。")
+        if me in eff.index:
+            e = float(eff[me])
+            peers = "、".join(f"{u}（λ={value(lam)}）" for u, lam in d.peers.get(me, []))
+            text += (f"{me}的综合效率为 {e:.3f}" + ("，处于效率前沿。" if e >= 1 - 1e-9 else
+                     f"，在产出不变的情况下投入可按比例减少 {1 - e:.1%}；其参照标杆为 {peers}。"))
+            text += f"纯技术效率 {float(d.vrs_efficiency[me]):.3f}、规模效率 {float(d.scale_efficiency[me]):.3f}（{d.returns_to_scale[me]}）。"
+        out.append(p(text))
+        t = pd_rows(d, b)
+        out.append(table(["单位", "综合效率", "纯技术效率", "规模效率", "规模报酬", "超效率"], t, numeric=[1, 2, 3, 5],
+                         caption="DEA 效率"))
+        out.append(_figure(d.plot(), "图 各单位 DEA 综合效率"))
+    else:
+        out.append(absent(b.dea_skipped))
+    if b.topsis is not None:
+        t = b.topsis.table()
+        mine = t[t["unit"] == me]
+        w = "、".join(f"{k} {v:.3f}" for k, v in b.entropy.weights.items())
+        text = f"以熵值法确定各指标权重（{w}），用 TOPSIS 法计算各单位与理想解的贴近度。"
+        if len(mine):
+            text += f"{me}的贴近度为 {float(mine['closeness'].iloc[0]):.3f}，在 {len(t)} 个单位中排第 {int(mine['rank'].iloc[0])} 位。"
+        out.append(p(text))
+        top = t.sort_values("rank").head(12)
+        out.append(table(["单位", "正理想解距离", "负理想解距离", "贴近度", "排名"],
+                         [[r.unit, f"{r.d_plus:.4f}", f"{r.d_minus:.4f}", f"{r.closeness:.4f}", int(r.rank)]
+                          for r in top.itertuples()], numeric=[1, 2, 3, 4], caption="熵权 TOPSIS 综合排序"))
+    return "".join(out)
+
+
+def pd_rows(d, b) -> list[list[str]]:  # noqa: ANN001
+    rows = []
+    for unit in d.efficiency.sort_values(ascending=False).index:
+        sup = d.super_efficiency[unit] if d.super_efficiency is not None else float("nan")
+        rows.append([str(unit) + ("（本项目）" if unit == b.self_unit else ""), f"{d.crs_efficiency[unit]:.3f}",
+                     f"{d.vrs_efficiency[unit]:.3f}", f"{d.scale_efficiency[unit]:.3f}", d.returns_to_scale[unit],
+                     "—" if sup != sup else f"{sup:.3f}"])
+    return rows
+
+
+def weights_derivation(case: Case, card: Scorecard) -> str:
+    """How the weights were set: the table's, or the experts' AHP judgements with their consistency."""
+    if card.weighting is None:
+        return p("各指标分值按指标体系表确定。")
+    out = [p(card.weighting.notes[0])]
+    for parent, res in card.weighting.nodes:
+        crs = "、".join("—" if c is None else f"{c:.3f}" for c in res.expert_cr)
+        cr = "—" if res.cr is None else f"{res.cr:.4f}"
+        out.append(p(f"“{parent}”下各指标：{res.n_experts} 位专家的判断矩阵合并后 λmax = {res.lambda_max:.4f}，CR = {cr}，"
+                     f"{res.verdict}（随机一致性指标取 {res.ri_table} 表，RI = {res.ri:.2f}）；各专家 CR 分别为 {crs}。"))
+        out.append(table(["指标", "权重"], [[k, f"{v:.4f}"] for k, v in res.weights.items()], numeric=[1],
+                         caption=f"层次分析法权重：{parent}"))
+    return "".join(out)
+
+
+def survey_annex(case: Case, card: Scorecard) -> str:
+    """附件二: the questionnaire survey — sample, method, reliability, results by item and by group."""
+    from . import analyses
+
+    s = analyses.survey(case, card)
+    if s is None:
+        return heading("annex2") + absent("案例未提供问卷调查数据（满意度调查表），本报告不附问卷调查分析。")
+    res, alpha, efa = s.result, s.alpha, s.efa
+    o = res.overall
+    out = [heading("annex2"), sub(0, "调查概况")]
+    sample = f"本次问卷调查回收有效问卷 {res.respondents} 份"
+    if res.approached:
+        sample += f"（发放 {res.approached} 份，有效回收率 {pct(res.response_rate, 1)}）"
+    if res.population:
+        sample += f"，调查总体 {res.population:,} 人，按 {res.confidence:.0%} 置信水平计抽样误差约 ±{pct(o.margin, 1)}"
+    labels = "、".join(f"{k}分={value(v)}" for k, v in res.level_scores.items())
+    out.append(p(sample + f"。问卷共 {len(s.items)} 道 {res.scale} 级量表题，选择第 {'、'.join(map(str, res.satisfied))} 级视为"
+                 f"“满意”；满意率 = 满意答案数 ÷ 有效答案数，并给出 Wilson 置信区间；满意度指数按等级分值（{labels}）平均。"))
+    out.append(p(f"总体满意率 {pct(o.rate, 1)}（{res.confidence:.0%} 置信区间 {pct(o.ci_low, 1)}～{pct(o.ci_high, 1)}），"
+                 f"满意度指数 {value(o.index)}。"))
+    out.append(sub(1, "信度分析"))
+    if alpha is None:
+        out.append(absent("量表题少于 2 道，不计算信度系数。"))
+    else:
+        level = "良好" if alpha.alpha >= 0.8 else "可以接受" if alpha.alpha >= 0.7 else "偏低"
+        out.append(p(f"量表的 Cronbach's α 系数为 {alpha.alpha:.3f}（{alpha.confidence:.0%} 置信区间 {alpha.ci_low:.3f}～"
+                     f"{alpha.ci_high:.3f}，Feldt 法，{alpha.n} 份完整答卷），内部一致性{level}。"))
+        out.append(table(["题目", "校正题总相关", "删除该题后的 α"],
+                         [[s.text.get(r.item, r.item), f"{r.item_total:.3f}", f"{r.alpha_if_deleted:.3f}"]
+                          for r in alpha.item_stats.itertuples()], numeric=[1, 2], caption="题项信度分析"))
+    if efa is not None:
+        out.append(p(f"结构效度：KMO = {efa.kmo:.3f}，Bartlett 球形检验 χ² = {efa.bartlett_chi2:.1f}（自由度 {efa.bartlett_df}），"
+                     f"p {'< 0.001' if efa.bartlett_p < 0.001 else '= ' + format(efa.bartlett_p, '.3f')}；平行分析提取 "
+                     f"{efa.n_factors} 个公因子（探索性因子分析，主轴因子法）。"))
+    out.append(sub(2, "各题满意度"))
+    rows = [[s.text.get(r.item, r.item), int(r.n), pct(r.rate, 1), f"{pct(r.ci_low, 1)}～{pct(r.ci_high, 1)}", value(r.index)]
+            for r in res.items.itertuples()]
+    rows.append(["总体", int(o.n), pct(o.rate, 1), f"{pct(o.ci_low, 1)}～{pct(o.ci_high, 1)}", value(o.index)])
+    out.append(table(["题目", "有效答案", "满意率", "置信区间", "满意度指数"], rows, numeric=[1, 2, 4], caption="各题满意度"))
+    out.append(_figure(res.plot(), "图 各题答案分布"))
+    out.append(sub(3, "分组比较"))
+    if res.by_group is None or res.by_group.empty:
+        out.append(absent("问卷题目表未指定分组变量，不做分组比较。"))
+    else:
+        overall = res.by_group[res.by_group["item"] == "总体"]
+        for group, part in overall.groupby("group", sort=False):
+            out.append(table([group, "答卷数", "满意率", "置信区间", "满意度指数"],
+                             [[r.level, int(r.n), pct(r.rate, 1), f"{pct(r.ci_low, 1)}～{pct(r.ci_high, 1)}", value(r.index)]
+                              for r in part.itertuples()], numeric=[1, 2, 4], caption=f"按{group}分组的总体满意度"))
+        tests = res.group_tests[res.group_tests["item"] == "总体"]
+        for r in tests.itertuples():
+            out.append(p(r.sentence))
     return "".join(out)
