@@ -261,7 +261,8 @@ def ahp_weights(indicators: pd.DataFrame, table: pd.DataFrame, *, total: float, 
     raw = frac * total
     rounded = _largest_remainder(raw, total, decimals)
     notes = ("指标权重由专家两两比较判断（1～9 标度）按层次分析法计算：多位专家的判断矩阵按几何平均合并，取最大特征值对应的特征向量；"
-             "未作比较的层级沿用指标表中的相对权重；各三级指标分值按最大余数法保留两位小数，合计等于总分。",)
+             "未作比较的层级沿用指标表中的相对权重；各三级指标分值按最大余数法保留两位小数，合计等于总分。"
+             "定性指标的评分按其占分值的比例随分值调整，扣分项的扣分不变。",)
     return DerivedWeights(pd.Series(rounded, index=indicators.index), tuple(nodes), notes)
 
 

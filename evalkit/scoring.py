@@ -517,7 +517,13 @@ def score(case_or_indicators: Any, *, scheme: str | Scheme | None = None,
         if case.evaluation.get("parameters", {}).get("weighting") == "ahp":
             weighting = derive.ahp_weights(indicators, case.tables["judgements"], total=the_scheme.total,
                                            decimals=the_scheme.decimals)
-            indicators = indicators.assign(weight=weighting.weights, level1_weight=float("nan"),
+            # a 定性 score was given in the table's points: keep its share of the weight
+            ratio = (weighting.weights / indicators["weight"]).where(indicators["weight"] > 0, 0.0)
+            q = Decimal(1).scaleb(-the_scheme.decimals)
+            rescaled = [_rescale(s, k, g, w, the_scheme, q) if t == "定性" and not _missing(s) else s
+                        for s, k, g, w, t in zip(indicators["score"], ratio, indicators["grade"], weighting.weights,
+                                                 indicators["type"])]
+            indicators = indicators.assign(weight=weighting.weights, score=rescaled, level1_weight=float("nan"),
                                            level2_weight=float("nan"))
         if actuals:
             indicators = indicators.copy()
@@ -543,6 +549,21 @@ def score(case_or_indicators: Any, *, scheme: str | Scheme | None = None,
     if notes or weighting is not None:
         card = replace(card, notes=(*card.notes, *notes), weighting=weighting)
     return card
+
+
+def _rescale(score_: float, ratio: float, grade: str, weight: float, scheme: Scheme, q: Decimal) -> float:
+    """A 定性 score moved to a new weight, kept inside its band after rounding."""
+    from decimal import ROUND_CEILING, ROUND_FLOOR
+
+    s = (_dec(score_) * _dec(ratio)).quantize(q, ROUND_HALF_UP)
+    if grade in ("达成", "部分达成", "未达成"):
+        lo, hi = _band_limits(grade, _dec(weight), scheme)
+        top_open = grade != "达成"
+        if s < lo:
+            s = lo.quantize(q, ROUND_CEILING)
+        if s > hi or (top_open and s >= hi):
+            s = (hi - q if top_open and hi.quantize(q, ROUND_FLOOR) == hi else hi).quantize(q, ROUND_FLOOR)
+    return float(s)
 
 
 def _complete(df: pd.DataFrame) -> pd.DataFrame:
