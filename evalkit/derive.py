@@ -271,7 +271,7 @@ def _largest_remainder(raw: np.ndarray, total: float, decimals: int) -> np.ndarr
     scaled = raw * unit
     floor = np.floor(scaled + 1e-9)
     left = int(round(total * unit - floor.sum()))
-    order = np.argsort(-(scaled - floor), kind="stable")
+    order = np.argsort(-np.round(scaled - floor, 9), kind="stable")     # ties: table order, not float noise
     floor[order[:left]] += 1
     return floor / unit
 

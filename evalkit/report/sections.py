@@ -170,7 +170,7 @@ def _targets(card: Scorecard) -> str:
         cmp = _COMPARATORS.get(r.direction, "≥")
         unit = r.unit or ""
         done = "完成" if r.score >= r.weight else "未完成"
-        rows.append([r.code, r.name, f"{cmp}{num(r.target)}{unit}", f"{num(r.actual)}{unit}", done])
+        rows.append([r.code, r.name, f"{cmp}{value(r.target)}{unit}", f"{value(r.actual)}{unit}", done])
     return table(["编码", "绩效指标", "年度指标值", "实际完成值", "完成情况"], rows,
                  caption="绩效目标与实际完成情况", cls="targets")
 
@@ -240,10 +240,10 @@ def _indicator_paragraphs(r: object, ded: object) -> list[str]:
     s.append(f"分值 {pts(r.weight)} 分，得分 {pts(r.score)} 分，得分率 {pct(r.rate)}。")
     unit = r.unit or ""
     if r.type == "定量":
-        s.append(f"指标值为{_COMPARATORS.get(r.direction, '')}{num(r.target)}{unit}，实际完成值为 {num(r.actual)}{unit}，"
+        s.append(f"指标值为{_COMPARATORS.get(r.direction, '')}{value(r.target)}{unit}，实际完成值为 {value(r.actual)}{unit}，"
                  f"按“{RULE_TEXT[r.rule]}”计分。")
     elif r.type == "满意度":
-        s.append(f"满意度目标值为 {num(r.target)}{unit}，实际为 {num(r.actual)}{unit}，按“{RULE_TEXT[r.rule]}”计分。")
+        s.append(f"满意度目标值为 {value(r.target)}{unit}，实际为 {value(r.actual)}{unit}，按“{RULE_TEXT[r.rule]}”计分。")
     elif r.type == "定性":
         s.append(f"评价组评定为“{r.grade}”档。")
     else:
@@ -380,8 +380,8 @@ def annex_scores(case: Case, card: Scorecard) -> str:
     rows = []
     for r in card.indicators.itertuples():
         unit = r.unit or ""
-        target = f"{_COMPARATORS.get(r.direction, '')}{num(r.target)}{unit}" if r.type in ("定量", "满意度") else "—"
-        actual = f"{num(r.actual)}{unit}" if r.type in ("定量", "满意度") else (r.grade or "—")
+        target = f"{_COMPARATORS.get(r.direction, '')}{value(r.target)}{unit}" if r.type in ("定量", "满意度") else "—"
+        actual = f"{value(r.actual)}{unit}" if r.type in ("定量", "满意度") else (r.grade or "—")
         rows.append([r.code, r.level1, r.level2, r.name, pts(r.weight), target, actual, pts(r.score), pct(r.rate)])
     foot = ["合计", "", "", "", pts(sum(card.indicators["weight"])), "", "", pts(card.total),
             pct(card.total / card.scheme.total)]
@@ -536,7 +536,7 @@ def comparison(case: Case, card: Scorecard) -> str:
         out += [p("".join(c.plan.notes))]
         flagged = c.plan.table()[c.plan.table()["flag"] != ""]
         if len(flagged):
-            rows = [[r.code, r.name, f"{num(r.target)}{r.unit}", f"{num(r.actual)}{r.unit}",
+            rows = [[r.code, r.name, f"{value(r.target)}{r.unit}", f"{value(r.actual)}{r.unit}",
                      pct(r.completion, 1) if r.completion == r.completion else "—", r.flag] for r in flagged.itertuples()]
             out.append(table(["编码", "指标", "指标值", "实际完成值", "实际/指标值", "情况"], rows, numeric=[4],
                              caption="未完成及超额完成的指标"))
@@ -704,7 +704,7 @@ def survey_annex(case: Case, card: Scorecard) -> str:
     if res.approached:
         sample += f"（发放 {res.approached} 份，有效回收率 {pct(res.response_rate, 1)}）"
     if res.population:
-        sample += f"，调查总体 {res.population:,} 人，按 {res.confidence:.0%} 置信水平计抽样误差约 ±{pct(o.margin, 1)}"
+        sample += f"，调查总体 {res.population:,} 人，按 {res.confidence:.0%} 置信水平计抽样误差约 ±{o.margin * 100:.1f} 个百分点"
     labels = "、".join(f"{k}分={value(v)}" for k, v in res.level_scores.items())
     out.append(p(sample + f"。问卷共 {len(s.items)} 道 {res.scale} 级量表题，选择第 {'、'.join(map(str, res.satisfied))} 级视为"
                  f"“满意”；满意率 = 满意答案数 ÷ 有效答案数，并给出 Wilson 置信区间；满意度指数按等级分值（{labels}）平均。"))
@@ -736,10 +736,13 @@ def survey_annex(case: Case, card: Scorecard) -> str:
     else:
         overall = res.by_group[res.by_group["item"] == "总体"]
         for group, part in overall.groupby("group", sort=False):
-            out.append(table([group, "答卷数", "满意率", "置信区间", "满意度指数"],
+            part = part.sort_values("level", key=lambda s: s.astype(str), kind="stable")
+            out.append(table([group, "有效答案", "满意率", "置信区间", "满意度指数"],
                              [[r.level, int(r.n), pct(r.rate, 1), f"{pct(r.ci_low, 1)}～{pct(r.ci_high, 1)}", value(r.index)]
                               for r in part.itertuples()], numeric=[1, 2, 4], caption=f"按{group}分组的总体满意度"))
         tests = res.group_tests[res.group_tests["item"] == "总体"]
+        if len(tests):
+            out.append(p("下列分组检验以受访者为单位（各题答案相互不独立，故不以答案计）：受访者各题平均分达到满意档即计为满意。"))
         for r in tests.itertuples():
             out.append(p(r.sentence))
     return "".join(out)
