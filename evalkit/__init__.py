@@ -15,6 +15,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 from . import report
 from ._paths import example_case
+from .benchmark import benchmark_gaps, dea, malmquist
 from .case import Case, load_case, new_case, validate_case
 from .compare import diff_in_diff, group_test, peer_comparison, plan_vs_actual, trend
 from .costbenefit import appraise, cost_benefit, irr_all, least_cost, risk, sensitivity, unit_cost
@@ -23,11 +24,15 @@ from .factors import chain_substitution, drivers, exploratory_factor_analysis, l
 from .report import Report
 from .run import run_case
 from .scoring import SCHEMES, Scheme, Scorecard, get_scheme, score
+from .survey import cronbach_alpha, sample_size, satisfaction
+from .weights import ahp, entropy_weights, topsis
 
 __all__ = [
     "SCHEMES", "Case", "CaseError", "EvalkitError", "EvalkitWarning", "ExportError", "InputError", "Issue",
-    "Report", "RunError", "Scheme", "Scorecard", "__version__", "appraise", "chain_substitution", "cost_benefit",
-    "diff_in_diff", "drivers", "example_case", "exploratory_factor_analysis", "get_scheme", "group_test", "irr_all",
-    "least_cost", "lmdi", "load_case", "new_case", "peer_comparison", "plan_vs_actual", "report", "risk",
-    "run_case", "score", "sensitivity", "shapley_decomposition", "trend", "unit_cost", "validate_case",
+    "Report", "RunError", "Scheme", "Scorecard", "__version__", "ahp", "appraise", "benchmark_gaps",
+    "chain_substitution", "cost_benefit", "cronbach_alpha", "dea", "diff_in_diff", "drivers", "entropy_weights",
+    "example_case", "exploratory_factor_analysis", "get_scheme", "group_test", "irr_all", "least_cost", "lmdi",
+    "load_case", "malmquist", "new_case", "peer_comparison", "plan_vs_actual", "report", "risk", "run_case",
+    "sample_size", "satisfaction", "score", "sensitivity", "shapley_decomposition", "topsis", "trend", "unit_cost",
+    "validate_case",
 ]

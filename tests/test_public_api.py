@@ -4,11 +4,12 @@ import evalkit as ek
 def test_public_names_are_pinned():
     assert sorted(ek.__all__) == sorted([
         "Case", "CaseError", "EvalkitError", "EvalkitWarning", "ExportError", "InputError", "Issue", "Report",
-        "RunError", "SCHEMES", "Scheme", "Scorecard", "__version__", "appraise", "chain_substitution",
-        "cost_benefit", "diff_in_diff", "drivers", "example_case", "exploratory_factor_analysis", "get_scheme",
-        "group_test", "irr_all", "least_cost", "lmdi", "load_case", "new_case", "peer_comparison",
-        "plan_vs_actual", "report", "risk", "run_case", "score", "sensitivity", "shapley_decomposition", "trend",
-        "unit_cost", "validate_case",
+        "RunError", "SCHEMES", "Scheme", "Scorecard", "__version__", "ahp", "appraise", "benchmark_gaps",
+        "chain_substitution", "cost_benefit", "cronbach_alpha", "dea", "diff_in_diff", "drivers",
+        "entropy_weights", "example_case", "exploratory_factor_analysis", "get_scheme", "group_test", "irr_all",
+        "least_cost", "lmdi", "load_case", "malmquist", "new_case", "peer_comparison", "plan_vs_actual", "report",
+        "risk", "run_case", "sample_size", "satisfaction", "score", "sensitivity", "shapley_decomposition",
+        "topsis", "trend", "unit_cost", "validate_case",
     ])
     for name in ek.__all__:
         assert hasattr(ek, name), name

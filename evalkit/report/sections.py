@@ -665,7 +665,7 @@ def benchmarking(case: Case, card: Scorecard) -> str:
     return "".join(out)
 
 
-def pd_rows(d, b) -> list[list[str]]:  # noqa: ANN001
+def pd_rows(d, b) -> list[list[str]]:
     rows = []
     for unit in d.efficiency.sort_values(ascending=False).index:
         sup = d.super_efficiency[unit] if d.super_efficiency is not None else float("nan")
