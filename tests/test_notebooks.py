@@ -110,6 +110,14 @@ def test_example_method_figures_match_worked_expectation(built, case):
         assert g["shapley"] == pytest.approx(w["shapley"], rel=1e-9)
         assert g["chain_substitution"] == pytest.approx(w["chain_substitution"], rel=1e-9)
         assert sum(g["shapley"].values()) == pytest.approx(w["current"] - w["base"], rel=1e-12)
+    if "weights" in want:
+        (node,) = got["weights"]["nodes"].values()
+        assert node["weights"] == pytest.approx(want["weights"]["level1"], rel=1e-9)
+        assert node["cr"] == pytest.approx(want["weights"]["cr"], rel=1e-9)
+    if "survey" in want:
+        assert got["survey"]["rate"] * 100 == pytest.approx(want["survey"]["rate"], rel=1e-12)
+        assert (got["survey"]["answers"], got["survey"]["respondents"]) == (want["survey"]["n_answers"],
+                                                                          want["survey"]["respondents"])
     if "least_cost" in want:
         w, g = want["least_cost"], got["least_cost"]
         assert (g["cheapest"], g["chosen"]) == (w["cheapest"], w["chosen"])

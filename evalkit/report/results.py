@@ -35,6 +35,9 @@ def results(case: Case, card: Scorecard) -> dict[str, Any]:
         "least_cost": _least_cost(case),
         "compare": _compare(case, card),
         "factors": _factors(case),
+        "benchmark": _benchmark(case),
+        "survey": _survey(case, card),
+        "weights": _weights(card),
         "input_hash": case.content_hash(),
     }
 
@@ -98,6 +101,49 @@ def _factors(case: Case) -> dict[str, Any]:
                         "shapley": {k: float(v) for k, v in chain.shapley.items()},
                         "chain_substitution": dict(zip(chain.effects["factor"], map(float, chain.effects["effect"])))}
     return out
+
+
+def _benchmark(case: Case) -> dict[str, Any] | None:
+    b = analyses.benchmarks(case)
+    if b is None:
+        return None
+    out: dict[str, Any] = {"self": b.self_unit}
+    g = b.gaps.table()
+    mine = g[g["unit"] == b.self_unit]
+    out["gaps"] = {r.measure: r.gap for r in mine.itertuples()}
+    if b.dea is not None:
+        d = b.dea
+        out["dea_efficient_units"] = [str(u) for u in d.efficiency.index[d.efficiency >= 1 - 1e-9]]
+        if b.self_unit in d.efficiency.index:
+            out.update({"dea_efficiency": float(d.efficiency[b.self_unit]),
+                        "dea_vrs_efficiency": float(d.vrs_efficiency[b.self_unit]),
+                        "dea_scale_efficiency": float(d.scale_efficiency[b.self_unit])})
+    if b.topsis is not None:
+        t = b.topsis.table()
+        row = t[t["unit"] == b.self_unit]
+        if len(row):
+            out.update({"topsis_closeness": float(row["closeness"].iloc[0]), "topsis_rank": int(row["rank"].iloc[0])})
+    return out
+
+
+def _survey(case: Case, card: Scorecard) -> dict[str, Any] | None:
+    s = analyses.survey(case, card)
+    if s is None:
+        return None
+    o = s.result.overall
+    out = {"respondents": s.result.respondents, "answers": o.n, "rate": o.rate, "ci_low": o.ci_low, "ci_high": o.ci_high,
+           "index": o.index}
+    if s.alpha is not None:
+        out["cronbach_alpha"] = s.alpha.alpha
+    return out
+
+
+def _weights(card: Scorecard) -> dict[str, Any]:
+    if card.weighting is None:
+        return {"source": "table"}
+    return {"source": "ahp", "nodes": {parent: {"weights": {k: float(v) for k, v in res.weights.items()},
+                                                "cr": res.cr, "consistent": res.consistent}
+                                       for parent, res in card.weighting.nodes}}
 
 
 def save_results(data: dict[str, Any], out_dir: str | Path) -> Path:
