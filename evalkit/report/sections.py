@@ -718,7 +718,8 @@ def survey_annex(case: Case, card: Scorecard) -> str:
         out.append(p(f"量表的 Cronbach's α 系数为 {alpha.alpha:.3f}（{alpha.confidence:.0%} 置信区间 {alpha.ci_low:.3f}～"
                      f"{alpha.ci_high:.3f}，Feldt 法，{alpha.n} 份完整答卷），内部一致性{level}。"))
         out.append(table(["题目", "校正题总相关", "删除该题后的 α"],
-                         [[s.text.get(r.item, r.item), f"{r.item_total:.3f}", f"{r.alpha_if_deleted:.3f}"]
+                         [[s.text.get(r.item, r.item), "—" if _none(r.item_total) else f"{r.item_total:.3f}",
+                           "—" if _none(r.alpha_if_deleted) else f"{r.alpha_if_deleted:.3f}"]
                           for r in alpha.item_stats.itertuples()], numeric=[1, 2], caption="题项信度分析"))
     if efa is not None:
         out.append(p(f"结构效度：KMO = {efa.kmo:.3f}，Bartlett 球形检验 χ² = {efa.bartlett_chi2:.1f}（自由度 {efa.bartlett_df}），"
