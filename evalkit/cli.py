@@ -1,4 +1,4 @@
-"""The ``evalkit`` command: validate, new, run.
+"""The ``evalkit`` command: validate, new, run, batch, demo-cases.
 
 Exit codes: 0 all good; 1 a case failed while running; 2 bad input (an invalid case or option).
 Messages go to stderr in Chinese; ``validate`` lists every problem of every case.
@@ -102,6 +102,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     return worst
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    try:
+        res = run_batch(args.paths, args.out, jobs=args.jobs, formats=formats, force=args.force,
+                        scheduler=args.scheduler, timeout=args.timeout, summary=not args.no_summary)
+    except InputError as exc:
+        _say(f"✗ {exc}")
+        return BAD_INPUT
+    c = res.counts
+    _say(f"完成 {len(res.records)} 个案例（{res.seconds:.1f} 秒）：运行 {c['ok']} 个，未变 {c['up-to-date']} 个，"
+         f"失败 {c['failed']} 个 → {res.manifest}" + (f"，汇总 {res.summary}" if res.summary else ""))
+    for r in res.failed:
+        _say(f"  ✗ {r.get('id') or r['path']}：{r['error']['message'][:500]}")
+    return FAILED if res.failed else OK
+
+
+def cmd_demo_cases(args: argparse.Namespace) -> int:
+    from .demo import make_demo_cases
+
+    try:
+        folders = make_demo_cases(args.n, args.dir, seed=args.seed)
+    except InputError as exc:
+        _say(f"✗ {exc}")
+        return BAD_INPUT
+    _say(f"✓ 已生成 {len(folders)} 个示例案例于 {args.dir}")
+    return OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evalkit", description="重点评价报告：校验案例、生成 HTML 与 PDF 报告")
     parser.add_argument("--version", action="version", version=f"evalkit {__version__}")
@@ -123,6 +153,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="html,pdf", help="输出格式，逗号分隔：html,pdf（默认两者）")
     p.add_argument("--timeout", type=float, default=600.0, help="单个代码单元的最长运行秒数（默认 600）")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("batch", help="批量运行：并行、增量（只重跑有变化的案例），并生成汇总")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="案例或包含案例的文件夹")
+    p.add_argument("--out", default="build", help="输出根目录（默认 build）")
+    p.add_argument("--jobs", type=int, default=None, help="本机并行进程数（默认 CPU 核数）")
+    p.add_argument("--format", default="html,pdf", help="输出格式，逗号分隔：html,pdf")
+    p.add_argument("--force", action="store_true", help="全部重跑，不论是否有变化")
+    p.add_argument("--scheduler", default=None, help="Dask 分布式调度器地址，如 tcp://10.0.0.5:8786")
+    p.add_argument("--timeout", type=float, default=600.0, help="单个代码单元的最长运行秒数（默认 600）")
+    p.add_argument("--no-summary", action="store_true", help="不生成 summary.html 汇总")
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("demo-cases", help="生成 N 个仿真案例（固定随机数种子），用于规模测试和基准测试")
+    p.add_argument("n", type=int, help="案例数量")
+    p.add_argument("dir", help="输出目录")
+    p.add_argument("--seed", type=int, default=2024, help="随机数种子（默认 2024）")
+    p.set_defaults(func=cmd_demo_cases)
     return parser
 
 

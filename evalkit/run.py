@@ -43,7 +43,7 @@ class RunResult:
 
 
 def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] = FORMATS, *,
-             timeout: float = 600.0, printer: PdfPrinter | None = None) -> RunResult:
+             timeout: float = 600.0, printer: PdfPrinter | None = None, kernels: Any = None) -> RunResult:
     """Build the report of one case into ``out_dir``.
 
     Parameters
@@ -59,6 +59,9 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
         Seconds a notebook cell may run before the run is abandoned.
     printer
         A running :class:`PdfPrinter` to reuse; one is started and closed otherwise.
+    kernels
+        A :class:`evalkit._kernels.KernelSupply` handing out kernels started ahead of need (batch
+        runs); a kernel is started for this case otherwise.
 
     Raises
     ------
@@ -80,7 +83,8 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
     durations: dict[str, float] = {}
     try:
         t0 = time.perf_counter()
-        nb = _execute(case.path, case.id, staging, timeout)
+        params = {"case_dir": str(case.path.resolve()), "out_dir": str(staging.resolve())}
+        nb = _execute(NOTEBOOK, staging / "report.ipynb", params, case.id, timeout, kernels)
         durations["execute"] = time.perf_counter() - t0
         res_path = staging / "results.json"
         if not res_path.is_file():
@@ -122,19 +126,17 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _execute(case_path: Path, case_id: str, staging: Path, timeout: float) -> Any:
+def _execute(notebook: Path, target: Path, parameters: dict[str, Any], case_id: str, timeout: float,
+             kernels: Any = None) -> Any:
     import papermill as pm
-    from jupyter_client.manager import KernelManager
     from papermill.exceptions import PapermillExecutionError
 
-    target = staging / "report.ipynb"
-    # IPC sockets in a short private folder: no TCP ports to collide when kernels start in parallel
-    sockets = Path(tempfile.mkdtemp(prefix="evalkit-kernel-"))
-    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
+    from . import _kernels
+
+    km = kernels.take() if kernels is not None else _kernels.new_kernel()
     try:
         return pm.execute_notebook(
-            str(NOTEBOOK), str(target),
-            parameters={"case_dir": str(case_path.resolve()), "out_dir": str(staging.resolve())},
+            str(notebook), str(target), parameters=parameters,
             kernel_name="python3", cwd=str(_paths.NOTEBOOKS), progress_bar=False, log_output=False,
             execution_timeout=timeout, start_timeout=120, km=km,
         )
@@ -145,10 +147,28 @@ def _execute(case_path: Path, case_id: str, staging: Path, timeout: float) -> An
         raise RunError(f"案例 {case_id} 的笔记本未能运行完毕：{type(exc).__name__}: {exc}",
                        case_id=case_id, ename=type(exc).__name__, evalue=str(exc)) from exc
     finally:
-        if km.has_kernel:                    # a manager handed to papermill is ours to shut down
-            with contextlib.suppress(Exception):
-                km.shutdown_kernel(now=True)
-        shutil.rmtree(sockets, ignore_errors=True)
+        _kernels.shutdown(km)            # a manager handed to papermill is ours to shut down
+
+
+def render_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, *, stem: str,
+                    formats: Sequence[str] = FORMATS, timeout: float = 600.0, title: str) -> Path:
+    """Execute any evalkit notebook with ``parameters`` and write ``out_dir/<stem>.html`` (and PDF),
+    atomically; returns the HTML path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{stem}.", suffix=".staging", dir=out_dir))
+    try:
+        nb = _execute(Path(notebook), staging / f"{stem}.ipynb", parameters, stem, timeout)
+        _io.write_text(staging / f"{stem}.html", export_html(nb, title=title))
+        if "pdf" in formats:
+            with PdfPrinter() as printer:
+                printer.print(staging / f"{stem}.html", staging / f"{stem}.pdf")
+        for name in (f"{stem}.ipynb", f"{stem}.html", f"{stem}.pdf"):
+            if (staging / name).exists():
+                os.replace(staging / name, out_dir / name)
+        return out_dir / f"{stem}.html"
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def export_html(nb: Any, *, title: str) -> str:

@@ -14,6 +14,7 @@ from .. import __version__
 from ..case import Case, load_case
 from ..scoring import Scheme, Scorecard, score
 from . import sections
+from .portfolio import Portfolio
 from .results import results, save_results
 
 
@@ -112,4 +113,4 @@ class Report:
         return Block("")
 
 
-__all__ = ["Block", "Report", "results", "save_results", "sections"]
+__all__ = ["Block", "Portfolio", "Report", "results", "save_results", "sections"]

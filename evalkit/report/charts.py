@@ -321,3 +321,43 @@ def did(periods: Sequence[str], treated: Sequence[float], control: Sequence[floa
         ax.grid(axis="y", color=PALETTE["grid"], lw=0.6)
         ax.set_title(title, fontsize=11)
         return fig
+
+
+@_self_contained
+def grade_distribution(grades: Sequence[str], counts: Sequence[int], *, title: str = "评价等级分布") -> Any:
+    """Bars of the number of cases per grade."""
+    import matplotlib
+
+    plt = _pyplot()
+    colours = {"优": PALETTE["good"], "良": PALETTE["allocated"], "中": PALETTE["fair"], "差": PALETTE["poor"]}
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(5.0, 2.6))
+        ax.bar(list(grades), list(counts), color=[colours.get(g, PALETTE["planned"]) for g in grades], width=0.6)
+        for x, c in zip(grades, counts):
+            ax.text(x, c, str(c), ha="center", va="bottom", fontsize=9)
+        ax.set_ylabel("项目数")
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+@_self_contained
+def heatmap(rows: Sequence[str], columns: Sequence[str], values: Any, *, title: str = "各一级指标得分率") -> Any:
+    """Cases × 一级指标 得分率 (fractions), darker is better; the rate printed in each cell."""
+    import matplotlib
+    import numpy as np
+
+    plt = _pyplot()
+    v = np.asarray(values, dtype=float)
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(rows) + 1.4))
+        im = ax.imshow(np.ma.masked_invalid(v), cmap="Greens", vmin=0.4, vmax=1.0, aspect="auto")
+        ax.set_xticks(range(len(columns)), labels=list(columns))
+        ax.set_yticks(range(len(rows)), labels=list(rows), fontsize=8)
+        for i in range(v.shape[0]):
+            for j in range(v.shape[1]):
+                if v[i, j] == v[i, j]:
+                    ax.text(j, i, f"{v[i, j]:.0%}", ha="center", va="center", fontsize=7,
+                            color="white" if v[i, j] > 0.8 else "#222222")
+        fig.colorbar(im, ax=ax, fraction=0.04)
+        ax.set_title(title, fontsize=11)
+        return fig

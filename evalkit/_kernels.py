@@ -1,0 +1,88 @@
+"""Kernels started ahead of need.
+
+A fresh IPython kernel costs about a second to start and another two to three to import pandas,
+scipy, statsmodels and matplotlib. A :class:`KernelSupply` starts the next kernel in a background
+thread, and warms it by importing those modules, while the current case is still exporting its HTML
+and PDF. Each case still gets its own kernel and an empty namespace: warming binds no names (the
+imports only fill ``sys.modules``) and runs silently, outside the execution history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from . import _paths
+
+#: modules every report imports; importing them in a waiting kernel costs the next case nothing
+WARM_MODULES = ("evalkit", "evalkit.report", "pandas", "numpy", "scipy.stats", "scipy.optimize",
+                "statsmodels.api", "matplotlib.pyplot", "markdown_it", "openpyxl", "yaml")
+WARM_CODE = ("[__import__(m) for m in %r]; __import__('matplotlib').use('Agg')" % (WARM_MODULES,))
+
+
+def new_kernel(*, warm: bool = False) -> Any:
+    """A started kernel over IPC sockets in a private folder (no TCP ports to collide), optionally warmed."""
+    from jupyter_client.manager import KernelManager
+
+    sockets = Path(tempfile.mkdtemp(prefix="evalkit-kernel-"))
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
+    km.evalkit_sockets = sockets
+    km.start_kernel(cwd=str(_paths.NOTEBOOKS))
+    if warm:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=120)
+            kc.execute_interactive(WARM_CODE, silent=True, store_history=False, timeout=300)
+        finally:
+            kc.stop_channels()
+    return km
+
+
+def shutdown(km: Any) -> None:
+    with contextlib.suppress(Exception):
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+    shutil.rmtree(getattr(km, "evalkit_sockets", ""), ignore_errors=True)
+
+
+class KernelSupply:
+    """Hands out warmed kernels, always starting the next one in the background."""
+
+    def __init__(self, *, warm: bool = True):
+        self.warm = warm
+        self._next: Any = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._prepare()
+
+    def _prepare(self) -> None:
+        def work() -> None:
+            try:
+                self._next = new_kernel(warm=self.warm)
+            except BaseException as exc:  # noqa: BLE001 - reported when the kernel is taken
+                self._error = exc
+
+        self._next, self._error = None, None
+        self._thread = threading.Thread(target=work, name="evalkit-kernel-supply", daemon=True)
+        self._thread.start()
+
+    def take(self) -> Any:
+        """The waiting kernel (started and warmed); the next one starts at once."""
+        self._thread.join()
+        km, error = self._next, self._error
+        self._prepare()
+        if error is not None:
+            raise error
+        return km
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._next is not None:
+            shutdown(self._next)
+        self._next = self._thread = None

@@ -1,0 +1,357 @@
+"""Many cases: parallel, incremental, robust to failing cases, on local workers or a Dask cluster.
+
+- **Incremental.** A case's *key* hashes its input files, the notebook, the template, the lock file,
+  evalkit's version and the formats asked for. ``build/<id>/manifest.json`` records the key of the last
+  good run; a case whose key has not changed is reported up to date without being opened beyond its
+  ``case.yaml`` (or the 基本信息 sheet of a workbook).
+- **Cheap per case.** Each worker process keeps one headless Chromium for all its PDFs and a kernel
+  started and warmed ahead of need (:mod:`evalkit._kernels`), so a case pays neither a browser launch nor
+  the imports of pandas, scipy, statsmodels and matplotlib; each case still runs in a fresh kernel.
+- **Robust.** A failing case is recorded in ``build/manifest.json`` with its cell, exception and message;
+  the others go on; its previous good outputs stay in place (``run_case`` writes atomically).
+- **Where it runs.** Local worker processes by default; with ``scheduler="tcp://host:8786"`` the same
+  work goes to a Dask distributed cluster, whose workers must see the case and output folders.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import _io, _paths
+from .errors import InputError
+
+MANIFEST = "manifest.json"
+
+
+# ----------------------------------------------------------------------------------------------
+# Finding cases and their keys
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """Every case under ``paths``: a path that is a case, or the case folders inside a folder (sorted)."""
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if _is_case(p):
+            found.append(p)
+        elif p.is_dir():
+            found += sorted(c for c in p.iterdir() if c.is_dir() and not c.name.startswith(".") and _is_case(c))
+        else:
+            raise InputError(f"找不到案例：{p}")
+    return list(dict.fromkeys(found))
+
+
+def _is_case(p: Path) -> bool:
+    return (p.is_dir() and ((p / "case.yaml").is_file() or (p / "case.xlsx").is_file())) or \
+        (p.is_file() and p.suffix.lower() == ".xlsx")
+
+
+def _inputs(case: Path) -> tuple[str, list[Path]]:
+    """(case id, input files) read cheaply: case.yaml and its tables, or the workbook."""
+    if case.is_dir() and (case / "case.yaml").is_file():
+        text = (case / "case.yaml").read_text(encoding="utf-8-sig")
+        data = yaml.safe_load(text) or {}
+        files = [case / "case.yaml"]
+        for rel in (data.get("tables") or {}).values():
+            f = case / str(rel)
+            if f.is_file():
+                files.append(f)
+        return str(data.get("id") or case.name), files
+    book = case / "case.xlsx" if case.is_dir() else case
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book, read_only=True, data_only=True)
+    try:
+        case_id = next((str(r[1]) for r in wb["基本信息"].iter_rows(values_only=True)
+                        if r and r[0] in ("案例编号", "id") and len(r) > 1 and r[1]), case.stem)
+    except KeyError:
+        case_id = case.stem
+    finally:
+        wb.close()
+    return case_id, [book]
+
+
+def _environment_key(formats: Sequence[str]) -> str:
+    from . import __version__
+    from .run import NOTEBOOK, TEMPLATE, file_hash, tree_hash
+
+    parts = [__version__, file_hash(_paths.LOCK), file_hash(NOTEBOOK), tree_hash(_paths.TEMPLATES / TEMPLATE),
+             ",".join(formats)]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def case_key(case: Path, env_key: str) -> tuple[str, str]:
+    """(case id, key): the key changes when any input file, the notebook, template, lock or version does."""
+    case_id, files = _inputs(case)
+    h = hashlib.sha256(env_key.encode())
+    base = case if case.is_dir() else case.parent
+    for f in sorted(files):
+        h.update(str(f.relative_to(base)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return case_id, h.hexdigest()
+
+
+def _up_to_date(out_dir: Path, key: str) -> bool:
+    try:
+        m = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return m.get("status") == "ok" and m.get("batch_key") == key and \
+        all((out_dir / name).is_file() for name in m.get("outputs", []))
+
+
+# ----------------------------------------------------------------------------------------------
+# One case in a worker
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_state(formats: Sequence[str]) -> dict[str, Any]:
+    """The worker's browser and kernel supply, started once per process."""
+    if not _WORKER:
+        import atexit
+
+        from ._kernels import KernelSupply
+        from .run import PdfPrinter
+
+        _WORKER["kernels"] = KernelSupply()
+        _WORKER["printer"] = PdfPrinter().__enter__() if "pdf" in formats else None
+        atexit.register(_close_worker)
+    return _WORKER
+
+
+def _close_worker() -> None:
+    if _WORKER.get("printer") is not None:
+        _WORKER["printer"].close()
+    if _WORKER.get("kernels") is not None:
+        _WORKER["kernels"].close()
+    _WORKER.clear()
+
+
+def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key: str) -> dict[str, Any]:
+    """Run one case in this process (a local worker or a Dask worker); never raises."""
+    from .errors import CaseError, EvalkitError, RunError
+    from .run import run_case
+
+    t0 = time.perf_counter()
+    record: dict[str, Any] = {"path": case, "out": out_dir, "key": key}
+    try:
+        state = _worker_state(formats)
+        res = run_case(case, out_dir, formats, timeout=timeout, printer=state["printer"], kernels=state["kernels"])
+        manifest_path = Path(out_dir) / MANIFEST
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest["batch_key"] = key
+        _io.write_json(manifest_path, manifest)
+        record.update(status="ok", id=res.case_id, score=res.results.get("score"), grade=res.results.get("grade"),
+                      durations={k: round(v, 3) for k, v in res.durations.items()})
+    except CaseError as exc:
+        record.update(status="failed", error={"kind": "invalid", "message": str(exc),
+                                              "issues": [str(i) for i in exc.issues]})
+    except RunError as exc:
+        record.update(status="failed", error={"kind": "run", "message": str(exc), "cell": exc.cell_index,
+                                              "ename": exc.ename, "evalue": exc.evalue})
+    except EvalkitError as exc:
+        record.update(status="failed", error={"kind": type(exc).__name__, "message": str(exc)})
+    except Exception as exc:  # noqa: BLE001 - one case must never stop the batch
+        record.update(status="failed", error={"kind": type(exc).__name__, "message": str(exc)})
+    record["seconds"] = round(time.perf_counter() - t0, 3)
+    return record
+
+
+# ----------------------------------------------------------------------------------------------
+# Progress
+
+
+class Progress:
+    """A progress bar with counts and an ETA on a terminal; a plain line per case otherwise."""
+
+    def __init__(self, total: int, *, stream: Any = None, bar: bool | None = None):
+        self.total, self.stream = total, stream or sys.stderr
+        self.bar = (self.stream.isatty() and os.environ.get("CI") != "true") if bar is None else bar
+        self.done = self.fresh = self.failed = 0
+        self.t0 = time.perf_counter()
+
+    def update(self, record: dict[str, Any]) -> None:
+        status = record["status"]
+        self.done += 1
+        self.fresh += status == "up-to-date"
+        self.failed += status == "failed"
+        ran = self.done - self.fresh
+        left = self.total - self.done
+        elapsed = time.perf_counter() - self.t0
+        eta = elapsed / ran * left if ran else 0.0
+        counts = f"{self.done}/{self.total} 完成 · 未变 {self.fresh} · 失败 {self.failed}"
+        if self.bar:
+            width = 24
+            filled = int(width * self.done / max(self.total, 1))
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {counts} · 剩余约 {eta:,.0f} 秒 ")
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            name = record.get("id") or Path(record["path"]).name
+            what = {"ok": f"✓ {record.get('score', 0):.2f} 分 {record.get('grade', '')}（{record.get('seconds', 0):.1f} 秒）",
+                    "up-to-date": "未变，跳过",
+                    "failed": f"✗ 失败：{record.get('error', {}).get('message', '')[:200]}"}[status]
+            self.stream.write(f"[{self.done}/{self.total}] {name}：{what}\n")
+        self.stream.flush()
+
+
+# ----------------------------------------------------------------------------------------------
+# The batch
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch did: one record per case (``status`` ok / up-to-date / failed) and the manifest path."""
+
+    records: tuple[dict[str, Any], ...]
+    manifest: Path
+    seconds: float
+    summary: Path | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["status"] == "failed"]
+
+
+def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: int | None = None,
+              formats: Sequence[str] = ("html", "pdf"), force: bool = False, scheduler: str | None = None,
+              timeout: float = 600.0, summary: bool = True,
+              progress: Callable[[dict[str, Any]], None] | Progress | None = None) -> BatchResult:
+    """Build every case under ``paths`` into ``out/<id>/``, in parallel, re-running only what changed.
+
+    Parameters
+    ----------
+    jobs
+        Local worker processes (default: the number of CPUs, at most the number of cases to run).
+    force
+        Re-run every case, changed or not.
+    scheduler
+        Address of a Dask distributed scheduler (``tcp://host:8786``); the workers must see the same
+        case and output paths.
+    timeout
+        Seconds a notebook cell may run before the case is abandoned.
+    summary
+        Also write ``out/summary.html`` (and ``summary.pdf`` when PDF is asked) from
+        ``notebooks/portfolio_summary.ipynb``.
+
+    Returns
+    -------
+    BatchResult
+        ``out/manifest.json`` lists every case with its status and, for a failure, the cell,
+        exception and message.
+    """
+    from .run import FORMATS
+
+    t0 = time.perf_counter()
+    formats = tuple(dict.fromkeys(formats))
+    if any(f not in FORMATS for f in formats):
+        raise InputError(f"不支持的输出格式：{', '.join(formats)}（可用：{', '.join(FORMATS)}）")
+    out = Path(out)
+    cases = discover(paths)
+    env_key = _environment_key(formats)
+    todo, records = [], []
+    seen: dict[str, Path] = {}
+    for case in cases:
+        try:
+            case_id, key = case_key(case, env_key)
+        except Exception as exc:  # noqa: BLE001 - an unreadable case is a failed case
+            records.append({"path": str(case), "status": "failed", "key": "",
+                            "error": {"kind": "invalid", "message": f"无法读取案例：{exc}"}})
+            continue
+        if case_id in seen:
+            records.append({"path": str(case), "id": case_id, "status": "failed", "key": key,
+                            "error": {"kind": "invalid", "message": f"案例编号「{case_id}」与 {seen[case_id]} 重复"}})
+            continue
+        seen[case_id] = case
+        out_dir = out / case_id
+        if not force and _up_to_date(out_dir, key):
+            records.append({"path": str(case), "id": case_id, "status": "up-to-date", "key": key, "out": str(out_dir)})
+        else:
+            todo.append((str(case), str(out_dir), formats, timeout, key))
+    report = progress if callable(progress) else (progress or Progress(len(cases))).update
+    for r in records:
+        report(r)
+    if todo:
+        records += _run(todo, jobs=jobs, scheduler=scheduler, report=report)
+    order = {str(c): i for i, c in enumerate(cases)}
+    records.sort(key=lambda r: order.get(r["path"], len(order)))
+    counts = {s: sum(r["status"] == s for r in records) for s in ("ok", "up-to-date", "failed")}
+    manifest = _write_manifest(out, records, counts, formats)
+    summary_path = None
+    if summary and any(r["status"] in ("ok", "up-to-date") for r in records):
+        summary_path = write_summary(out, formats=formats, timeout=timeout)
+    return BatchResult(tuple(records), manifest, time.perf_counter() - t0, summary_path, counts)
+
+
+def _run(todo: list[tuple], *, jobs: int | None, scheduler: str | None,
+         report: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
+    done = []
+    if scheduler:
+        try:
+            from distributed import Client, as_completed
+        except ImportError:
+            raise InputError("使用 --scheduler 需要安装 Dask distributed（pip install 'evalkit[dask]'）") from None
+        with Client(scheduler) as client:
+            futures = [client.submit(run_one, *args, pure=False) for args in todo]
+            for fut in as_completed(futures):
+                record = fut.result()
+                report(record)
+                done.append(record)
+        return done
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    ctx = multiprocessing.get_context("spawn")     # a clean interpreter per worker, no inherited threads
+    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        futures = [pool.submit(run_one, *args) for args in todo]
+        for fut in cf.as_completed(futures):
+            try:
+                record = fut.result()
+            except Exception as exc:  # noqa: BLE001 - the worker process itself died
+                args = todo[futures.index(fut)]
+                record = {"path": args[0], "out": args[1], "key": args[4], "status": "failed",
+                          "error": {"kind": type(exc).__name__, "message": f"工作进程异常退出：{exc}"}}
+            report(record)
+            done.append(record)
+    return done
+
+
+def _write_manifest(out: Path, records: list[dict[str, Any]], counts: dict[str, int],
+                    formats: Sequence[str]) -> Path:
+    from . import __version__
+
+    cases = []
+    for r in records:
+        entry = {k: r.get(k) for k in ("id", "path", "status", "key", "seconds", "error") if r.get(k) is not None}
+        if r["status"] in ("ok", "up-to-date") and r.get("out"):
+            try:
+                res = json.loads((Path(r["out"]) / "results.json").read_text(encoding="utf-8"))
+                entry.update(score=res.get("score"), grade=res.get("grade"), title=res.get("title"))
+            except (OSError, ValueError):
+                pass
+        cases.append(entry)
+    return _io.write_json(out / MANIFEST, {"evalkit_version": __version__, "formats": list(formats),
+                                          "counts": counts, "cases": cases})
+
+
+def write_summary(out: str | Path, *, formats: Sequence[str] = ("html", "pdf"), timeout: float = 600.0) -> Path:
+    """Render ``notebooks/portfolio_summary.ipynb`` over ``out`` into ``out/summary.html`` (and PDF)."""
+    from .run import render_notebook
+
+    return render_notebook(_paths.NOTEBOOKS / "portfolio_summary.ipynb", {"build_dir": str(Path(out).resolve())},
+                           Path(out), stem="summary", formats=formats, timeout=timeout, title="绩效评价结果汇总")
+
+
+__all__ = ["BatchResult", "Progress", "case_key", "discover", "run_batch", "run_one", "write_summary"]
