@@ -25,15 +25,20 @@ WARM_CODE = ("[__import__(m) for m in %r]; __import__('matplotlib').use('Agg')" 
 
 
 def new_kernel(*, warm: bool = False) -> Any:
-    """A started kernel over IPC sockets in a private folder (no TCP ports to collide), optionally warmed."""
-    from jupyter_client.manager import KernelManager
+    """A started kernel over IPC sockets in a private folder (no TCP ports to collide), optionally warmed.
+
+    The manager is an ``AsyncKernelManager``, as nbclient expects: with a blocking manager nbclient's
+    per-cell time limit is never enforced.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
 
     sockets = Path(tempfile.mkdtemp(prefix="evalkit-kernel-"))
-    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
     km.evalkit_sockets = sockets
-    km.start_kernel(cwd=str(_paths.NOTEBOOKS))
+    run_sync(km.start_kernel)(cwd=str(_paths.NOTEBOOKS))
     if warm:
-        kc = km.client()
+        kc = km.blocking_client()
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=120)
@@ -44,9 +49,11 @@ def new_kernel(*, warm: bool = False) -> Any:
 
 
 def shutdown(km: Any) -> None:
+    from jupyter_core.utils import run_sync
+
     with contextlib.suppress(Exception):
         if km.has_kernel:
-            km.shutdown_kernel(now=True)
+            run_sync(km.shutdown_kernel)(now=True)
     shutil.rmtree(getattr(km, "evalkit_sockets", ""), ignore_errors=True)
 
 
@@ -64,7 +71,7 @@ class KernelSupply:
         def work() -> None:
             try:
                 self._next = new_kernel(warm=self.warm)
-            except BaseException as exc:  # noqa: BLE001 - reported when the kernel is taken
+            except BaseException as exc:
                 self._error = exc
 
         self._next, self._error = None, None

@@ -83,11 +83,11 @@ def _inputs(case: Path) -> tuple[str, list[Path]]:
     return case_id, [book]
 
 
-def _environment_key(formats: Sequence[str]) -> str:
+def _environment_key(formats: Sequence[str], notebook: Path) -> str:
     from . import __version__
-    from .run import NOTEBOOK, TEMPLATE, file_hash, tree_hash
+    from .run import TEMPLATE, file_hash, tree_hash
 
-    parts = [__version__, file_hash(_paths.LOCK), file_hash(NOTEBOOK), tree_hash(_paths.TEMPLATES / TEMPLATE),
+    parts = [__version__, file_hash(_paths.LOCK), file_hash(notebook), tree_hash(_paths.TEMPLATES / TEMPLATE),
              ",".join(formats)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
@@ -140,16 +140,18 @@ def _close_worker() -> None:
     _WORKER.clear()
 
 
-def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key: str) -> dict[str, Any]:
+def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key: str,
+            notebook: str | None = None, case_id: str | None = None) -> dict[str, Any]:
     """Run one case in this process (a local worker or a Dask worker); never raises."""
     from .errors import CaseError, EvalkitError, RunError
     from .run import run_case
 
     t0 = time.perf_counter()
-    record: dict[str, Any] = {"path": case, "out": out_dir, "key": key}
+    record: dict[str, Any] = {"path": case, "out": out_dir, "key": key, "id": case_id}
     try:
         state = _worker_state(formats)
-        res = run_case(case, out_dir, formats, timeout=timeout, printer=state["printer"], kernels=state["kernels"])
+        res = run_case(case, out_dir, formats, timeout=timeout, printer=state["printer"], kernels=state["kernels"],
+                       notebook=notebook)
         manifest_path = Path(out_dir) / MANIFEST
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         manifest["batch_key"] = key
@@ -164,7 +166,7 @@ def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key
                                               "ename": exc.ename, "evalue": exc.evalue})
     except EvalkitError as exc:
         record.update(status="failed", error={"kind": type(exc).__name__, "message": str(exc)})
-    except Exception as exc:  # noqa: BLE001 - one case must never stop the batch
+    except Exception as exc:
         record.update(status="failed", error={"kind": type(exc).__name__, "message": str(exc)})
     record["seconds"] = round(time.perf_counter() - t0, 3)
     return record
@@ -229,7 +231,7 @@ class BatchResult:
 
 def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: int | None = None,
               formats: Sequence[str] = ("html", "pdf"), force: bool = False, scheduler: str | None = None,
-              timeout: float = 600.0, summary: bool = True,
+              timeout: float = 600.0, summary: bool = True, notebook: str | Path | None = None,
               progress: Callable[[dict[str, Any]], None] | Progress | None = None) -> BatchResult:
     """Build every case under ``paths`` into ``out/<id>/``, in parallel, re-running only what changed.
 
@@ -247,6 +249,8 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
     summary
         Also write ``out/summary.html`` (and ``summary.pdf`` when PDF is asked) from
         ``notebooks/portfolio_summary.ipynb``.
+    notebook
+        Another report notebook with the same parameters; a change to it re-runs every case.
 
     Returns
     -------
@@ -254,21 +258,22 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         ``out/manifest.json`` lists every case with its status and, for a failure, the cell,
         exception and message.
     """
-    from .run import FORMATS
+    from .run import FORMATS, NOTEBOOK
 
     t0 = time.perf_counter()
+    notebook = Path(notebook or NOTEBOOK)
     formats = tuple(dict.fromkeys(formats))
     if any(f not in FORMATS for f in formats):
         raise InputError(f"不支持的输出格式：{', '.join(formats)}（可用：{', '.join(FORMATS)}）")
     out = Path(out)
     cases = discover(paths)
-    env_key = _environment_key(formats)
+    env_key = _environment_key(formats, notebook)
     todo, records = [], []
     seen: dict[str, Path] = {}
     for case in cases:
         try:
             case_id, key = case_key(case, env_key)
-        except Exception as exc:  # noqa: BLE001 - an unreadable case is a failed case
+        except Exception as exc:
             records.append({"path": str(case), "status": "failed", "key": "",
                             "error": {"kind": "invalid", "message": f"无法读取案例：{exc}"}})
             continue
@@ -281,7 +286,7 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         if not force and _up_to_date(out_dir, key):
             records.append({"path": str(case), "id": case_id, "status": "up-to-date", "key": key, "out": str(out_dir)})
         else:
-            todo.append((str(case), str(out_dir), formats, timeout, key))
+            todo.append((str(case), str(out_dir), formats, timeout, key, str(notebook), case_id))
     report = progress if callable(progress) else (progress or Progress(len(cases))).update
     for r in records:
         report(r)
@@ -319,9 +324,9 @@ def _run(todo: list[tuple], *, jobs: int | None, scheduler: str | None,
         for fut in cf.as_completed(futures):
             try:
                 record = fut.result()
-            except Exception as exc:  # noqa: BLE001 - the worker process itself died
+            except Exception as exc:
                 args = todo[futures.index(fut)]
-                record = {"path": args[0], "out": args[1], "key": args[4], "status": "failed",
+                record = {"path": args[0], "out": args[1], "key": args[4], "id": args[6], "status": "failed",
                           "error": {"kind": type(exc).__name__, "message": f"工作进程异常退出：{exc}"}}
             report(record)
             done.append(record)

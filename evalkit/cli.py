@@ -108,7 +108,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     try:
         res = run_batch(args.paths, args.out, jobs=args.jobs, formats=formats, force=args.force,
-                        scheduler=args.scheduler, timeout=args.timeout, summary=not args.no_summary)
+                        scheduler=args.scheduler, timeout=args.timeout, summary=not args.no_summary,
+                        notebook=args.notebook)
     except InputError as exc:
         _say(f"✗ {exc}")
         return BAD_INPUT
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, help="Dask 分布式调度器地址，如 tcp://10.0.0.5:8786")
     p.add_argument("--timeout", type=float, default=600.0, help="单个代码单元的最长运行秒数（默认 600）")
     p.add_argument("--no-summary", action="store_true", help="不生成 summary.html 汇总")
+    p.add_argument("--notebook", default=None, help="改用另一个报告笔记本（参数与 key_evaluation.ipynb 相同）")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("demo-cases", help="生成 N 个仿真案例（固定随机数种子），用于规模测试和基准测试")

@@ -43,7 +43,8 @@ class RunResult:
 
 
 def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] = FORMATS, *,
-             timeout: float = 600.0, printer: PdfPrinter | None = None, kernels: Any = None) -> RunResult:
+             timeout: float = 600.0, printer: PdfPrinter | None = None, kernels: Any = None,
+             notebook: str | Path | None = None) -> RunResult:
     """Build the report of one case into ``out_dir``.
 
     Parameters
@@ -62,6 +63,9 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
     kernels
         A :class:`evalkit._kernels.KernelSupply` handing out kernels started ahead of need (batch
         runs); a kernel is started for this case otherwise.
+    notebook
+        Another report notebook (a firm's own variant of ``notebooks/key_evaluation.ipynb`` with the
+        same ``case_dir``/``out_dir`` parameters); default the bundled one.
 
     Raises
     ------
@@ -84,7 +88,7 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
     try:
         t0 = time.perf_counter()
         params = {"case_dir": str(case.path.resolve()), "out_dir": str(staging.resolve())}
-        nb = _execute(NOTEBOOK, staging / "report.ipynb", params, case.id, timeout, kernels)
+        nb = _execute(Path(notebook or NOTEBOOK), staging / "report.ipynb", params, case.id, timeout, kernels)
         durations["execute"] = time.perf_counter() - t0
         res_path = staging / "results.json"
         if not res_path.is_file():
@@ -111,7 +115,7 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
             "input_hash": case.content_hash(),
             "evalkit_version": _version(),
             "lock_hash": file_hash(_paths.LOCK),
-            "notebook_hash": file_hash(NOTEBOOK),
+            "notebook_hash": file_hash(Path(notebook or NOTEBOOK)),
             "template_hash": tree_hash(_paths.TEMPLATES / TEMPLATE),
             "outputs": produced,
             "durations": {k: round(v, 3) for k, v in durations.items()},

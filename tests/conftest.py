@@ -28,3 +28,11 @@ def demo_copy(tmp_path):
         return dest
 
     return make
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Every example case built once, one case after another, HTML and PDF, with one browser."""
+    out = tmp_path_factory.mktemp("build")
+    with ek.run.PdfPrinter() as printer:
+        return {case.name: ek.run_case(case, out / case.name, printer=printer) for case in DEMO_CASES}

@@ -62,14 +62,6 @@ def test_notebook_sections_follow_the_outline_order():
 # ---------------------------------------------------------------------------------------------
 # Real runs: a kernel, papermill, nbconvert and Chromium
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Every example case built once, HTML and PDF, with one browser."""
-    out = tmp_path_factory.mktemp("build")
-    with ek.run.PdfPrinter() as printer:
-        return {case.name: ek.run_case(case, out / case.name, printer=printer) for case in DEMO_CASES}
-
-
 def expected(case):
     return json.loads((case / "expected.json").read_text(encoding="utf-8"))
 
