@@ -336,6 +336,9 @@ def grade_distribution(grades: Sequence[str], counts: Sequence[int], *, title: s
         for x, c in zip(grades, counts):
             ax.text(x, c, str(c), ha="center", va="bottom", fontsize=9)
         ax.set_ylabel("项目数")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title, fontsize=11)
         return fig
 
