@@ -58,10 +58,15 @@ def shutdown(km: Any) -> None:
 
 
 class KernelSupply:
-    """Hands out warmed kernels, always starting the next one in the background."""
+    """Hands out kernels, always starting the next one in the background.
 
-    def __init__(self, *, warm: bool = True):
+    With ``fork=True`` (batch workers) the kernels are forked from a :class:`ForkServer` that has the
+    libraries imported already; otherwise each is a fresh kernel, warmed by importing them.
+    """
+
+    def __init__(self, *, warm: bool = True, fork: bool = False):
         self.warm = warm
+        self.server = ForkServer() if fork else None
         self._next: Any = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -70,7 +75,7 @@ class KernelSupply:
     def _prepare(self) -> None:
         def work() -> None:
             try:
-                self._next = new_kernel(warm=self.warm)
+                self._next = self.server.new_kernel() if self.server else new_kernel(warm=self.warm)
             except BaseException as exc:
                 self._error = exc
 
@@ -92,4 +97,58 @@ class KernelSupply:
             self._thread.join()
         if self._next is not None:
             shutdown(self._next)
-        self._next = self._thread = None
+        if self.server is not None:
+            self.server.close()
+        self._next = self._thread = self.server = None
+
+
+class ForkServer:
+    """One process per worker that has imported the report's libraries and forks each case's kernel."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        from . import _forkkernel
+
+        self.script = Path(_forkkernel.__file__)
+        self.dir = Path(tempfile.mkdtemp(prefix="evalkit-fork-"))
+        self.address = str(self.dir / "s")
+        self.proc = subprocess.Popen([sys.executable, str(self.script), "serve", self.address],
+                                     stdin=subprocess.DEVNULL, cwd=str(_paths.NOTEBOOKS))
+
+    def ready(self, timeout: float = 180.0) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not Path(self.address).exists():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"内核预加载进程退出（返回码 {self.proc.returncode}）")
+            if time.monotonic() > deadline:
+                raise RuntimeError("内核预加载进程未能在时限内就绪")
+            time.sleep(0.05)
+
+    def new_kernel(self) -> Any:
+        """A started AsyncKernelManager whose kernel is forked by this server."""
+        import sys
+
+        from jupyter_client.kernelspec import KernelSpec
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self.ready()
+        sockets = Path(tempfile.mkdtemp(prefix="evalkit-kernel-"))
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
+        km.evalkit_sockets = sockets
+        km._kernel_spec = KernelSpec(argv=[sys.executable, str(self.script), "connect", self.address,
+                                           "{connection_file}"],
+                                     display_name="Python 3 (evalkit)", language="python",
+                                     interrupt_mode="signal", metadata={})
+        run_sync(km.start_kernel)(cwd=str(_paths.NOTEBOOKS))
+        return km
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)

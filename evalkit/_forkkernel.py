@@ -1,0 +1,106 @@
+"""Kernels forked from a process that has already imported the report's libraries.
+
+A batch worker starts one *fork server*: a process that imports pandas, scipy, statsmodels,
+matplotlib, ipykernel and evalkit once and then waits on a Unix socket. Each case's kernel is
+launched by jupyter_client as usual, but its command is a tiny *client* (``python -m
+evalkit._forkkernel connect``) that asks the server to fork a child; the child becomes the IPython
+kernel for the connection file jupyter_client wrote. The child starts with every module already in
+memory yet with an empty namespace, so a case no longer pays two to three seconds of imports.
+
+The client stays alive for as long as the kernel: jupyter_client manages it like any kernel
+process. It forwards SIGINT (interrupt) and SIGTERM to the child, and the child exits within a second
+when the client is gone (SIGKILL cannot be forwarded, so the child watches for it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import time
+
+SERVE_MODULES = ("ipykernel.kernelapp", "evalkit", "evalkit.report", "pandas", "numpy", "scipy.stats",
+                 "scipy.optimize", "statsmodels.api", "matplotlib.pyplot", "markdown_it", "openpyxl", "yaml",
+                 "papermill.translators")
+
+
+def serve(address: str) -> None:
+    """Import the libraries, then fork a kernel for every request on ``address`` (a Unix socket path)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    for name in SERVE_MODULES:
+        __import__(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)          # children are reaped automatically
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(address + ".tmp")
+    os.rename(address + ".tmp", address)                   # the socket appears only when ready
+    server.listen(16)
+    while True:
+        conn, _ = server.accept()
+        request = json.loads(conn.recv(65536).decode())
+        pid = os.fork()
+        if pid == 0:
+            server.close()
+            conn.close()
+            _kernel(request["connection_file"], request["cwd"], int(request["client"]))
+            os._exit(0)
+        conn.sendall(str(pid).encode())
+        conn.close()
+
+
+def _kernel(connection_file: str, cwd: str, client: int) -> None:
+    import threading
+
+    os.chdir(cwd)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(client, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+    from ipykernel.kernelapp import IPKernelApp
+
+    app = IPKernelApp.instance()
+    app.initialize(["-f", connection_file, "--IPKernelApp.parent_handle=1"])   # no banner, no ppid poller
+    app.start()
+
+
+def connect(address: str, connection_file: str) -> None:
+    """The kernel command: have the server fork a kernel, then stand in for it until it ends."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(address)
+    conn.sendall(json.dumps({"connection_file": connection_file, "cwd": os.getcwd(), "client": os.getpid()}).encode())
+    child = int(conn.recv(64).decode())
+    conn.close()
+
+    def forward(signum: int, _frame: object) -> None:
+        try:
+            os.kill(child, signum)
+        except ProcessLookupError:
+            pass
+        if signum != signal.SIGINT:
+            sys.exit(0)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, forward)
+    while True:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "serve":
+        serve(sys.argv[2])
+    else:
+        connect(sys.argv[2], sys.argv[3])
