@@ -4,9 +4,11 @@
   evalkit's version and the formats asked for. ``build/<id>/manifest.json`` records the key of the last
   good run; a case whose key has not changed is reported up to date without being opened beyond its
   ``case.yaml`` (or the 基本信息 sheet of a workbook).
-- **Cheap per case.** Each worker process keeps one headless Chromium for all its PDFs and a kernel
-  started and warmed ahead of need (:mod:`evalkit._kernels`), so a case pays neither a browser launch nor
-  the imports of pandas, scipy, statsmodels and matplotlib; each case still runs in a fresh kernel.
+- **Cheap per case.** Each worker process keeps one headless Chromium for all its PDFs and a fork
+  server that has imported pandas, scipy, statsmodels, matplotlib and evalkit once; each case's kernel
+  is forked from it (:mod:`evalkit._forkkernel`) and the next one is started ahead of need
+  (:mod:`evalkit._kernels`), so a case pays neither a browser launch nor the imports, while still
+  running in its own process with an empty namespace.
 - **Robust.** A failing case is recorded in ``build/manifest.json`` with its cell, exception and message;
   the others go on; its previous good outputs stay in place (``run_case`` writes atomically).
 - **Where it runs.** Local worker processes by default; with ``scheduler="tcp://host:8786"`` the same
