@@ -1,10 +1,10 @@
-"""Kernels started ahead of need.
+"""Kernels for report notebooks.
 
-A fresh IPython kernel costs about a second to start and another two to three to import pandas,
-scipy, statsmodels and matplotlib. A :class:`KernelSupply` starts the next kernel in a background
-thread, and warms it by importing those modules, while the current case is still exporting its HTML
-and PDF. Each case still gets its own kernel and an empty namespace: warming binds no names (the
-imports only fill ``sys.modules``) and runs silently, outside the execution history.
+``new_kernel`` starts a fresh IPython kernel (one case run on its own). A batch worker uses a
+:class:`KernelSupply`: kernels forked from a :class:`ForkServer` that has pandas, scipy, statsmodels,
+matplotlib and evalkit imported already (see :mod:`evalkit._forkkernel`), the next one started in a
+background thread while the current case is still exporting its HTML and PDF. Each case still gets
+its own process and an empty namespace.
 """
 
 from __future__ import annotations
@@ -18,14 +18,9 @@ from typing import Any
 
 from . import _paths
 
-#: modules every report imports; importing them in a waiting kernel costs the next case nothing
-WARM_MODULES = ("evalkit", "evalkit.report", "pandas", "numpy", "scipy.stats", "scipy.optimize",
-                "statsmodels.api", "matplotlib.pyplot", "markdown_it", "openpyxl", "yaml")
-WARM_CODE = ("[__import__(m) for m in %r]; __import__('matplotlib').use('Agg')" % (WARM_MODULES,))
 
-
-def new_kernel(*, warm: bool = False) -> Any:
-    """A started kernel over IPC sockets in a private folder (no TCP ports to collide), optionally warmed.
+def new_kernel() -> Any:
+    """A fresh kernel over IPC sockets in a private folder (no TCP ports to collide).
 
     The manager is an ``AsyncKernelManager``, as nbclient expects: with a blocking manager nbclient's
     per-cell time limit is never enforced.
@@ -37,14 +32,6 @@ def new_kernel(*, warm: bool = False) -> Any:
     km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
     km.evalkit_sockets = sockets
     run_sync(km.start_kernel)(cwd=str(_paths.NOTEBOOKS))
-    if warm:
-        kc = km.blocking_client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=120)
-            kc.execute_interactive(WARM_CODE, silent=True, store_history=False, timeout=300)
-        finally:
-            kc.stop_channels()
     return km
 
 
@@ -58,15 +45,10 @@ def shutdown(km: Any) -> None:
 
 
 class KernelSupply:
-    """Hands out kernels, always starting the next one in the background.
+    """Hands out kernels forked from a :class:`ForkServer`, always starting the next one in the background."""
 
-    With ``fork=True`` (batch workers) the kernels are forked from a :class:`ForkServer` that has the
-    libraries imported already; otherwise each is a fresh kernel, warmed by importing them.
-    """
-
-    def __init__(self, *, warm: bool = True, fork: bool = False):
-        self.warm = warm
-        self.server = ForkServer() if fork else None
+    def __init__(self) -> None:
+        self.server = ForkServer()
         self._next: Any = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -75,7 +57,7 @@ class KernelSupply:
     def _prepare(self) -> None:
         def work() -> None:
             try:
-                self._next = self.server.new_kernel() if self.server else new_kernel(warm=self.warm)
+                self._next = self.server.new_kernel()
             except BaseException as exc:
                 self._error = exc
 
@@ -84,7 +66,7 @@ class KernelSupply:
         self._thread.start()
 
     def take(self) -> Any:
-        """The waiting kernel (started and warmed); the next one starts at once."""
+        """The waiting kernel (already started); the next one starts at once."""
         self._thread.join()
         km, error = self._next, self._error
         self._prepare()

@@ -128,7 +128,7 @@ def _worker_state(formats: Sequence[str]) -> dict[str, Any]:
         from ._kernels import KernelSupply
         from .run import PdfPrinter
 
-        _WORKER["kernels"] = KernelSupply(fork=True)
+        _WORKER["kernels"] = KernelSupply()
         _WORKER["printer"] = PdfPrinter().__enter__() if "pdf" in formats else None
         atexit.register(_close_worker)
     return _WORKER

@@ -101,7 +101,9 @@ class GapResult:
             known = ", ".join(map(str, self.benchmarks["measure"]))
             raise InputError(f"measure 应为 {known} 之一，实际为 {measure!r}")
         t = t.sort_values(["gap", "rank"], kind="stable", na_position="last")
-        return _gap_bars([str(u) for u in t["unit"]], list(t["gap"]), title=f"{measure}与标杆的差距")
+        from .report import charts
+
+        return charts.gap_bars([str(u) for u in t["unit"]], list(t["gap"]), title=f"{measure}与标杆的差距")
 
     def _repr_html_(self) -> str:
         return self.table_.to_html(index=False)
@@ -589,7 +591,9 @@ class DEAResult:
         """Horizontal bars of the efficiencies, best on top, with the frontier (1) marked."""
         e = self.efficiency.sort_values(ascending=False, kind="stable")
         model = "CCR" if self.returns == "crs" else "BCC"
-        return _efficiency_bars([str(u) for u in e.index], list(e.to_numpy()),
+        from .report import charts
+
+        return charts.efficiency_bars([str(u) for u in e.index], list(e.to_numpy()),
                                 title=f"DEA 效率（{model}，{ORIENTATIONS[self.orientation]}）")
 
     def _repr_html_(self) -> str:
@@ -789,7 +793,9 @@ class MalmquistResult:
         if rows.empty:
             raise InputError(f"to 应为 {', '.join(map(str, t['to'].unique()))} 之一，实际为 {to!r}")
         start = rows["from"].iloc[0]
-        return _malmquist_bars([str(u) for u in rows["unit"]], list(rows["ec"]), list(rows["tc"]), list(rows["m"]),
+        from .report import charts
+
+        return charts.malmquist_bars([str(u) for u in rows["unit"]], list(rows["ec"]), list(rows["tc"]), list(rows["m"]),
                                title=f"Malmquist 生产率指数（{start} → {to}）")
 
     def _repr_html_(self) -> str:
@@ -962,93 +968,6 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
         notes.insert(2, "规模报酬可变时不再分解 pech 与 sech（为空）；各期均值为几何平均。")
     return MalmquistResult(table_=pd.concat(rows, ignore_index=True), means=pd.DataFrame(means),
                            convention=convention, returns=returns, orientation=orientation, notes=tuple(notes))
-
-
-# ----------------------------------------------------------------------------------------------
-# Figures: builders in the pattern of evalkit.report.charts, to move there later (replace
-# ``_self_contained_later`` by ``_self_contained`` and drop the imports from .report.charts).
-
-
-def _self_contained_later(build: Any) -> Any:
-    """``report.charts._self_contained`` applied at call time: importing evalkit.report here at import
-    time would make a cycle once the report sections use this module."""
-
-    @functools.wraps(build)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .report.charts import _self_contained
-
-        return _self_contained(build)(*args, **kwargs)
-
-    return wrapper
-
-
-@_self_contained_later
-def _gap_bars(units: Sequence[str], gaps: Sequence[float], *, title: str) -> Any:
-    """Horizontal bars of gaps to the benchmark (fractions in, % shown), in the order given, top down."""
-    import matplotlib
-
-    from .report.charts import _STYLE, PALETTE, _pyplot
-
-    plt = _pyplot()
-    with matplotlib.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(units) + 1.2))
-        ys = list(range(len(units)))[::-1]
-        pct = [0.0 if g != g else g * 100 for g in gaps]
-        ax.barh(ys, pct, height=0.6, color=[PALETTE["good"] if p == 0 else PALETTE["poor"] for p in pct])
-        for y, g in zip(ys, gaps):
-            ax.text((0.0 if g != g else g * 100) + 0.5, y, "—" if g != g else f"{g * 100:.1f}%", va="center",
-                    fontsize=8)
-        ax.set_yticks(ys, labels=list(units), fontsize=8)
-        ax.set_xlim(0, max([*pct, 1.0]) * 1.15)
-        ax.set_xlabel("与标杆的差距（%）")
-        ax.set_title(title, fontsize=11)
-        return fig
-
-
-@_self_contained_later
-def _efficiency_bars(units: Sequence[str], values: Sequence[float], *, title: str) -> Any:
-    """Horizontal bars of efficiency scores in the order given, top down, with the frontier (1) marked."""
-    import matplotlib
-
-    from .report.charts import _STYLE, PALETTE, _pyplot
-
-    plt = _pyplot()
-    with matplotlib.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 0.3 * len(units) + 1.2))
-        ys = list(range(len(units)))[::-1]
-        ax.barh(ys, list(values), height=0.6,
-                color=[PALETTE["good"] if v >= 1 else PALETTE["allocated"] for v in values])
-        ax.axvline(1.0, color="#333333", lw=0.9, ls="--")
-        ax.set_yticks(ys, labels=list(units), fontsize=8)
-        ax.set_xlim(0, max([*values, 1.0]) * 1.08)
-        ax.set_xlabel("效率")
-        ax.set_title(title, fontsize=11)
-        return fig
-
-
-@_self_contained_later
-def _malmquist_bars(units: Sequence[str], ec: Sequence[float], tc: Sequence[float], m: Sequence[float], *,
-                    title: str) -> Any:
-    """Grouped bars of EC, TC and M per unit, with 1 (no change) marked."""
-    import matplotlib
-
-    from .report.charts import _STYLE, PALETTE, _pyplot
-
-    plt = _pyplot()
-    with matplotlib.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 3.2))
-        width = 0.26
-        xs = range(len(units))
-        series = (("技术效率变化 EC", ec, "planned"), ("技术变化 TC", tc, "allocated"), ("Malmquist 指数 M", m, "spent"))
-        for k, (label, vals, key) in enumerate(series):
-            ax.bar([x + (k - 1) * width for x in xs], list(vals), width, label=label, color=PALETTE[key])
-        ax.axhline(1.0, color="#333333", lw=0.9, ls="--")
-        ax.set_xticks(list(xs), labels=list(units), fontsize=8)
-        ax.grid(axis="y", color=PALETTE["grid"], lw=0.6)
-        ax.set_axisbelow(True)
-        ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8)
-        ax.set_title(title, fontsize=11)
-        return fig
 
 
 __all__ = ["DEAResult", "GapResult", "MalmquistResult", "benchmark_gaps", "dea", "malmquist"]

@@ -128,7 +128,7 @@ def survey_actuals(case: Any, scheme: Any) -> dict[str, tuple[float, str]]:
         mine = [q for q in items if q.indicator == code]
         scale = mine[0].scale
         res = satisfaction(data, items=[q.column for q in mine], scale=scale, satisfied=mine[0].satisfied,
-                           level_scores=_level_scores(scheme, scale))
+                           level_scores=level_scores(scheme, scale))
         if scheme.survey_measure == "index":
             value, what = res.overall.index, "满意度指数"
         else:
@@ -138,7 +138,7 @@ def survey_actuals(case: Any, scheme: Any) -> dict[str, tuple[float, str]]:
     return out
 
 
-def _level_scores(scheme: Any, scale: int) -> dict[int, float] | None:
+def level_scores(scheme: Any, scale: int) -> dict[int, float] | None:
     levels = scheme.satisfaction_levels
     return dict(zip(range(1, scale + 1), levels)) if len(levels) == scale else None
 

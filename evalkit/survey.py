@@ -243,7 +243,9 @@ class SatisfactionResult:
         counts = self.items[[f"level_{k}" for k in range(1, self.scale + 1)]].to_numpy(dtype=float)
         totals = counts.sum(axis=1, keepdims=True)
         shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-        return _likert_chart(list(self.items["item"]), shares, list(_labels(self.scale)))
+        from .report import charts
+
+        return charts.likert(list(self.items["item"]), shares, list(_labels(self.scale)))
 
     def _repr_html_(self) -> str:
         return self.table().to_html(index=False)
@@ -682,59 +684,6 @@ def sample_size(population: int | None, *, margin: float, confidence: float = 0.
         raise InputError(f"population 应为正整数，实际为 {population!r}")
     n = n0 / (1 + (n0 - 1) / big_n)
     return int(min(big_n, math.ceil(round(n, 9))))
-
-
-# ----------------------------------------------------------------------------------------------
-# Figures (builders in the style of evalkit.report.charts, kept here until they move there)
-
-
-def _likert_chart(items: Sequence[str], shares: np.ndarray, labels: Sequence[str], *,
-                  title: str = "满意度调查：各题回答分布") -> Any:
-    """Diverging stacked bars: levels below the middle to the left of 0, the middle level (odd scales)
-    centred on 0, levels above it to the right; shares in %."""
-    from .report.charts import _STYLE, PALETTE, _pyplot, _self_contained
-
-    @_self_contained
-    def build() -> Any:
-        import matplotlib
-        from matplotlib.colors import LinearSegmentedColormap
-
-        plt = _pyplot()
-        k = len(labels)
-        cmap = LinearSegmentedColormap.from_list("likert", [PALETTE["poor"], "#d9d9d9", PALETTE["good"]])
-        colors = [cmap(i / (k - 1)) for i in range(k)]
-        mid = (k - 1) / 2                       # 0-based; a whole number on odd scales
-        with matplotlib.rc_context(_STYLE):
-            fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(items) + 1.4))
-            ys = list(range(len(items)))[::-1]
-            s = np.asarray(shares, dtype=float) * 100
-            half = s[:, int(mid)] / 2 if k % 2 else np.zeros(len(items))
-            left = -half
-            for lv in range(int(math.ceil(mid)) - 1, -1, -1):     # dissatisfied levels, leftwards
-                left = left - s[:, lv]
-                ax.barh(ys, s[:, lv], left=left, color=colors[lv], height=0.6, label=labels[lv])
-            if k % 2:
-                ax.barh(ys, s[:, int(mid)], left=-half, color=colors[int(mid)], height=0.6, label=labels[int(mid)])
-            right = half.copy()
-            for lv in range(int(mid) + 1, k):                      # satisfied levels, rightwards
-                ax.barh(ys, s[:, lv], left=right, color=colors[lv], height=0.6, label=labels[lv])
-                right = right + s[:, lv]
-            reach = max(float(np.max(-left, initial=0)), float(np.max(right, initial=0)), 10.0)
-            ax.set_xlim(-reach * 1.05, reach * 1.05)
-            ax.axvline(0, color="#333333", lw=0.8)
-            ax.set_yticks(ys, labels=list(items))
-            ticks = ax.get_xticks()
-            ax.set_xticks(ticks, labels=[f"{abs(t):.0f}" for t in ticks])
-            ax.set_xlim(-reach * 1.05, reach * 1.05)
-            ax.set_xlabel("回答占比（%）")
-            handles, names = ax.get_legend_handles_labels()
-            order = [names.index(lb) for lb in labels]
-            ax.legend([handles[i] for i in order], [names[i] for i in order], frameon=False, ncols=min(k, 5),
-                      fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18))
-            ax.set_title(title, fontsize=11)
-            return fig
-
-    return build()
 
 
 __all__ = ["AlphaResult", "OverallSatisfaction", "SatisfactionResult", "cronbach_alpha", "sample_size",

@@ -220,7 +220,9 @@ class AHPResult:
         return out
 
     def plot(self) -> Any:
-        return _bar_chart(list(self.weights.index), list(self.weights), title="层次分析法：权重", xlabel="权重")
+        from .report import charts
+
+        return charts.value_bars(list(self.weights.index), list(self.weights), title="层次分析法：权重", xlabel="权重")
 
     def _repr_html_(self) -> str:
         return self.table().to_html(index=False)
@@ -353,7 +355,9 @@ class EntropyResult:
                              "weight": self.weights.to_numpy()})
 
     def plot(self) -> Any:
-        return _bar_chart(list(self.weights.index), list(self.weights), title="熵权法：权重", xlabel="权重")
+        from .report import charts
+
+        return charts.value_bars(list(self.weights.index), list(self.weights), title="熵权法：权重", xlabel="权重")
 
     def _repr_html_(self) -> str:
         return self.table().to_html(index=False)
@@ -470,7 +474,9 @@ class TOPSISResult:
 
     def plot(self) -> Any:
         t = self.table_.sort_values(["rank", "unit"], kind="stable")
-        return _bar_chart(list(t["unit"]), list(t["closeness"]), title="TOPSIS：相对贴近度", xlabel="相对贴近度")
+        from .report import charts
+
+        return charts.value_bars(list(t["unit"]), list(t["closeness"]), title="TOPSIS：相对贴近度", xlabel="相对贴近度")
 
     def _repr_html_(self) -> str:
         return self.table_.to_html(index=False)
@@ -595,36 +601,6 @@ def topsis(data: pd.DataFrame, *, weights: Mapping[str, float] | Sequence[float]
                         normalised=pd.DataFrame(r, index=data.index, columns=cols),
                         weighted=pd.DataFrame(v, index=data.index, columns=cols), normalise=normalise,
                         best=best, notes=tuple(notes))
-
-
-# ----------------------------------------------------------------------------------------------
-# Figures (builders in the style of evalkit.report.charts, kept here until they move there)
-
-
-def _bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str) -> Any:
-    """Horizontal bars in the given order, top to bottom, each labelled with its value."""
-    from .report.charts import _STYLE, PALETTE, _pyplot, _self_contained
-
-    @_self_contained
-    def build() -> Any:
-        import matplotlib
-
-        plt = _pyplot()
-        with matplotlib.rc_context(_STYLE):
-            fig, ax = plt.subplots(figsize=(6.4, 0.4 * len(labels) + 1.2))
-            ys = list(range(len(labels)))[::-1]
-            vals = [0.0 if v is None or v != v else float(v) for v in values]
-            ax.barh(ys, vals, height=0.6, color=PALETTE["allocated"])
-            top = max([*vals, 1e-12])
-            for y, v in zip(ys, vals):
-                ax.text(v + top * 0.01, y, value(v, 4), va="center", fontsize=8)
-            ax.set_xlim(0, top * 1.15)
-            ax.set_yticks(ys, labels=list(labels))
-            ax.set_xlabel(xlabel)
-            ax.set_title(title, fontsize=11)
-            return fig
-
-    return build()
 
 
 __all__ = ["AHPResult", "EntropyResult", "RI_TABLES", "TOPSISResult", "ahp", "entropy_weights", "topsis"]

@@ -209,9 +209,8 @@ def survey(case: Case, card: Scorecard) -> SurveyFigures | None:
     same = [q for q in items if q.scale == scale]
     answers = derive.answers(data, same)
     frame = answers.join(data[groups]) if groups else answers
-    levels = card.scheme.satisfaction_levels
     res = satisfaction(frame, items=[q.column for q in same], scale=scale, satisfied=same[0].satisfied,
-                       level_scores=dict(zip(range(1, scale + 1), levels)) if len(levels) == scale else None,
+                       level_scores=derive.level_scores(card.scheme, scale),
                        groups=groups or None, population=parameter(case, "survey_population"),
                        approached=parameter(case, "survey_approached"))
     alpha = cronbach_alpha(answers) if len(same) >= 2 else None

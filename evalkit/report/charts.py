@@ -364,3 +364,134 @@ def heatmap(rows: Sequence[str], columns: Sequence[str], values: Any, *, title: 
         fig.colorbar(im, ax=ax, fraction=0.04)
         ax.set_title(title, fontsize=11)
         return fig
+
+
+@_self_contained
+def gap_bars(units: Sequence[str], gaps: Sequence[float], *, title: str) -> Any:
+    """Horizontal bars of gaps to the benchmark (fractions in, % shown), in the order given, top down."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(units) + 1.2))
+        ys = list(range(len(units)))[::-1]
+        pct = [0.0 if g != g else g * 100 for g in gaps]
+        ax.barh(ys, pct, height=0.6, color=[PALETTE["good"] if p == 0 else PALETTE["poor"] for p in pct])
+        for y, g in zip(ys, gaps):
+            ax.text((0.0 if g != g else g * 100) + 0.5, y, "—" if g != g else f"{g * 100:.1f}%", va="center",
+                    fontsize=8)
+        ax.set_yticks(ys, labels=list(units), fontsize=8)
+        ax.set_xlim(0, max([*pct, 1.0]) * 1.15)
+        ax.set_xlabel("与标杆的差距（%）")
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+@_self_contained
+def efficiency_bars(units: Sequence[str], values: Sequence[float], *, title: str) -> Any:
+    """Horizontal bars of efficiency scores in the order given, top down, with the frontier (1) marked."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.3 * len(units) + 1.2))
+        ys = list(range(len(units)))[::-1]
+        ax.barh(ys, list(values), height=0.6,
+                color=[PALETTE["good"] if v >= 1 else PALETTE["allocated"] for v in values])
+        ax.axvline(1.0, color="#333333", lw=0.9, ls="--")
+        ax.set_yticks(ys, labels=list(units), fontsize=8)
+        ax.set_xlim(0, max([*values, 1.0]) * 1.08)
+        ax.set_xlabel("效率")
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+@_self_contained
+def malmquist_bars(units: Sequence[str], ec: Sequence[float], tc: Sequence[float], m: Sequence[float], *,
+                    title: str) -> Any:
+    """Grouped bars of EC, TC and M per unit, with 1 (no change) marked."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.2))
+        width = 0.26
+        xs = range(len(units))
+        series = (("技术效率变化 EC", ec, "planned"), ("技术变化 TC", tc, "allocated"), ("Malmquist 指数 M", m, "spent"))
+        for k, (label, vals, key) in enumerate(series):
+            ax.bar([x + (k - 1) * width for x in xs], list(vals), width, label=label, color=PALETTE[key])
+        ax.axhline(1.0, color="#333333", lw=0.9, ls="--")
+        ax.set_xticks(list(xs), labels=list(units), fontsize=8)
+        ax.grid(axis="y", color=PALETTE["grid"], lw=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8)
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+@_self_contained
+def likert(items: Sequence[str], shares: Any, labels: Sequence[str], *,
+           title: str = "满意度调查：各题回答分布") -> Any:
+    """Diverging stacked bars: levels below the middle to the left of 0, the middle level (odd scales)
+    centred on 0, levels above it to the right; shares (fractions per item and level) shown in %."""
+    import math
+
+    import matplotlib
+    import numpy as np
+    from matplotlib.colors import LinearSegmentedColormap
+
+    plt = _pyplot()
+    k = len(labels)
+    cmap = LinearSegmentedColormap.from_list("likert", [PALETTE["poor"], "#d9d9d9", PALETTE["good"]])
+    colors = [cmap(i / (k - 1)) for i in range(k)]
+    mid = (k - 1) / 2                       # 0-based; a whole number on odd scales
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(items) + 1.4))
+        ys = list(range(len(items)))[::-1]
+        s = np.asarray(shares, dtype=float) * 100
+        half = s[:, int(mid)] / 2 if k % 2 else np.zeros(len(items))
+        left = -half
+        for lv in range(int(math.ceil(mid)) - 1, -1, -1):     # dissatisfied levels, leftwards
+            left = left - s[:, lv]
+            ax.barh(ys, s[:, lv], left=left, color=colors[lv], height=0.6, label=labels[lv])
+        if k % 2:
+            ax.barh(ys, s[:, int(mid)], left=-half, color=colors[int(mid)], height=0.6, label=labels[int(mid)])
+        right = half.copy()
+        for lv in range(int(mid) + 1, k):                      # satisfied levels, rightwards
+            ax.barh(ys, s[:, lv], left=right, color=colors[lv], height=0.6, label=labels[lv])
+            right = right + s[:, lv]
+        reach = max(float(np.max(-left, initial=0)), float(np.max(right, initial=0)), 10.0)
+        ax.set_xlim(-reach * 1.05, reach * 1.05)
+        ax.axvline(0, color="#333333", lw=0.8)
+        ax.set_yticks(ys, labels=list(items))
+        ticks = ax.get_xticks()
+        ax.set_xticks(ticks, labels=[f"{abs(t):.0f}" for t in ticks])
+        ax.set_xlim(-reach * 1.05, reach * 1.05)
+        ax.set_xlabel("回答占比（%）")
+        handles, names = ax.get_legend_handles_labels()
+        order = [names.index(lb) for lb in labels]
+        ax.legend([handles[i] for i in order], [names[i] for i in order], frameon=False, ncols=min(k, 5),
+                  fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+@_self_contained
+def value_bars(labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str) -> Any:
+    """Horizontal bars in the given order, top to bottom, each labelled with its value."""
+    import matplotlib
+
+    plt = _pyplot()
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.4 * len(labels) + 1.2))
+        ys = list(range(len(labels)))[::-1]
+        vals = [0.0 if v is None or v != v else float(v) for v in values]
+        ax.barh(ys, vals, height=0.6, color=PALETTE["allocated"])
+        top = max([*vals, 1e-12])
+        for y, v in zip(ys, vals):
+            ax.text(v + top * 0.01, y, _value(v, 4), va="center", fontsize=8)
+        ax.set_xlim(0, top * 1.15)
+        ax.set_yticks(ys, labels=list(labels))
+        ax.set_xlabel(xlabel)
+        ax.set_title(title, fontsize=11)
+        return fig
