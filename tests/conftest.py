@@ -1,15 +1,26 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import evalkit as ek
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CASES = sorted(p for p in (ROOT / "cases").iterdir() if p.is_dir() and not p.name.startswith("."))
 CHROMIUM_MISSING = not Path(ek.run.CHROMIUM).exists()
+
+# Property-based tests take their example counts from a profile: ``ci`` (the default, what CI runs)
+# or ``long`` (EVALKIT_FUZZ=long, many more examples for a run before a release). A test that sets
+# ``max_examples`` itself keeps its own count.
+_FUZZ = {"ci": 150, "long": 3000}
+for _name, _n in _FUZZ.items():
+    settings.register_profile(_name, max_examples=_n, deadline=None, print_blob=True,
+                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("EVALKIT_FUZZ", "ci"))
 
 
 def pytest_collection_modifyitems(config, items):
