@@ -9,7 +9,8 @@ memory yet with an empty namespace, so a case no longer pays two to three second
 
 The client stays alive for as long as the kernel: jupyter_client manages it like any kernel
 process. It forwards SIGINT (interrupt) and SIGTERM to the child, and the child exits within a second
-when the client is gone (SIGKILL cannot be forwarded, so the child watches for it).
+when the client is gone (SIGKILL cannot be forwarded, so the child watches for it). The server and
+the client both end when the worker that started them dies, however it dies.
 """
 
 from __future__ import annotations
@@ -38,8 +39,15 @@ def serve(address: str) -> None:
     server.bind(address + ".tmp")
     os.rename(address + ".tmp", address)                   # the socket appears only when ready
     server.listen(16)
+    server.settimeout(1.0)
+    parent = os.getppid()
     while True:
-        conn, _ = server.accept()
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            if os.getppid() != parent:                     # the worker is gone (even by SIGKILL): so are we
+                os._exit(0)
+            continue
         request = json.loads(conn.recv(65536).decode())
         pid = os.fork()
         if pid == 0:
@@ -91,11 +99,14 @@ def connect(address: str, connection_file: str) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, forward)
+    parent = os.getppid()
     while True:
         try:
             os.kill(child, 0)
         except ProcessLookupError:
             return
+        if os.getppid() != parent:                         # the worker died without shutting us down
+            forward(signal.SIGTERM, None)
         time.sleep(0.2)
 
 

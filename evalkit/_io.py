@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -33,3 +34,13 @@ def write_text(path: str | Path, text: str) -> Path:
 def write_json(path: str | Path, data: Any) -> Path:
     """JSON with Chinese kept readable, keys in the order given, a newline at the end."""
     return write_text(path, json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+
+
+_REASONS = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
+            errno.EPERM: "没有写入权限", errno.EROFS: "文件系统只读", errno.EFBIG: "文件超出允许的大小"}
+
+
+def write_failure(exc: OSError, where: str | Path) -> str:
+    """A Chinese sentence for a failed write: what went wrong and where."""
+    reason = _REASONS.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+    return f"写入 {where} 失败：{reason}（原有的输出保持不变）"

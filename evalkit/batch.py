@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from . import _io, _paths
-from .errors import InputError
+from .errors import EvalkitError, ExportError, InputError
 
 MANIFEST = "manifest.json"
 
@@ -118,6 +118,7 @@ def _up_to_date(out_dir: Path, key: str) -> bool:
 
 
 _WORKER: dict[str, Any] = {}
+_STARTED: Any = None                 # in a local worker: where run_one says which case it begins
 
 
 def _worker_state(formats: Sequence[str]) -> dict[str, Any]:
@@ -150,6 +151,8 @@ def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key
 
     t0 = time.perf_counter()
     record: dict[str, Any] = {"path": case, "out": out_dir, "key": key, "id": case_id}
+    if _STARTED is not None:          # a local worker tells the batch which case it is on
+        _STARTED.put(case)
     try:
         state = _worker_state(formats)
         res = run_case(case, out_dir, formats, timeout=timeout, printer=state["printer"], kernels=state["kernels"],
@@ -225,6 +228,7 @@ class BatchResult:
     seconds: float
     summary: Path | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    summary_error: str | None = None            # why summary.html could not be written, if it could not
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -293,15 +297,24 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
     for r in records:
         report(r)
     if todo:
+        from .run import remove_stale_staging
+
         records += _run(todo, jobs=jobs, scheduler=scheduler, report=report)
+        remove_stale_staging(out)            # left by workers that were killed
     order = {str(c): i for i, c in enumerate(cases)}
     records.sort(key=lambda r: order.get(r["path"], len(order)))
     counts = {s: sum(r["status"] == s for r in records) for s in ("ok", "up-to-date", "failed")}
-    manifest = _write_manifest(out, records, counts, formats)
-    summary_path = None
+    try:
+        manifest = _write_manifest(out, records, counts, formats)
+    except OSError as exc:
+        raise ExportError(_io.write_failure(exc, out / MANIFEST)) from exc
+    summary_path, summary_error = None, None
     if summary and any(r["status"] in ("ok", "up-to-date") for r in records):
-        summary_path = write_summary(out, formats=formats, timeout=timeout)
-    return BatchResult(tuple(records), manifest, time.perf_counter() - t0, summary_path, counts)
+        try:
+            summary_path = write_summary(out, formats=formats, timeout=timeout)
+        except EvalkitError as exc:           # the cases' reports stand; only the summary is missing
+            summary_error = str(exc)
+    return BatchResult(tuple(records), manifest, time.perf_counter() - t0, summary_path, counts, summary_error)
 
 
 def _run(todo: list[tuple], *, jobs: int | None, scheduler: str | None,
@@ -315,24 +328,82 @@ def _run(todo: list[tuple], *, jobs: int | None, scheduler: str | None,
         with Client(scheduler) as client:
             futures = [client.submit(run_one, *args, pure=False) for args in todo]
             for fut in as_completed(futures):
-                record = fut.result()
+                try:
+                    record = fut.result()
+                except Exception as exc:        # KilledWorker: the case took down its worker repeatedly
+                    record = _record(todo[futures.index(fut)], "failed", error={
+                        "kind": type(exc).__name__, "message": f"Dask 工作进程未能完成该案例：{exc}"})
                 report(record)
                 done.append(record)
         return done
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    return _run_local(todo, jobs=max(1, min(jobs or os.cpu_count() or 1, len(todo))), report=report)
+
+
+def _run_local(todo: list[tuple], *, jobs: int, report: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
+    """Run ``todo`` on ``jobs`` worker processes, surviving workers that die.
+
+    A worker killed mid-case (SIGKILL, the kernel's out-of-memory killer) breaks the whole process pool:
+    every unfinished case fails with ``BrokenProcessPool``. The cases that had not started go to a new
+    pool; each case that was running when the pool broke is run once more in a pool of its own, so a
+    case that kills its worker every time fails alone and takes no other case with it.
+    """
     ctx = multiprocessing.get_context("spawn")     # a clean interpreter per worker, no inherited threads
-    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futures = [pool.submit(run_one, *args) for args in todo]
-        for fut in cf.as_completed(futures):
-            try:
-                record = fut.result()
-            except Exception as exc:
-                args = todo[futures.index(fut)]
-                record = {"path": args[0], "out": args[1], "key": args[4], "id": args[6], "status": "failed",
-                          "error": {"kind": type(exc).__name__, "message": f"工作进程异常退出：{exc}"}}
+    done: list[dict[str, Any]] = []
+    queue, suspects = list(todo), []
+    while queue or suspects:
+        alone = not queue
+        batch, queue = (queue, []) if queue else ([suspects.pop(0)], [])
+        finished, broken, started = _pool_round(ctx, batch, jobs=1 if alone else jobs, report=report)
+        done += finished
+        if alone and broken:
+            record = _record(broken[0], "failed", error={
+                "kind": "WorkerDied",
+                "message": "运行该案例的工作进程意外终止（被强制结束，例如 kill -9 或内存不足）；单独重试仍然如此"})
             report(record)
             done.append(record)
+        elif broken and not any(a[0] in started for a in broken):
+            suspects += broken               # the workers died before any case began: try each alone
+        else:
+            suspects += [a for a in broken if a[0] in started]
+            queue = [a for a in broken if a[0] not in started]
     return done
+
+
+def _record(args: tuple, status: str, **extra: Any) -> dict[str, Any]:
+    return {"path": args[0], "out": args[1], "key": args[4], "id": args[6], "status": status, **extra}
+
+
+def _pool_round(ctx: Any, todo: list[tuple], *, jobs: int, report: Callable[[dict[str, Any]], None]
+                ) -> tuple[list[dict[str, Any]], list[tuple], set[str]]:
+    """One process pool over ``todo``: (finished records, cases cut short by a dead worker, cases started)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    started = ctx.SimpleQueue()
+    finished, broken = [], []
+    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_announce_to,
+                                initargs=(started,)) as pool:
+        futures = {pool.submit(run_one, *args): args for args in todo}
+        for fut in cf.as_completed(futures):
+            args = futures[fut]
+            try:
+                record = fut.result()
+            except BrokenProcessPool:
+                broken.append(args)
+                continue
+            except Exception as exc:
+                record = _record(args, "failed", error={"kind": type(exc).__name__,
+                                                       "message": f"工作进程异常：{exc}"})
+            report(record)
+            finished.append(record)
+    began = set()
+    while not started.empty():
+        began.add(started.get())
+    return finished, broken, began
+
+
+def _announce_to(queue: Any) -> None:
+    global _STARTED
+    _STARTED = queue
 
 
 def _write_manifest(out: Path, records: list[dict[str, Any]], counts: dict[str, int],

@@ -113,12 +113,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
     except InputError as exc:
         _say(f"✗ {exc}")
         return BAD_INPUT
+    except EvalkitError as exc:              # the batch manifest could not be written
+        _say(f"✗ {exc}")
+        return FAILED
     c = res.counts
     _say(f"完成 {len(res.records)} 个案例（{res.seconds:.1f} 秒）：运行 {c['ok']} 个，未变 {c['up-to-date']} 个，"
          f"失败 {c['failed']} 个 → {res.manifest}" + (f"，汇总 {res.summary}" if res.summary else ""))
     for r in res.failed:
         _say(f"  ✗ {r.get('id') or r['path']}：{r['error']['message'][:500]}")
-    return FAILED if res.failed else OK
+    if res.summary_error:
+        _say(f"  ✗ 汇总报告未能生成：{res.summary_error[:500]}")
+    return FAILED if res.failed or res.summary_error else OK
 
 
 def cmd_demo_cases(args: argparse.Namespace) -> int:

@@ -11,7 +11,9 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Sequence
@@ -82,8 +84,12 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
         raise InputError(f"不支持的输出格式：{', '.join(unknown)}（可用：{', '.join(FORMATS)}）")
     case = load_case(case_dir)
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{case.id}.", suffix=".staging", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(out.parent)       # left by a run that was killed
+        staging = Path(tempfile.mkdtemp(prefix=staging_prefix(case.id), suffix=".staging", dir=out.parent))
+    except OSError as exc:
+        raise ExportError(_io.write_failure(exc, out.parent)) from exc
     durations: dict[str, float] = {}
     try:
         t0 = time.perf_counter()
@@ -126,8 +132,37 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
             os.replace(staging / name, out / name)
             outputs[name] = out / name
         return RunResult(case.id, out, outputs, durations, results)
+    except OSError as exc:                   # a full disk, a folder that cannot be written
+        raise ExportError(_io.write_failure(exc, out)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def staging_prefix(name: str) -> str:
+    """The staging folder's name beside the outputs: it says which process on which host owns it."""
+    return f".{name}.{_host()}.{os.getpid()}."
+
+
+def _host() -> str:
+    return socket.gethostname().replace(".", "_")
+
+
+def remove_stale_staging(folder: Path) -> list[Path]:
+    """Remove the staging folders in ``folder`` left by processes of this host that have died."""
+    removed = []
+    host = _host()
+    for d in Path(folder).glob(".*.staging"):
+        parts = d.name.rsplit(".", 4)          # '', name…, host, pid, random, 'staging'
+        if len(parts) != 5 or parts[1] != host or not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+        except PermissionError:
+            pass
+    return removed
 
 
 def _execute(notebook: Path, target: Path, parameters: dict[str, Any], case_id: str, timeout: float,
@@ -160,7 +195,7 @@ def render_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, *
     atomically; returns the HTML path."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{stem}.", suffix=".staging", dir=out_dir))
+    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(stem), suffix=".staging", dir=out_dir))
     try:
         nb = _execute(Path(notebook), staging / f"{stem}.ipynb", parameters, stem, timeout)
         _io.write_text(staging / f"{stem}.html", export_html(nb, title=title))
@@ -204,18 +239,26 @@ class PdfPrinter:
         self._pw = self._browser = self._page = None
 
     def __enter__(self) -> Self:
-        from playwright.sync_api import Error, sync_playwright
+        from playwright.sync_api import sync_playwright
 
         if not Path(self.executable).exists():
             raise ExportError(f"找不到 Chromium：{self.executable}（请运行 scripts/setup.sh 或 apt-get install chromium）")
         self._pw = sync_playwright().start()
         try:
+            self._launch()
+        except ExportError:
+            self.close()
+            raise
+        return self
+
+    def _launch(self) -> None:
+        from playwright.sync_api import Error
+
+        try:
             self._browser = self._pw.chromium.launch(executable_path=self.executable, args=list(CHROMIUM_ARGS))
             self._page = self._browser.new_page()
         except Error as exc:
-            self.close()
             raise ExportError(f"无法启动 Chromium：{exc}") from exc
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -228,23 +271,36 @@ class PdfPrinter:
         self._pw = self._browser = self._page = None
 
     def print(self, html_path: Path, pdf_path: Path) -> Path:
-        """Print one HTML file to PDF (A4 and margins from its CSS), atomically."""
+        """Print one HTML file to PDF (A4 and margins from its CSS), atomically.
+
+        A browser that has crashed or been killed since the last file is started again, once.
+        """
         from playwright.sync_api import Error
 
         if self._page is None:
             raise ExportError("PdfPrinter 未启动（请在 with 语句中使用）")
-        try:
-            self._page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
-            self._page.evaluate("document.fonts.ready")
-            data = self._pdf()
-            # a second pass writes each chapter's page (read from the first PDF's outline) into the
-            # contents page; the contents page has a fixed size, so no page moves
-            pages = outline_pages(data)
-            if pages and self._page.evaluate(_SET_TOC_PAGES, pages):
-                data = self._pdf()
-        except Error as exc:
-            raise ExportError(f"PDF 打印失败：{exc}") from exc
+        for attempt in (1, 2):
+            try:
+                data = self._render(Path(html_path))
+                break
+            except Error as exc:
+                if attempt == 2:
+                    raise ExportError(f"PDF 打印失败：{exc}") from exc
+                with contextlib.suppress(Exception):
+                    self._browser.close()
+                self._launch()
         return _io.write_bytes(pdf_path, data)
+
+    def _render(self, html_path: Path) -> bytes:
+        self._page.goto(html_path.resolve().as_uri(), wait_until="load")
+        self._page.evaluate("document.fonts.ready")
+        data = self._pdf()
+        # a second pass writes each chapter's page (read from the first PDF's outline) into the
+        # contents page; the contents page has a fixed size, so no page moves
+        pages = outline_pages(data)
+        if pages and self._page.evaluate(_SET_TOC_PAGES, pages):
+            data = self._pdf()
+        return stable_node_ids(data)
 
     def _pdf(self) -> bytes:
         return self._page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
@@ -259,6 +315,20 @@ _SET_TOC_PAGES = """pages => {
   }
   return n;
 }"""
+
+
+_NODE_ID = re.compile(rb"\(node(\d{8})\)")
+
+
+def stable_node_ids(pdf: bytes) -> bytes:
+    """Number the tagged PDF's structure ids ``(node00001753)`` in order of first appearance.
+
+    Chromium takes them from a counter that keeps running across the documents a browser prints, so
+    the same report printed twice would differ in them; renumbered, it differs only in its dates.
+    Every id has eight digits before and after, so no byte moves and the cross-reference table holds.
+    """
+    ids: dict[bytes, bytes] = {}
+    return _NODE_ID.sub(lambda m: b"(node%08d)" % ids.setdefault(m.group(1), len(ids) + 1), pdf)
 
 
 def outline_pages(pdf: bytes) -> dict[str, int]:
