@@ -62,15 +62,24 @@ def _is_case(p: Path) -> bool:
 
 def _inputs(case: Path) -> tuple[str, list[Path]]:
     """(case id, input files) read cheaply: case.yaml and its tables, or the workbook."""
+    from .case import ID_PATTERN
+
     if case.is_dir() and (case / "case.yaml").is_file():
         text = (case / "case.yaml").read_text(encoding="utf-8-sig")
         data = yaml.safe_load(text) or {}
+        if not isinstance(data, dict):
+            raise InputError(f"{case / 'case.yaml'} 的内容不是键值表")
         files = [case / "case.yaml"]
-        for rel in (data.get("tables") or {}).values():
+        tables = data.get("tables") if isinstance(data.get("tables"), dict) else {}
+        for rel in tables.values():
             f = case / str(rel)
-            if f.is_file():
+            # only files inside the case folder count; others are refused when the case is loaded
+            if f.is_file() and f.resolve().is_relative_to(case.resolve()):
                 files.append(f)
-        return str(data.get("id") or case.name), files
+        case_id = str(data.get("id") or case.name)
+        if not ID_PATTERN.match(case_id):     # the id becomes a folder name under the output folder
+            raise InputError(f"案例编号「{case_id}」只能由小写字母、数字和 - 组成（{case / 'case.yaml'}）")
+        return case_id, files
     book = case / "case.xlsx" if case.is_dir() else case
     import openpyxl
 
@@ -82,6 +91,8 @@ def _inputs(case: Path) -> tuple[str, list[Path]]:
         case_id = case.stem
     finally:
         wb.close()
+    if not ID_PATTERN.match(case_id):
+        raise InputError(f"案例编号「{case_id}」只能由小写字母、数字和 - 组成（{book} 工作表「基本信息」）")
     return case_id, [book]
 
 
