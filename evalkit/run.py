@@ -294,23 +294,23 @@ class PdfPrinter:
     def _render(self, html_path: Path) -> bytes:
         self._page.goto(html_path.resolve().as_uri(), wait_until="load")
         self._page.evaluate("document.fonts.ready")
-        data = self._pdf()
-        # a second pass writes each chapter's page (read from the first PDF's outline) into the
-        # contents page; the contents page has a fixed size, so no page moves
-        pages = outline_pages(data)
-        if pages and self._page.evaluate(_SET_TOC_PAGES, pages):
-            data = self._pdf()
-        return stable_node_ids(data)
+        if self._page.evaluate(_HAS_TOC):
+            # a first pass, untagged and so cheaper (a 470-page report: 8 s instead of 12 s), gives the
+            # page of each chapter from the named destinations of the contents page's links; they are
+            # written into the contents page, which has a fixed size, so no page moves in the final pass
+            first = self._page.pdf(prefer_css_page_size=True, print_background=True)
+            self._page.evaluate(_SET_TOC_PAGES, destination_pages(first))
+        return stable_node_ids(self._pdf())
 
     def _pdf(self) -> bytes:
         return self._page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
 
 
+_HAS_TOC = "() => document.querySelector('nav.toc a[href^=\"#\"]') !== null"
 _SET_TOC_PAGES = """pages => {
   let n = 0;
   for (const a of document.querySelectorAll('nav.toc a[href^="#"]')) {
-    const h = document.getElementById(a.getAttribute('href').slice(1));
-    const page = h && pages[h.textContent.trim()];
+    const page = pages[a.getAttribute('href').slice(1)];
     if (page) { a.dataset.page = page; n += 1; }
   }
   return n;
@@ -331,25 +331,19 @@ def stable_node_ids(pdf: bytes) -> bytes:
     return _NODE_ID.sub(lambda m: b"(node%08d)" % ids.setdefault(m.group(1), len(ids) + 1), pdf)
 
 
-def outline_pages(pdf: bytes) -> dict[str, int]:
-    """Top-level bookmark title → 1-based page number, from a PDF Chromium printed with an outline."""
+def destination_pages(pdf: bytes) -> dict[str, int]:
+    """Named destination → 1-based page number. Chromium names the destination of an ``#id`` link
+    after the id, in tagged and untagged PDFs alike."""
     import io
 
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
     out: dict[str, int] = {}
-
-    def walk(items: list) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                num = reader.get_destination_page_number(item)
-                if num is not None and num >= 0:
-                    out.setdefault(str(item.title).strip(), num + 1)
-
-    walk(reader.outline)
+    for name, dest in reader.named_destinations.items():
+        num = reader.get_destination_page_number(dest)
+        if num is not None and num >= 0:
+            out[str(name).removeprefix("/")] = num + 1
     return out
 
 

@@ -28,7 +28,7 @@ def undated(pdf: bytes) -> bytes:
 
 def test_undated_removes_only_the_dates():
     pdf = b"<</CreationDate (D:20261122174222+00'00') /ModDate (D:20261122174222+00'00')>> /Title (x)"
-    assert undated(pdf) == b"<< > /Title (x)"
+    assert undated(pdf) == b"<< >> /Title (x)"
 
 
 def test_structure_ids_are_numbered_in_order_of_appearance():

@@ -2,7 +2,8 @@
 
 Text stays text in the SVG (``svg.fonttype = none``) so the browser sets it in the report's CJK
 font and the PDF keeps it searchable; ``svg.hashsalt`` and a blank date make the bytes the same on
-every run.
+every run. Labels come from cases, so ``$`` is a dollar sign, never TeX math (``text.parse_math`` off):
+``$\\frac{1}{0}$`` is drawn as written and cannot stop the report.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ _STYLE = {
     "axes.edgecolor": "#666666",
     "svg.fonttype": "none",
     "svg.hashsalt": "evalkit",
+    "text.parse_math": False,
     "figure.dpi": 100,
 }
 
 
 def _self_contained(build: Any) -> Any:
-    """Give every text of the figure the CJK font list itself, so the figure draws correctly outside
-    evalkit's style too (in JupyterLab's inline backend, or saved by the user)."""
+    """Give every text of the figure the CJK font list itself and turn TeX math off in it, so the figure
+    draws correctly outside evalkit's style too (in JupyterLab's inline backend, or saved by the user)."""
     import functools
 
     @functools.wraps(build)
@@ -44,6 +46,7 @@ def _self_contained(build: Any) -> Any:
         fig = build(*args, **kwargs)
         for text in fig.findobj(Text):
             text.set_fontfamily(FONTS)
+            text.set_parse_math(False)
         return fig
 
     return wrapper
@@ -261,6 +264,46 @@ def completion(names: Sequence[str], rates: Sequence[float], met: Sequence[bool]
         ax.axvline(threshold * 100, color="#999999", lw=0.8, ls="--")
         ax.set_yticks(list(ys), labels=list(names), fontsize=8)
         ax.set_xlabel("实际完成值 / 指标值（%）")
+        ax.set_title(title, fontsize=11)
+        return fig
+
+
+#: above this many indicators the report shows :func:`completion_summary` instead of one bar each
+COMPLETION_BARS = 40
+
+
+@_self_contained
+def completion_summary(rates: Sequence[float], met: Sequence[bool], *, threshold: float = 1.3,
+                       title: str = "绩效指标完成率分布") -> Any:
+    """Many indicators at once: how many have A / T in each 10-point band (the last band open from
+    150 %), stacked met (green) and not met (red), with the 100 % and threshold lines."""
+    import matplotlib
+    import numpy as np
+
+    plt = _pyplot()
+    r = np.asarray(rates, dtype=float) * 100
+    m = np.asarray(met, dtype=bool)
+    band = np.clip(np.floor(np.round(np.clip(r, 0, None), 9) / 10), 0, 15).astype(int)   # 0–10 … 140–150, ≥150
+    yes = np.bincount(band[m], minlength=16)
+    no = np.bincount(band[~m], minlength=16)
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 3.2))
+        xs = np.arange(16) * 10 + 5
+        ax.bar(xs, yes, width=9, color=PALETTE["good"], label=f"达到目标（{int(yes.sum())} 项）")
+        ax.bar(xs, no, width=9, bottom=yes, color=PALETTE["poor"], label=f"未达到目标（{int(no.sum())} 项）")
+        for x, total in zip(xs, yes + no):
+            if total:
+                ax.text(x, total, str(int(total)), ha="center", va="bottom", fontsize=7)
+        ax.axvline(100, color="#333333", lw=0.9)
+        ax.axvline(threshold * 100, color="#999999", lw=0.8, ls="--")
+        ax.set_xticks([*range(0, 160, 20), 155], labels=[*map(str, range(0, 160, 20)), "≥150"])
+        ax.set_xlim(0, 160)
+        ax.set_xlabel("实际完成值 / 指标值（%）")
+        ax.set_ylabel("指标个数")
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(frameon=False, fontsize=8, loc="upper left")
         ax.set_title(title, fontsize=11)
         return fig
 

@@ -36,16 +36,36 @@ _ORDINALS = "一二三四五六七八九十"
 _COMPARATORS = {"正向": "≥", "反向": "≤", "等于": "="}
 
 
+#: the only URL schemes a narrative link may use; a link without a scheme (``#ch5``, ``附件.pdf``) is kept
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+
+
+def safe_link(url: str) -> bool:
+    """Whether a narrative link may become ``<a href>``: http, https, mailto or no scheme at all.
+
+    ``url`` is markdown-it's normalised link (entities decoded, control characters and spaces
+    percent-encoded), so ``javascript:``, ``vbscript:``, ``data:`` and ``file:`` in any spelling are refused.
+    """
+    m = _SCHEME.match(url.strip().lower())
+    return m is None or m.group(1) in LINK_SCHEMES
+
+
 @lru_cache(maxsize=1)
 def _markdown() -> Callable[[str], str]:
+    """The one Markdown renderer of case text: CommonMark and tables, raw HTML off, no images (an image
+    would make the browser load a file or URL while printing; ``![说明](地址)`` shows as a link), links
+    limited to :data:`LINK_SCHEMES`."""
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").disable("image")
+    md.validateLink = safe_link
     return md.render
 
 
 def markdown(text: str) -> str:
-    """Evaluator Markdown → HTML; raw HTML is shown as text and unsafe links are not made links."""
+    """Evaluator Markdown → HTML; raw HTML is shown as text, images are not loaded and unsafe links are
+    not made links."""
     return f'<div class="narrative">{_markdown()(text)}</div>' if text.strip() else ""
 
 
@@ -540,7 +560,14 @@ def comparison(case: Case, card: Scorecard) -> str:
                      pct(r.completion, 1) if r.completion == r.completion else "—", r.flag] for r in flagged.itertuples()]
             out.append(table(["编码", "指标", "指标值", "实际完成值", "实际/指标值", "情况"], rows, numeric=[4],
                              caption="未完成及超额完成的指标"))
-        out.append(_figure(c.plan.plot(), "图 绩效指标完成率（实际完成值 / 指标值）"))
+        shown = c.plan.table().dropna(subset=["completion"])
+        if len(shown) <= charts.COMPLETION_BARS:
+            out.append(_figure(c.plan.plot(), "图 绩效指标完成率（实际完成值 / 指标值）"))
+        else:                             # one bar per indicator would be unreadable: bands instead
+            out.append(p(f"有完成率的指标共 {len(shown)} 项，下图按完成率区间汇总其分布，逐项数值见附件一。"))
+            out.append(_figure(charts.completion_summary(list(shown["completion"]), list(shown["met"]),
+                                                         threshold=c.plan.threshold),
+                               "图 绩效指标完成率分布（实际完成值 / 指标值）"))
     out.append("<h4>2. 与历史标准比较</h4>")
     by_name = {t.measure: t for t in c.trends}
     if not c.trends:

@@ -46,6 +46,11 @@ def num(x: float | None) -> str:
     return f"{x:,.4f}".rstrip("0").rstrip(".")
 
 
+#: a table with more rows than this cannot fit on one A4 page: it gets the class ``long``, which lets
+#: it start on the current page (keeping a table whole costs Chromium's print layout dearly)
+LONG_TABLE = 40
+
+
 def table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Sequence[int] = (),
           caption: str | None = None, foot: Sequence[Any] | None = None, cls: str = "") -> str:
     """An HTML table; cells are escaped, columns listed in ``numeric`` are right-aligned."""
@@ -56,11 +61,13 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Sequ
         return "".join(f"<{tag}{right if i in num_cols else ''}>{esc(v)}</{tag}>"
                        for i, v in enumerate(values))
 
+    body = [f"<tr>{cells(r, 'td')}</tr>" for r in rows]
+    cls = " ".join(filter(None, (cls, "long" if len(body) > LONG_TABLE else "")))   # longer than a page
     out = [f'<table class="{esc(cls)}">' if cls else "<table>"]
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")
     out.append(f"<thead><tr>{''.join(f'<th>{esc(h)}</th>' for h in header)}</tr></thead><tbody>")
-    out += [f"<tr>{cells(r, 'td')}</tr>" for r in rows]
+    out += body
     out.append("</tbody>")
     if foot is not None:
         out.append(f"<tfoot><tr>{cells(foot, 'td')}</tr></tfoot>")
