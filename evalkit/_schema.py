@@ -6,6 +6,7 @@ One place describes the format; the loader, the validator, the Excel skeleton an
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,44 +75,64 @@ PARAMETERS: dict[str, Parameter] = {
 CONVENTION_NAMES = {"end-of-year": "end-of-year", "年末": "end-of-year", "year-0": "year-0", "首年不折现": "year-0"}
 
 
-def parse_parameter(key: str, value: Any) -> Any:
-    """A parameter value as typed; raises ValueError with the Chinese reason."""
+NUMERIC_PARAMETERS = ("rate", "years", "count", "seed")
+
+
+def parse_parameter(key: str, value: Any, shown: Any = None) -> Any:
+    """A parameter value as typed; raises ValueError with the Chinese reason.
+
+    ``shown`` is the value as the user wrote it, for the message, when ``value`` was already read
+    (the case reader reads numbers written as text first, noting full-width digits and the like).
+    """
     kind = PARAMETERS[key].kind
+    said = _said(value if shown is None else shown)
     if kind == "bool":
         if isinstance(value, bool):
             return value
         text = str(value).strip().casefold()
-        if text in ("是", "true", "yes", "1"):
+        if text in ("是", "true", "yes", "1", "1.0"):
             return True
-        if text in ("否", "false", "no", "0"):
+        if text in ("否", "false", "no", "0", "0.0"):
             return False
-        raise ValueError(f"应为 是/否，实际为 {value!r}")
+        raise ValueError(f"应为 是/否，实际为 {said}")
     if kind == "weighting":
         names = {"table": "table", "指标表": "table", "ahp": "ahp", "层次分析法": "ahp", "AHP": "ahp"}
-        if value not in names:
-            raise ValueError(f"应为 table（指标表）或 ahp（层次分析法），实际为 {value!r}")
+        if not isinstance(value, str) or value not in names:
+            raise ValueError(f"应为 table（指标表）或 ahp（层次分析法），实际为 {said}")
         return names[value]
     if kind == "convention":
-        if value not in CONVENTION_NAMES:
-            raise ValueError(f"应为 end-of-year（年末）或 year-0（首年不折现），实际为 {value!r}")
+        if not isinstance(value, str) or value not in CONVENTION_NAMES:
+            raise ValueError(f"应为 end-of-year（年末）或 year-0（首年不折现），实际为 {said}")
         return CONVENTION_NAMES[value]
+    if isinstance(value, bool):
+        raise ValueError(f"应为数字，实际为 {said}")
     text = str(value).strip()
     pct = text.endswith("%")
     try:
         number = float(text.rstrip("%")) / (100 if pct else 1)
-    except ValueError:
-        raise ValueError(f"应为数字，实际为 {value!r}") from None
+    except (ValueError, OverflowError):
+        raise ValueError(f"应为数字，实际为 {said}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"应为有限的数字，实际为 {said}")
     if kind == "rate":
         if not 0 <= number < 1:
-            raise ValueError(f"应为 0 到 1 之间的小数（如 0.08）或百分数（如 8%），实际为 {value!r}")
+            raise ValueError(f"应为 0 到 1 之间的小数（如 0.08）或百分数（如 8%），实际为 {said}")
         return number
     if kind == "years":
         if number <= 0:
-            raise ValueError(f"应为正数（年），实际为 {value!r}")
+            raise ValueError(f"应为正数（年），实际为 {said}")
         return number
     if number != int(number) or number < (100 if kind == "count" else 0):
-        raise ValueError(f"应为{'不小于 100 的' if kind == 'count' else '非负'}整数，实际为 {value!r}")
+        raise ValueError(f"应为{'不小于 100 的' if kind == 'count' else '非负'}整数，实际为 {said}")
     return int(number)
+
+
+def _said(value: Any, limit: int = 40) -> str:
+    try:
+        text = repr(value)
+    except ValueError:                                     # an integer too long to print
+        text = "一个位数过多的整数"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 REQUIRED_META = (
@@ -119,6 +140,10 @@ REQUIRED_META = (
     "funding.planned", "funding.allocated", "funding.spent", "evaluation.evaluator",
 )
 MONEY_META = ("funding.planned", "funding.allocated", "funding.spent")
+#: metadata fields that hold one piece of text
+TEXT_META = ("id", "title", "scheme", "project.name", "project.department", "project.implementer",
+             "project.commissioner", "project.region", "project.category", "project.period", "evaluation.kind",
+             "evaluation.evaluator")
 LIST_META = ("evaluation.team", "evaluation.standards", "evaluation.methods")
 
 #: narrative parts: key → Chinese label (the 报告文字 sheet accepts either)
@@ -147,6 +172,7 @@ class Column:
     nonempty: bool = False    # every row must fill the cell
     vocab: dict[str, str] | None = field(default=None, compare=False, hash=False)   # accepted → canonical
     default: str = ""         # the value of an empty cell of a vocabulary column
+    bounds: tuple[float, float] | None = None   # the lowest and highest value a number may take
 
 
 @dataclass(frozen=True)
@@ -211,6 +237,9 @@ EFFECTS = {"促进": "促进", "有利": "促进", "helped": "促进", "制约":
 QUESTION_KINDS = {"量表": "scale", "scale": "scale", "分组": "group", "group": "group", "其他": "other", "other": "other"}
 FORMS = {"乘积": "product", "product": "product", "比值": "ratio", "ratio": "ratio"}
 
+#: the years a case's tables may hold (cash flows, history, peers)
+YEARS = (1900.0, 2200.0)
+
 TABLES: dict[str, Table] = {
     "indicators": Table("indicators", "指标体系", required=True, columns=(
         Column("code", "指标编码", aliases=("编码", "指标代码", "编号")),
@@ -245,7 +274,7 @@ TABLES: dict[str, Table] = {
         Column("spent", "执行数（元）", "number", required=True, aliases=("执行数",)),
     )),
     "cashflows": Table("cashflows", "成本效益", columns=(
-        Column("year", "年份", "integer", required=True, nonempty=True, aliases=("年度",)),
+        Column("year", "年份", "integer", required=True, nonempty=True, aliases=("年度",), bounds=YEARS),
         Column("item", "项目", required=True, nonempty=True, aliases=("费用效益项目", "科目")),
         Column("kind", "类别", required=True, nonempty=True, vocab=KINDS, aliases=("类型",)),
         Column("amount", "金额（元）", "number", required=True, nonempty=True, aliases=("金额",)),
@@ -261,7 +290,7 @@ TABLES: dict[str, Table] = {
         Column("sd", "标准差", "number"),
     )),
     "history": Table("history", "历史数据", columns=(
-        Column("period", "年度", "integer", required=True, nonempty=True, aliases=("期间", "年份")),
+        Column("period", "年度", "integer", required=True, nonempty=True, aliases=("期间", "年份"), bounds=YEARS),
         Column("measure", "指标", required=True, nonempty=True, aliases=("指标名称",)),
         Column("value", "数值", "number", required=True, nonempty=True, aliases=("值",)),
         Column("unit", "计量单位", aliases=("单位",)),
@@ -272,7 +301,7 @@ TABLES: dict[str, Table] = {
         Column("unit", "单位", required=True, nonempty=True, aliases=("地区", "单位名称", "项目")),
         Column("measure", "指标", required=True, nonempty=True, aliases=("指标名称",)),
         Column("value", "数值", "number", required=True, nonempty=True, aliases=("值",)),
-        Column("period", "期间", "integer", aliases=("年度", "年份")),
+        Column("period", "期间", "integer", aliases=("年度", "年份"), bounds=YEARS),
         Column("measure_unit", "计量单位", aliases=("单位名",)),
         Column("role", "类别", vocab=ROLES, default="其他", aliases=("投入产出",)),
         Column("direction", "指标方向", vocab=DIRECTIONS, default="正向", aliases=("方向",)),

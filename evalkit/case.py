@@ -15,6 +15,7 @@ import math
 import re
 import shutil
 import unicodedata
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +32,43 @@ from . import factors as fa
 from .errors import CaseError, InputError, Issue, Problem
 from .scoring import Scheme, check_indicators, get_scheme
 
-ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", flags=re.ASCII)
+_EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, except that an impossible date (``2023-02-30``) or an integer too long for
+    Python stays the text as typed, so the field it belongs to can say what is wrong with it, and that
+    nesting deeper than :data:`_YAML_DEPTH` is refused at once (Python's recursion limit is slow to reach)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > _YAML_DEPTH:
+                raise _YamlTooBig(f"YAML 嵌套层次过深（超过 {_YAML_DEPTH} 层），无法读取")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _lenient(construct: Any) -> Any:
+    def build(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError):
+            return loader.construct_scalar(node)
+
+    return build
+
+
+for _tag, _construct in (("timestamp", yaml.SafeLoader.construct_yaml_timestamp),
+                         ("int", yaml.SafeLoader.construct_yaml_int),
+                         ("float", yaml.SafeLoader.construct_yaml_float)):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _lenient(_construct))
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +181,8 @@ class _Reader:
     meta_sheet: str | None = None
     meta_rows: dict[str, int] = field(default_factory=dict)     # dotted key → line / row
     bad_cells: set[tuple[str, int, str]] = field(default_factory=set)   # already reported
+    formula_cells: set[tuple[str, int, str | None]] = field(default_factory=set)   # (sheet, row, column)
+    formula_issues: set[Issue] = field(default_factory=set)
 
     def issue(self, message: str, *, file: str | None = None, sheet: str | None = None,
               row: int | None = None, column: str | None = None) -> None:
@@ -177,12 +215,18 @@ class _Reader:
             self.issue("不是 UTF-8 编码的文本文件")
             return None, self.issues
         try:
-            data = yaml.safe_load(text)
-            self.meta_rows = _yaml_lines(text)
+            data, node = _load_yaml(text)
+            self.meta_rows = _yaml_lines(node)
+        except _YamlTooBig as exc:
+            self.issue(str(exc))
+            return None, self.issues
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             self.issue(f"YAML 格式错误：{getattr(exc, 'problem', None) or exc}",
                        row=mark.line + 1 if mark else None)
+            return None, self.issues
+        except RecursionError:
+            self.issue("YAML 嵌套层次过深（[ ] 或 { } 嵌套了成百上千层），无法读取")
             return None, self.issues
         if not isinstance(data, dict):
             self.issue("内容应为“字段: 值”形式的映射")
@@ -197,6 +241,10 @@ class _Reader:
             if tname not in S.TABLES:
                 self.issue(f"未知的表格「{tname}」（可用：{', '.join(S.TABLES)}）",
                            row=self.meta_rows.get(f"tables.{tname}"), column=f"tables.{tname}")
+                continue
+            if isinstance(rel, str) and any(ord(ch) < 32 for ch in rel):
+                self.issue(f"表格文件名 {_short(rel)} 含有控制字符（如换行、\\0）", row=self.meta_rows.get(f"tables.{tname}"),
+                           column=f"tables.{tname}")
                 continue
             target = self._safe_path(folder, rel, f"tables.{tname}")
             if target is not None:
@@ -216,42 +264,131 @@ class _Reader:
         self.files.append(path)
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             self.issue(f"无法作为 Excel 工作簿打开（{type(exc).__name__}）")
             return None, self.issues
         try:
-            sheets = {ws.title.strip(): ws for ws in wb.worksheets}
+            extras = _workbook_extras(path)
+            sheets: dict[str, Any] = {}
+            for ws in wb.worksheets:
+                title = ws.title.strip()
+                if title in sheets:
+                    self.issue(f"有两个名为「{title}」的工作表（名称前后的空格不算），请删去或改名其中一个", sheet=ws.title)
+                sheets.setdefault(title, ws)
             if S.META_SHEET not in sheets:
                 self.issue(f"缺少工作表「{S.META_SHEET}」（现有：{'、'.join(sheets)}）", sheet=S.META_SHEET)
                 return None, self.issues
-            data = self._workbook_meta(sheets[S.META_SHEET])
+            data = self._workbook_meta(self._sheet_rows(sheets[S.META_SHEET], extras))
             if S.NARRATIVE_SHEET in sheets:
-                data["narrative"] = self._workbook_narrative(sheets[S.NARRATIVE_SHEET])
+                data["narrative"] = self._workbook_narrative(self._sheet_rows(sheets[S.NARRATIVE_SHEET], extras))
             meta = self._meta(data)
             raws = {}
             for tname, spec in S.TABLES.items():
                 if spec.sheet in sheets:
-                    rows = [list(r) for r in sheets[spec.sheet].iter_rows(values_only=True)]
+                    rows = self._sheet_rows(sheets[spec.sheet], extras, spec)
                     raws[tname] = _Raw(rows[0] if rows else [], [(i + 2, r) for i, r in enumerate(rows[1:])],
                                        path.name, spec.sheet)
                 elif spec.required:
                     self.issue(f"缺少必需的工作表「{spec.sheet}」", sheet=spec.sheet)
         finally:
             wb.close()
-        return self._finish(path, "workbook", meta, raws)
+        case, issues = self._finish(path, "workbook", meta, raws)
+        if self.formula_cells:          # one issue for a formula cell: the formula, not what follows from it
+            issues = [i for i in issues if i in self.formula_issues or not (
+                (i.sheet, i.row, i.column) in self.formula_cells or (i.sheet, i.row, None) in self.formula_cells)]
+        return case, issues
 
-    def _workbook_meta(self, ws: Any) -> dict[str, Any]:
+    def _sheet_rows(self, ws: Any, extras: dict[str, Any], spec: S.Table | None = None) -> list[list[Any]]:
+        """A sheet's values row by row: a table's (``spec``) or the two-column 基本信息 or 报告文字.
+
+        A formula cell without a saved result, in a column that is read, is reported and left empty;
+        the cells of a merged range spanning rows in one column all take its value (noted); any other
+        merged range, and every merged cell in a table's header row, is reported.
+        """
+        header = spec is not None
+        sheet = ws.title.strip()
+        try:
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        except Exception as exc:        # openpyxl parsing a damaged file may raise anything
+            self.issue(f"工作表无法读取，文件可能已损坏（{type(exc).__name__}）", sheet=sheet)
+            return []
+        formulas, merges = extras.get(ws.title, ({}, []))
+        if not formulas and not merges:
+            return rows
+
+        def get(r: int, c: int) -> Any:
+            return rows[r - 1][c - 1] if r <= len(rows) and c <= len(rows[r - 1]) else None
+
+        def put(r: int, c: int, value: Any) -> None:
+            while len(rows) < r:
+                rows.append([])
+            rows[r - 1].extend([None] * (c - len(rows[r - 1])))
+            rows[r - 1][c - 1] = value
+
+        def column(r: int, c: int) -> str:
+            from openpyxl.utils import get_column_letter
+
+            if header and not _missing(get(1, c)) and (r > 1 or c not in formulas_at_header):
+                return str(get(1, c)).strip()
+            if not header:
+                return "字段" if c == 1 else "值" if c == 2 else get_column_letter(c)
+            return get_column_letter(c)
+
+        def read(r: int, c: int) -> bool:
+            if not header:
+                return c <= 2
+            h = get(1, c)
+            return r == 1 or (not _missing(h) and (spec.open or S._fold(str(h)) in names))
+
+        names = spec.header_map() if spec is not None else {}
+        formulas_at_header = {c for (r, c) in formulas if r == 1}
+        for (r, c), text in sorted(formulas.items()):
+            if get(r, c) is None and read(r, c):
+                from openpyxl.utils import get_column_letter
+
+                self.issue(f"单元格 {get_column_letter(c)}{r} 是公式「{_short(text, quote=False)}」，"
+                           "但工作簿中没有保存它的计算结果（由程序生成、未经 Excel 打开保存的文件常会这样）："
+                           "请在 Excel 中打开后保存，或直接填写数值", sheet=sheet, row=r, column=column(r, c))
+                self.formula_issues.add(self.issues[-1])
+                # what follows from the empty cell is not reported again: in a table, at the cell; in
+                # 基本信息 and 报告文字, anywhere on the row (messages name the field there)
+                self.formula_cells.add((sheet, r, column(r, c) if header else None))
+        for r1, c1, r2, c2, coord in sorted(merges):
+            if header and r1 == 1:
+                self.issue(f"表头的 {coord} 是合并单元格：每列须有自己的列名，请取消合并后逐列填写", sheet=sheet,
+                           row=1, column=column(1, c1))
+            elif c2 > c1:
+                self.issue(f"{coord} 是跨列的合并单元格：请取消合并，每列分别填写", sheet=sheet, row=r1,
+                           column=column(r1, c1))
+            elif r2 > r1:
+                value = get(r1, c1)
+                for r in range(r1 + 1, r2 + 1):
+                    put(r, c1, value)
+                self.notes.append(f"{sheet} {coord}：合并单元格，其中每一行都读作「{_short(_text(value), quote=False)}」")
+        return rows
+
+    def _workbook_meta(self, rows: list[list[Any]]) -> dict[str, Any]:
         labels = {v: k for k, v in S.META_LABELS.items()}
         labels.update({S._fold(v): k for k, v in S.META_LABELS.items()})
         data: dict[str, Any] = {}
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            if not row or row[0] is None or (i == 1 and str(row[0]).strip() in ("字段", "field", "key")):
+        seen: dict[str, tuple[int, str]] = {}
+        for i, row in enumerate(rows, start=1):
+            if not row or _missing(row[0]) or (i == 1 and str(row[0]).strip() in ("字段", "field", "key")):
                 continue
-            label = str(row[0]).strip()
+            label = _text(row[0])
             key = labels.get(label) or labels.get(S._fold(label)) or label
             if not re.fullmatch(r"[a-z_]+(\.[a-z_]+)*", key):
-                self.issue(f"未知的字段「{label}」", sheet=S.META_SHEET, row=i, column="字段")
+                self.issue(f"未知的字段「{_short(label, quote=False)}」", sheet=S.META_SHEET, row=i, column="字段")
                 continue
+            clash = next(((k, at) for k, at in seen.items()
+                          if k == key or k.startswith(key + ".") or key.startswith(k + ".")), None)
+            if clash is not None:
+                (k, (row_, shown)) = clash
+                what = "重复" if k == key else "冲突"
+                self.issue(f"字段「{label}」与第{row_}行的字段「{shown}」{what}，请只保留一行", sheet=S.META_SHEET,
+                           row=i, column="字段")
+                continue
+            seen[key] = (i, label)
             value = row[1] if len(row) > 1 else None
             if isinstance(value, str) and key in S.LIST_META:
                 value = [v.strip() for v in re.split(r"[、，,;；]", value) if v.strip()]
@@ -262,20 +399,24 @@ class _Reader:
             _set(data, key, value)
         return data
 
-    def _workbook_narrative(self, ws: Any) -> dict[str, str]:
+    def _workbook_narrative(self, rows: list[list[Any]]) -> dict[str, str]:
         labels = {v: k for k, v in S.NARRATIVE_LABELS.items()}
         out: dict[str, str] = {}
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            if not row or row[0] is None or (i == 1 and str(row[0]).strip() in ("部分", "part")):
+        for i, row in enumerate(rows, start=1):
+            if not row or _missing(row[0]) or (i == 1 and str(row[0]).strip() in ("部分", "part")):
                 continue
-            label = str(row[0]).strip()
+            label = _text(row[0])
             key = labels.get(label, label)
             if key not in S.NARRATIVE_LABELS:
-                self.issue(f"未知的部分「{label}」（可用：{'、'.join(S.NARRATIVE_LABELS.values())}）",
+                self.issue(f"未知的部分「{_short(label, quote=False)}」（可用：{'、'.join(S.NARRATIVE_LABELS.values())}）",
+                           sheet=S.NARRATIVE_SHEET, row=i, column="部分")
+                continue
+            if key in out:
+                self.issue(f"部分「{label}」重复（第{self.meta_rows[f'narrative.{key}']}行已有），请合并为一行",
                            sheet=S.NARRATIVE_SHEET, row=i, column="部分")
                 continue
             self.meta_rows[f"narrative.{key}"] = i
-            out[key] = "" if len(row) < 2 or row[1] is None else str(row[1])
+            out[key] = "" if len(row) < 2 or row[1] is None else _text(row[1])
         return out
 
     def _safe_path(self, folder: Path, rel: Any, key: str) -> Path | None:
@@ -325,10 +466,10 @@ class _Reader:
                 self.issue(f"缺少必填字段「{S.META_LABELS[key]}」（{key}）", **where(key))
         schema = _get(data, "schema")
         if not _missing(schema) and schema not in (S.SCHEMA_VERSION, str(S.SCHEMA_VERSION)):
-            self.issue(f"格式版本应为 {S.SCHEMA_VERSION}，实际为 {schema!r}", **where("schema"))
+            self.issue(f"格式版本应为 {S.SCHEMA_VERSION}，实际为 {_short(schema)}", **where("schema"))
         case_id = _get(data, "id")
         if not _missing(case_id) and not ID_PATTERN.match(str(case_id)):
-            self.issue(f"案例编号「{case_id}」只能由小写字母、数字和 - 组成（不以 - 开头或结尾，至多 64 个字符），"
+            self.issue(f"案例编号「{_short(case_id, quote=False)}」只能由小写字母、数字和 - 组成（不以 - 开头或结尾，至多 64 个字符），"
                        "因为它用作输出文件夹名", **where("id"))
         funding = {}
         for key in S.MONEY_META:
@@ -341,23 +482,32 @@ class _Reader:
             if err:
                 self.issue(f"金额{err}", **where(key))
             elif num < 0:
-                self.issue(f"金额不能为负数，实际为 {value}", **where(key))
+                self.issue(f"金额不能为负数，实际为 {_short(value, quote=False)}", **where(key))
             else:
                 funding[key.split(".")[1]] = num
         year = _get(data, "project.year")
         if not _missing(year):
-            num, err, _ = _number(year)
+            num, err, how = _number(year)
             if err or num != int(num) or not 1949 <= num <= 2100:
-                self.issue(f"项目年度应为四位整数年份，实际为 {year!r}", **where("project.year"))
+                self.issue(f"项目年度应为四位整数年份，实际为 {_short(year)}", **where("project.year"))
                 year = None
             else:
                 year = int(num)
+                if how:
+                    self.notes.append(f"{self.meta_file} {S.META_LABELS['project.year']}：{how}")
         date = _get(data, "evaluation.date")
         if not _missing(date):
-            parsed = _date(date)
+            parsed, how = _date(date)
             if parsed is None:
-                self.issue(f"报告日期应写成 2024-05-20 或 2024年5月20日，实际为 {date!r}", **where("evaluation.date"))
+                self.issue(f"报告日期应写成 2024-05-20 或 2024年5月20日，实际为 {_short(date)}", **where("evaluation.date"))
+            elif how:
+                self.notes.append(f"{self.meta_file} {S.META_LABELS['evaluation.date']}：{how}")
             date = parsed
+        for key in S.TEXT_META:
+            value = _get(data, key)
+            if isinstance(value, (dict, list)):
+                self.issue(f"{S.META_LABELS[key]}应为一段文字，实际为{'映射' if isinstance(value, dict) else '列表'}"
+                           f" {_short(value)}", **where(key))
         kind = _get(data, "evaluation.kind") or "重点评价"
         if kind not in S.EVALUATION_KINDS:
             self.issue(f"评价类型「{kind}」无效（应为：{'、'.join(S.EVALUATION_KINDS)}）", **where("evaluation.kind"))
@@ -369,8 +519,8 @@ class _Reader:
                 value = []
             elif isinstance(value, str):
                 value = [v.strip() for v in re.split(r"[、，,;；]", value) if v.strip()]
-            elif not isinstance(value, list):
-                self.issue("应为列表（多个值用、分隔）", **where(key))
+            elif not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
+                self.issue("应为列表（多个值用、分隔），每项是一段文字", **where(key))
                 value = []
             lists[key] = [str(v) for v in value]
         for std in lists["evaluation.standards"]:
@@ -381,6 +531,7 @@ class _Reader:
         try:
             if not isinstance(scoring, dict):
                 raise InputError("evaluation.scoring 应为“规则: 值”的映射")
+            scoring = {key: self._rule_numbers(key, value) for key, value in scoring.items()}
             get_scheme(str(scheme_name)).with_overrides(scoring)
         except InputError as exc:
             column = "scheme" if "评分方案" in str(exc) else "evaluation.scoring"
@@ -390,10 +541,13 @@ class _Reader:
         if not isinstance(narrative, dict):
             self.issue("narrative 应为“部分: 文字”的映射", **where("narrative"))
             narrative = {}
-        for key in narrative:
+        for key, value in narrative.items():
             if key not in S.NARRATIVE_LABELS and self.meta_sheet is None:
-                self.issue(f"未知的文字部分「{key}」（可用：{', '.join(S.NARRATIVE_LABELS)}）",
+                self.issue(f"未知的文字部分「{_short(key, quote=False)}」（可用：{', '.join(S.NARRATIVE_LABELS)}）",
                            **where(f"narrative.{key}"))
+            elif isinstance(value, (dict, list)):
+                self.issue(f"报告文字「{S.NARRATIVE_LABELS[key]}」应为一段文字，实际为"
+                           f"{'映射' if isinstance(value, dict) else '列表'}", **where(f"narrative.{key}"))
         project = {k: _text(v) for k, v in (data.get("project") or {}).items()} \
             if isinstance(data.get("project"), dict) else {}
         if year is not None:
@@ -434,11 +588,45 @@ class _Reader:
                 continue
             if _missing(value):
                 continue
+            typed = value
+            if spec.kind in S.NUMERIC_PARAMETERS and not isinstance(value, bool):
+                text = unicodedata.normalize("NFKC", str(value)).strip()
+                pct = spec.kind == "rate" and isinstance(value, str) and text.endswith("%")
+                num, err, how = _number(value.strip()[:-1] if pct else value)
+                if err:
+                    self.issue(f"{spec.zh}{err}", **at)
+                    continue
+                if how:
+                    self.notes.append(f"{self.meta_file} {spec.zh}：{how}")
+                typed = num / 100 if pct else num
             try:
-                out[key] = S.parse_parameter(key, value)
+                out[key] = S.parse_parameter(key, typed, shown=value)
             except ValueError as exc:
                 self.issue(f"{spec.zh}{exc}", **at)
+                continue
+            if key == "risk_draws" and out[key] > cb.MAX_DRAWS:
+                self.issue(f"{spec.zh}至多为 {cb.MAX_DRAWS}，实际为 {out.pop(key)}", **at)
         return out
+
+    def _rule_numbers(self, key: Any, value: Any) -> Any:
+        """A scoring override with the numbers typed as text read by :func:`_number` (and noted)."""
+        def read(v: Any) -> Any:
+            if not isinstance(v, str):
+                return v
+            num, err, how = _number(v)
+            if err or num != num:
+                return v                    # left for the scheme to refuse, with its own message
+            if how:
+                self.notes.append(f"{self.meta_file} 评分规则 {key}：{how}")
+            return num
+
+        if key in ("total", "overachievement_ratio", "overachievement_zero_target", "decimals", "min_output_benefit"):
+            return read(value)
+        if key in ("qualitative_bands", "satisfaction_levels") and isinstance(value, list):
+            return [read(v) for v in value]
+        if key == "grades" and isinstance(value, dict):
+            return {k: read(v) for k, v in value.items()}
+        return value
 
     # -- tables ---------------------------------------------------------------------------------
     def _finish(self, path: Path, form: str, meta: dict[str, Any], raws: dict[str, _Raw]
@@ -450,6 +638,12 @@ class _Reader:
             if parsed is not None:
                 tables[tname], headers[tname] = parsed
         sources = {t: (r.file, r.sheet) for t, r in raws.items()}
+        if "survey" in tables and "questions" in tables:
+            self._survey_answers(tables["survey"], tables["questions"], raws["survey"], headers["survey"])
+        for tname, column, readable in (("judgements", "value", lambda t: derive.scale_value(t) is not None),
+                                        ("questions", "satisfied", lambda t: derive._levels(t, 11) is not None)):
+            if tname in tables:
+                self._half_width(tables[tname], column, raws[tname], headers[tname], readable)
         try:
             scheme = get_scheme(meta["scheme"]).with_overrides(meta["evaluation"]["scoring"])
         except InputError:
@@ -494,7 +688,7 @@ class _Reader:
                 continue
             file, sheet = sources[p.table]
             column = headers[p.table].get(p.column, p.column) if p.column else None
-            self.issue(p.message, file=file, sheet=sheet, row=p.row, column=column)
+            self.issue(p.message, file=file, sheet=sheet, row=None if p.row is None else int(p.row), column=column)
         if self.issues:
             return None, self.issues
         return Case(path=path, form=form, meta=meta, tables=tables, sources=sources,
@@ -521,12 +715,19 @@ class _Reader:
                 shown[name] = str(h).strip()
         extra = {pos: str(h).strip() for pos, (h, name) in enumerate(zip(raw.header, canon))
                  if spec.open and name is None and not _missing(h)}
+        first: dict[str, int] = {}
+        for pos, header in list(extra.items()):
+            if header in first:
+                self.issue(f"列「{header}」重复（第 {first[header] + 1} 列和第 {pos + 1} 列同名）", row=1,
+                           column=header, **where)
+                del extra[pos]
+            first.setdefault(header, pos)
         missing = [c for c in spec.columns if c.required and c.name not in shown]
         for c in missing:
             self.issue(f"缺少必需的列「{c.zh}」（{c.name}）", row=1, **where)
         if missing:
             return None
-        records, index = [], []
+        records, index, kept = [], [], []
         for rownum, cells in raw.rows:
             if all(_missing(c) for c in cells):
                 continue
@@ -534,19 +735,28 @@ class _Reader:
             for pos, name in enumerate(canon):
                 if name is not None:
                     rec[name] = cells[pos] if pos < len(cells) else None
-            for pos, header in extra.items():
-                rec[("extra", header)] = cells[pos] if pos < len(cells) else None
             records.append(rec)
             index.append(rownum)
+            kept.append(cells)
         out: dict[str, list[Any]] = {c.name: [] for c in spec.columns}
-        for rownum, rec in zip(index, records):
+        # plain text columns (no vocabulary, may be empty) raise no issue: read them column by column
+        plain = {c.name for c in spec.columns if c.kind == "text" and c.vocab is None and not c.nonempty}
+        for col in spec.columns:
+            if col.name in plain:
+                out[col.name] = [_text(rec.get(col.name)) or col.default for rec in records]
+        checked = [c for c in spec.columns if c.name not in plain]
+        for rownum, rec in zip(index, records) if checked else ():
             unit = _text(rec.get("unit"))
-            for col in spec.columns:
+            for col in checked:
                 value = rec.get(col.name)
                 if col.kind in ("number", "integer"):
-                    num, err, how = _number(value, percent=(unit == "%" and col.name in ("target", "actual")))
-                    if not err and col.kind == "integer" and num == num and not float(num).is_integer():
-                        err = f"必须为整数，实际为「{value}」"
+                    num, err, how = _number(value, percent=(unit == "%" and col.name in ("target", "actual")),
+                                            suffix="年" if col.bounds == S.YEARS else None)
+                    if not err and col.kind == "integer" and num == num and (
+                            not float(num).is_integer() or abs(num) >= 2**53):
+                        err = f"必须为整数，实际为「{_short(value, quote=False)}」"
+                    if not err and col.bounds and num == num and not col.bounds[0] <= num <= col.bounds[1]:
+                        err = f"{col.zh}应在 {col.bounds[0]:g} 到 {col.bounds[1]:g} 之间，实际为「{_short(value, quote=False)}」"
                     if not err and col.nonempty and num != num:
                         err = f"{col.zh}不能为空"
                     if err:
@@ -558,8 +768,13 @@ class _Reader:
                     out[col.name].append(num)
                 else:
                     out[col.name].append(self._vocab(spec, col, _text(value), rownum, shown, where))
-        for header in extra.values():       # an open table's own columns, as text
-            out[header] = [_text(rec.get(("extra", header))) for rec in records]
+        for pos, header in extra.items():   # an open table's own columns, as text, column by column
+            cells_ = [cells[pos] if pos < len(cells) else None for cells in kept]
+            texts = [c.strip() if type(c) is str else _text(c) for c in cells_]   # _text, fast for CSV text
+            if len(set(texts[:1000])) <= 100:      # few distinct values (a group column): one object each
+                shared: dict[str, str] = {}
+                texts = [shared.setdefault(t, t) for t in texts]
+            out[header] = texts
             shown.setdefault(header, header)
         df = pd.DataFrame(out, index=pd.Index(index, name="row"))
         for col in spec.columns:             # years and periods are integers, empty cells <NA>
@@ -568,6 +783,42 @@ class _Reader:
         if spec.name == "indicators" and df.empty:
             self.issue("指标体系没有任何指标", row=2, **where)
         return df, shown
+
+    def _half_width(self, table: pd.DataFrame, column: str, raw: _Raw, shown: dict[str, str],
+                    readable: Any) -> None:
+        """Numbers kept as text (a judgement's ``1/3``, the satisfied levels ``4、5``) typed with
+        full-width characters: read as half-width when that makes them readable, and noted."""
+        for row, v in table[column].items():
+            norm = unicodedata.normalize("NFKC", v) if isinstance(v, str) else v
+            if norm != v and readable(norm):
+                table.loc[row, column] = norm
+                self.notes.append(f"{raw.sheet or raw.file} 第{row}行 {shown.get(column, column)}：「{v}」读作 {norm}"
+                                  "（全角字符按半角读取）")
+
+    def _survey_answers(self, survey: pd.DataFrame, questions: pd.DataFrame, raw: _Raw,
+                        shown: dict[str, str]) -> None:
+        """Read the answers of the scale questions like every other number (full-width digits and the
+        like are read and noted, once per column) and write them plainly, so the survey is computed on
+        what was read; what cannot be read stays as typed, for the survey check to report."""
+        plain = ["", *map(str, range(1, 12))]
+        for column in dict.fromkeys(questions.loc[questions["kind"] == "scale", "column"]):
+            if column not in survey.columns or isinstance(survey[column], pd.DataFrame):
+                continue
+            values = survey[column]
+            read = []
+            for row, v in values[~values.isin(plain)].items():
+                num, err, how = _number(v)
+                if how and not err:
+                    read.append((row, f"{num:.15g}", how))
+            if not read:
+                continue
+            new = values.copy()
+            new.loc[[row for row, _, _ in read]] = [text for _, text, _ in read]
+            survey[column] = new
+            row, _, how = read[0]
+            where = f"{raw.sheet or raw.file} 列「{shown.get(column, column)}」"
+            more = f"，共 {len(read)} 个答案如此读取" if len(read) > 1 else ""
+            self.notes.append(f"{where} 第{row}行：{how}{more}")
 
     def _vocab(self, spec: S.Table, col: S.Column, value: str, rownum: int, shown: dict[str, str],
                where: dict[str, Any]) -> str:
@@ -595,6 +846,32 @@ class _Reader:
 # Small helpers
 
 
+_EXTRAS = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)\b")
+
+
+def _workbook_extras(path: Path) -> dict[str, tuple[dict[tuple[int, int], str], list[tuple[int, int, int, int, str]]]]:
+    """Per sheet title: its formula cells ((row, column) → formula) and merged ranges. The fast
+    read-only reading sees neither, so the workbook is read a second time, in full, when a sheet has any."""
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            found = any(_EXTRAS.search(z.read(n)) for n in z.namelist()
+                        if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        if not found:
+            return {}
+        wb = openpyxl.load_workbook(path, data_only=False)
+    except Exception:           # a damaged file: the main reading reports it
+        return {}
+    out = {}
+    for ws in wb.worksheets:
+        formulas = {(c.row, c.column): str(getattr(c.value, "text", c.value))
+                    for row in ws.iter_rows() for c in row if c.data_type == "f"}
+        merges = [(r.min_row, r.min_col, r.max_row, r.max_col, r.coord) for r in ws.merged_cells.ranges]
+        out[ws.title] = (formulas, merges)
+    return out
+
+
 def _missing(x: Any) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or (isinstance(x, str) and not x.strip())
 
@@ -609,35 +886,64 @@ def _text(x: Any) -> str:
     return str(x).strip()
 
 
-def _number(x: Any, *, percent: bool = False) -> tuple[float, str | None, str | None]:
-    """(value, error, how-it-was-read). Empty cells are NaN without error."""
+def _number(x: Any, *, percent: bool = False, suffix: str | None = None) -> tuple[float, str | None, str | None]:
+    """(value, error, how-it-was-read). Empty cells are NaN without error.
+
+    Plain numbers are read silently. A value that is readable but not plainly written — full-width
+    digits, thousands separators, spaces between digits, a trailing % where the unit is %, the unit
+    ``suffix`` after a number (年 after a year) — is read and ``how`` says how (a note for the user);
+    anything else is an error, never a guess.
+    """
     if _missing(x):
         return float("nan"), None, None
     if isinstance(x, bool):
-        return float("nan"), f"必须为数字，实际为 {x!r}", None
+        return float("nan"), f"必须为数字，实际为 {_short(x)}", None
     if isinstance(x, (int, float)):
-        if not math.isfinite(float(x)):
-            return float("nan"), f"必须为有限的数字，实际为 {x!r}", None
-        return float(x), None, None
+        try:
+            value = float(x)
+        except OverflowError:
+            value = float("inf")
+        if not math.isfinite(value):
+            return float("nan"), f"必须为有限的数字，实际为 {_short(x)}", None
+        return value, None, None
     text = str(x).strip()
-    norm = unicodedata.normalize("NFKC", text).replace(" ", "")
+    if text.upper() in _EXCEL_ERRORS:
+        return float("nan"), f"单元格是 Excel 错误值「{text}」（公式出错），请修正公式或改填数值", None
+    norm = unicodedata.normalize("NFKC", text).strip()
     how = []
-    if norm != text.replace(" ", ""):
+    if norm != text:
         how.append("全角字符按半角读取")
+    unit = suffix and norm.endswith(suffix) and len(norm) > len(suffix)
+    if unit:
+        norm = norm[: -len(suffix)].rstrip()
+    if " " in norm:
+        norm = norm.replace(" ", "")
+        how.append("数字间的空格已去掉")
+    if unit:
+        how.append(f"“{suffix}”字已去掉")
     if norm.endswith("%"):
         if not percent:
-            return float("nan"), f"数值「{text}」带 %，但计量单位不是 %", None
+            return float("nan"), f"数值「{_short(text, quote=False)}」带 %，但计量单位不是 %", None
         norm = norm[:-1]
+        how.append("% 已去掉（计量单位为 %）")
     if _THOUSANDS.match(norm):
         norm = norm.replace(",", "")
         how.append("千位分隔符已去掉")
-    try:
-        value = float(norm)
-    except ValueError:
-        return float("nan"), f"必须为数字，实际为「{text}」", None
+    if not _PLAIN.fullmatch(norm):
+        return float("nan"), f"必须为数字，实际为「{_short(text, quote=False)}」", None
+    value = float(norm)
     if not math.isfinite(value):
-        return float("nan"), f"必须为有限的数字，实际为「{text}」", None
-    return value, None, (f"「{text}」读作 {value:g}（{'，'.join(how)}）" if how else None)
+        return float("nan"), f"必须为有限的数字，实际为「{_short(text, quote=False)}」", None
+    return value, None, (f"「{text}」读作 {value:.15g}（{'，'.join(how)}）" if how else None)
+
+
+def _short(x: Any, limit: int = 40, *, quote: bool = True) -> str:
+    """A value as a message quotes it: ``repr`` (or the text itself), cut to ``limit`` characters."""
+    try:
+        text = repr(x) if quote else str(x)
+    except ValueError:                                     # an integer too long to print
+        text = f"一个约 {int(x.bit_length() * 0.30103) + 1} 位的整数" if isinstance(x, int) else type(x).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cell_value(text: str) -> Any:
@@ -645,24 +951,27 @@ def _cell_value(text: str) -> Any:
     if "、" in text:
         return [_cell_value(v.strip()) for v in text.split("、") if v.strip()]
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return _load_yaml(text)[0]
+    except (yaml.YAMLError, RecursionError, _YamlTooBig):
         return text
 
 
-def _date(x: Any) -> str | None:
+def _date(x: Any) -> tuple[str | None, str | None]:
+    """(ISO date or None when unreadable, how a date not written as ISO was read)."""
     if isinstance(x, dt.datetime):
-        return x.date().isoformat()
+        return x.date().isoformat(), None
     if isinstance(x, dt.date):
-        return x.isoformat()
-    text = unicodedata.normalize("NFKC", str(x)).strip()
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
+        return x.isoformat(), None
+    raw = str(x).strip()
+    text = unicodedata.normalize("NFKC", raw)
+    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text, flags=re.ASCII)
     if not m:
-        return None
+        return None, None
     try:
-        return dt.date(*map(int, m.groups())).isoformat()
+        iso = dt.date(*map(int, m.groups())).isoformat()
     except ValueError:
-        return None
+        return None, None
+    return iso, (None if raw == iso else f"「{raw}」读作 {iso}")
 
 
 def _get(data: Mapping[str, Any], key: str) -> Any:
@@ -682,7 +991,7 @@ def _set(data: dict[str, Any], key: str, value: Any) -> None:
     cur[last] = value
 
 
-def _yaml_lines(text: str) -> dict[str, int]:
+def _yaml_lines(root: yaml.Node | None) -> dict[str, int]:
     """Dotted key → 1-based line of its value, for messages."""
     out: dict[str, int] = {}
 
@@ -693,8 +1002,60 @@ def _yaml_lines(text: str) -> dict[str, int]:
                 out[key] = k.start_mark.line + 1
                 walk(v, key + ".")
 
-    walk(yaml.compose(text, Loader=yaml.SafeLoader), "")
+    walk(root, "")
     return out
+
+
+#: the most nodes a case.yaml may expand to through its aliases (``*name``); a real one has hundreds
+_YAML_NODES = 100_000
+#: the deepest nesting of a case.yaml; a real one nests four levels
+_YAML_DEPTH = 100
+_FLOW = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"|#[^\n]*|[\[\]{}]")   # quoted text and comments skipped
+
+
+class _YamlTooBig(ValueError):
+    """The YAML's aliases expand it beyond :data:`_YAML_NODES` nodes, or refer to themselves."""
+
+
+def _load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """(data, node) of a single YAML document read by :class:`_Loader` (safe: no Python tags), once its
+    aliases are known to expand to a bounded, acyclic tree — a few lines of ``&a`` and ``*a`` can
+    otherwise stand for billions of values (the "billion laughs")."""
+    depth = 0
+    for m in _FLOW.finditer(text):         # PyYAML's scanner is quadratic in the depth of [ and {
+        depth += 1 if m.group() in "[{" else -1 if m.group() in "]}" else 0
+        if depth > _YAML_DEPTH:
+            raise _YamlTooBig(f"YAML 嵌套层次过深（超过 {_YAML_DEPTH} 层），无法读取")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        sizes: dict[int, int] = {}
+        inside: set[int] = set()
+
+        def size(n: yaml.Node) -> int:
+            if id(n) in sizes:
+                return sizes[id(n)]
+            if id(n) in inside:
+                raise _YamlTooBig("YAML 中的别名（*）引用了包含它自己的内容，无法读取")
+            inside.add(id(n))
+            if isinstance(n, yaml.SequenceNode):
+                total = 1 + sum(size(c) for c in n.value)
+            elif isinstance(n, yaml.MappingNode):
+                total = 1 + sum(size(k) + size(v) for k, v in n.value)
+            else:
+                total = 1
+            inside.discard(id(n))
+            if total > _YAML_NODES:
+                raise _YamlTooBig(f"YAML 中的锚点和别名（& 与 *）展开后超过 {_YAML_NODES} 项，无法读取")
+            sizes[id(n)] = total
+            return total
+
+        size(node)
+        return loader.construct_document(node), node
+    finally:
+        loader.dispose()
 
 
 def _fill_codes(ind: pd.DataFrame, scheme: Scheme) -> None:

@@ -11,10 +11,18 @@ Conventions that change answers, and the options offered:
 - B/C is the conventional PV(B) / PV(C); with ``investment`` items the modified ratio
   (PV(B) − PV(operating costs)) / PV(investment) is reported beside it;
 - IRR: every root between −99 % and 1000 % is found; ``irr`` is set only when there is exactly one.
+
+Hostile input: numbers in tables and numeric arguments are read strictly. A number, or text that
+spells a plain half-width number ("12", " 3.5 ", "-1e3", as a CSV read as text gives it), is taken
+as it is; "1,200" (1200 or 1.2?), "85%" (0.85 or 85?), full-width digits, booleans, ±inf and numbers
+beyond the range of a float are refused with an InputError that names the column and position (or
+the argument) and says what to write instead — never guessed. A figure that would overflow a float
+is refused the same way, naming the columns to check.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +40,7 @@ CONVENTIONS = {
 IRR_RANGE = (-0.99, 10.0)
 SOCIAL_DISCOUNT_RATE = 0.08          # 社会折现率 [V]
 LONG_LIVED_RATE = 0.06               # the floor for long-lived public-welfare projects [V]
+MAX_DRAWS = 1_000_000                # Monte Carlo draws: 8 MB per item
 
 
 # ----------------------------------------------------------------------------------------------
@@ -54,10 +63,24 @@ class _Flows:
         return self.benefits.sum(axis=1).to_numpy(dtype=float)
 
 
+def _names(cols: Any, arg: str) -> tuple[str, ...]:
+    """Column names given as one name or a sequence of names, each once."""
+    if isinstance(cols, str):
+        return (cols,)
+    if cols is None or not isinstance(cols, (Sequence, np.ndarray, pd.Index)):
+        raise InputError(f"{arg} 应为列名或列名的列表，实际为 {cols!r}")
+    cols = tuple(cols)
+    dup = sorted({str(c) for c in cols if cols.count(c) > 1})
+    if dup:
+        raise InputError(f"{arg} 中的列重复：{', '.join(dup)}（每列只能列一次，否则会重复计算）")
+    return cols
+
+
 def _flows(flows: pd.DataFrame, costs: Sequence[str], benefits: Sequence[str],
            investment: Sequence[str] = ()) -> _Flows:
     _checks.frame(flows, "flows")
-    costs, benefits, investment = tuple(costs), tuple(benefits), tuple(investment)
+    costs, benefits = _names(costs, "costs"), _names(benefits, "benefits")
+    investment = _names(investment, "investment")
     if not costs and not benefits:
         raise InputError("flows 至少需要一个成本列或效益列")
     overlap = set(costs) & set(benefits)
@@ -67,20 +90,22 @@ def _flows(flows: pd.DataFrame, costs: Sequence[str], benefits: Sequence[str],
     if stray:
         raise InputError(f"investment 中的 {', '.join(stray)} 必须也列在 costs 中")
     _checks.columns(flows, "flows", ("year", *costs, *benefits))
-    years = _checks.numeric(flows, "flows", ["year"])[:, 0]
-    if not np.all(years == np.round(years)):
-        raise InputError("flows 列 year 必须为整数年份")
+    years = _checks.numbers(flows, "flows", ["year"])[:, 0]
+    odd = np.flatnonzero((years != np.round(years)) | (years < 0) | (years > 9999))
+    if len(odd):
+        raise InputError(f"flows 列 year 第 {odd[0] + 1} 个值 {years[odd[0]]:g} 不是年份：year 必须为 0～9999 的整数年份")
     years = years.astype(int)
     if len(set(years)) != len(years):
         dup = sorted({int(y) for y in years if list(years).count(y) > 1})
-        raise InputError(f"flows 中年份重复：{', '.join(map(str, dup))}（每年一行）")
+        rows = [str(i + 1) for i in np.flatnonzero(years == dup[0])]
+        raise InputError(f"flows 列 year 中年份重复：{', '.join(map(str, dup))}（第 {'、'.join(rows)} 行；每年一行）")
     order = np.argsort(years)
     years = years[order]
     if np.any(np.diff(years) != 1):
-        raise InputError(f"flows 的年份必须逐年连续，实际为 {', '.join(map(str, years))}（缺少的年份请填 0）")
+        raise InputError(f"flows 列 year 的年份必须逐年连续，实际为 {', '.join(map(str, years))}（缺少的年份请填 0）")
     values = {}
     for group, cols in (("成本", costs), ("效益", benefits)):
-        m = _checks.numeric(flows, "flows", cols)[order] if cols else np.empty((len(years), 0))
+        m = _checks.numbers(flows, "flows", cols)[order] if cols else np.empty((len(years), 0))
         if (m < 0).any():
             i, j = np.argwhere(m < 0)[0]
             raise InputError(f"flows 列 {cols[j]}（{group}）{years[i]} 年为负数 {m[i, j]:g}：成本和效益都应为非负数，"
@@ -98,6 +123,18 @@ def _discount(t: np.ndarray, rate: float) -> np.ndarray:
     return (1.0 + rate) ** -t.astype(float)
 
 
+def _overflow(f: _Flows, figures: Mapping[str, Any], *tables: pd.DataFrame, also: str = "") -> None:
+    """Huge or tiny amounts, or a rate close to −1 over many years, can overflow a float: say which
+    figure and which columns (``also``: another argument to check)."""
+    cols = "、".join(map(str, [*f.costs.columns, *f.benefits.columns]))
+    hint = f"请检查 flows 列 {cols} 中的金额（单位为元）{also}是否有误，或 discount_rate 是否过于接近 −1"
+    for label, v in figures.items():
+        if v is not None:
+            _checks.finite_result(v, label, hint)
+    for t in tables:
+        _checks.finite_result(t.to_numpy(dtype=float), "逐年折现表", hint)
+
+
 def _sign_changes(net: np.ndarray) -> int:
     s = np.sign(net[net != 0])
     return int(np.count_nonzero(s[1:] != s[:-1]))
@@ -108,39 +145,75 @@ def irr_all(net: Sequence[float] | np.ndarray, *, bounds: tuple[float, float] = 
 
     The rates are the real positive roots x of Σ net_t x^t = 0 with x = 1 / (1 + r), found as
     polynomial roots and polished by Newton's method, so no root is missed or picked silently.
+    ``net`` is a sequence of finite numbers (see :func:`evalkit._checks.read_number`: text such as
+    "1,200" is refused, not guessed); ``bounds`` two numbers, low < high. The roots do not depend on
+    the scale of the flows, so they are found on the flows divided by their largest magnitude (a
+    flow below 1e-200 of the largest, which cannot move a rate inside the bounds, counts as 0).
+
+    Raises
+    ------
+    InputError
+        If ``net`` is not a sequence of finite numbers or ``bounds`` not two numbers low < high.
 
     Examples
     --------
     >>> [round(r, 6) for r in irr_all([-1600, 10000, -10000])]      # Lorie and Savage's pump
     [0.25, 4.0]
     """
-    net = np.asarray(net, dtype=float)
+    net = _net_series(net)
+    if isinstance(bounds, (str, bytes)) or not isinstance(bounds, (Sequence, np.ndarray)) or len(bounds) != 2:
+        raise InputError(f"bounds 应为两个数字（下限, 上限），实际为 {bounds!r}")
+    low, high = (_checks.real(b, "bounds") for b in bounds)
+    if not low < high:
+        raise InputError(f"bounds 的下限必须小于上限，实际为 {low:g}、{high:g}")
     if _sign_changes(net) == 0:
         return ()
-    nz = np.flatnonzero(net)
-    trimmed = net[nz[0]: nz[-1] + 1]          # leading zeros shift t, trailing zeros add root x = 0
-    roots = np.roots(trimmed[::-1])
+    scaled = net / np.abs(net).max()           # the roots do not depend on the scale; flows below 1e-200
+    scaled[np.abs(scaled) < 1e-200] = 0.0      # of the largest cannot move a rate in the bounds
+    if _sign_changes(scaled) == 0:
+        return ()
+    nz = np.flatnonzero(scaled)
+    trimmed = scaled[nz[0]: nz[-1] + 1]       # leading zeros shift t, trailing zeros add root x = 0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        roots = np.roots(trimmed[::-1])       # a root beyond the float range is no rate in the bounds
     t = np.arange(len(trimmed), dtype=float)
     found: list[float] = []
     for x in roots:
-        if abs(x.imag) > 1e-7 * max(1.0, abs(x)) or x.real <= 0:
+        if not np.isfinite(x) or abs(x.imag) > 1e-7 * max(1.0, abs(x)) or x.real <= 0:
             continue
-        r = 1.0 / x.real - 1.0
-        for _ in range(50):                   # Newton on f(r) = Σ net_t (1 + r)^−t
-            d = (1.0 + r) ** -t
-            f = trimmed @ d
-            fp = -(t * trimmed) @ (d / (1.0 + r))
-            if fp == 0:
-                break
-            step = f / fp
-            r -= step
-            if r <= -1:
-                break
-            if abs(step) < 1e-14 * max(1.0, abs(r)):
-                break
-        if bounds[0] < r < bounds[1] and all(abs(r - g) > 1e-9 * max(1.0, abs(g)) for g in found):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            r = 1.0 / x.real - 1.0
+            for _ in range(50):                   # Newton on f(r) = Σ net_t (1 + r)^−t
+                d = (1.0 + r) ** -t
+                f = trimmed @ d
+                fp = -(t * trimmed) @ (d / (1.0 + r))
+                if fp == 0 or not (math.isfinite(f) and math.isfinite(fp)):
+                    break
+                step = f / fp
+                r -= step
+                if r <= -1 or not math.isfinite(r):
+                    break
+                if abs(step) < 1e-14 * max(1.0, abs(r)):
+                    break
+        if math.isfinite(r) and low < r < high and all(abs(r - g) > 1e-9 * max(1.0, abs(g)) for g in found):
             found.append(float(r))
     return tuple(sorted(found))
+
+
+def _net_series(net: Any) -> np.ndarray:
+    if isinstance(net, (str, bytes, Mapping)) or not isinstance(net, (Sequence, np.ndarray, pd.Series)):
+        raise InputError(f"net 应为各期净现金流量的序列（数字列表），实际为 {type(net).__name__}")
+    if isinstance(net, np.ndarray) and net.ndim != 1:
+        raise InputError(f"net 应为一维的数字序列，实际为 {net.ndim} 维数组")
+    if isinstance(net, np.ndarray) and net.dtype.kind in "iuf" and np.isfinite(net).all():
+        return net.astype(float)
+    values = list(net.to_numpy() if isinstance(net, pd.Series) else net)
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        out[i], why = _checks.read_number(v)
+        if why is not None:
+            raise InputError(f"net 第 {i + 1} 个值不是有限的数字：{why}")
+    return out
 
 
 def _payback(net: np.ndarray, t: np.ndarray) -> tuple[float | None, str | None]:
@@ -226,8 +299,10 @@ def cost_benefit(flows: pd.DataFrame, *, discount_rate: float, costs: Sequence[s
     Raises
     ------
     InputError
-        If a column is missing, a year repeats or is skipped, an amount is negative or not a number,
-        or ``discount_rate`` is not above −1.
+        If a column is missing or listed twice, a year repeats or is skipped or is no whole year
+        0 … 9999, an amount is negative or not a number (naming the column and position; see the
+        module notes for text such as "1,200"), ``discount_rate`` is not above −1, or a result
+        overflows a float (huge amounts, or a rate close to −1 over many years).
 
     Notes
     -----
@@ -245,48 +320,52 @@ def cost_benefit(flows: pd.DataFrame, *, discount_rate: float, costs: Sequence[s
     >>> round(res.npv, 2), round(res.bcr, 3), round(res.irr, 4), round(res.payback, 3)
     (6.48, 1.059, 0.1307, 2.667)
     """
-    rate = _checks.greater_than(discount_rate, "discount_rate", -1)
+    rate = _checks.real(discount_rate, "discount_rate", above=-1)
     f = _flows(flows, costs, benefits, investment)
     t = _periods(len(f.years), convention)
-    d = _discount(t, rate)
-    cost, benefit = f.cost, f.benefit
-    net = benefit - cost
-    pv_c, pv_b = float(cost @ d), float(benefit @ d)
-    notes = [f"折现率 {rate:.2%}；{CONVENTIONS[convention]}。"]
-    bcr = pv_b / pv_c if pv_c > 0 else None
-    modified = None
-    if f.investment:
-        pv_i = float(f.costs[list(f.investment)].sum(axis=1).to_numpy() @ d)
-        modified = (pv_b - (pv_c - pv_i)) / pv_i if pv_i > 0 else None
-        notes.append("修正效益费用比 =（效益现值 − 运营成本现值）÷ 投资现值；常规效益费用比 = 效益现值 ÷ 成本现值。")
-    irrs = irr_all(net)
-    changes = _sign_changes(net)
-    irr = irrs[0] if len(irrs) == 1 else None
-    if changes == 0:
-        notes.append("净现金流量没有正负变化，内部收益率不存在。")
-    elif len(irrs) > 1:
-        notes.append(f"净现金流量正负变化 {changes} 次，存在多个内部收益率（"
-                     + "、".join(f"{r:.2%}" for r in irrs) + "），内部收益率不宜作为判据，应以净现值为准。")
-    elif changes > 1 and len(irrs) == 1:
-        notes.append(f"净现金流量正负变化 {changes} 次，在 −99%～1000% 范围内只找到一个内部收益率。")
-    elif not irrs:
-        notes.append("在 −99%～1000% 范围内没有找到内部收益率。")
-    payback, warn = _payback(net, t)
-    dpayback, dwarn = _payback(net * d, t)
-    if payback is None:
-        notes.append("累计净现金流量在计算期内始终为负，投资未能回收。")
-    for w in dict.fromkeys(filter(None, (warn, dwarn))):
-        notes.append(w + "，回收期按首次回正计算。")
-    table = pd.DataFrame({
-        "year": f.years, "t": t, "cost": cost, "benefit": benefit, "net": net, "factor": d,
-        "pv_cost": cost * d, "pv_benefit": benefit * d, "pv_net": net * d,
-        "cumulative_net": np.cumsum(net), "cumulative_pv_net": np.cumsum(net * d),
-    })
-    items = pd.DataFrame(
-        [{"item": c, "kind": "投资" if c in f.investment else "成本", "total": float(f.costs[c].sum()),
-          "pv": float(f.costs[c].to_numpy() @ d)} for c in f.costs.columns]
-        + [{"item": b, "kind": "效益", "total": float(f.benefits[b].sum()), "pv": float(f.benefits[b].to_numpy() @ d)}
-           for b in f.benefits.columns])
+    with np.errstate(all="ignore"):            # overflow is caught below, with a message
+        d = _discount(t, rate)
+        cost, benefit = f.cost, f.benefit
+        net = benefit - cost
+        pv_c, pv_b = float(cost @ d), float(benefit @ d)
+        notes = [f"折现率 {rate:.2%}；{CONVENTIONS[convention]}。"]
+        bcr = pv_b / pv_c if pv_c > 0 else None
+        modified = None
+        if f.investment:
+            pv_i = float(f.costs[list(f.investment)].sum(axis=1).to_numpy() @ d)
+            modified = (pv_b - (pv_c - pv_i)) / pv_i if pv_i > 0 else None
+            notes.append("修正效益费用比 =（效益现值 − 运营成本现值）÷ 投资现值；常规效益费用比 = 效益现值 ÷ 成本现值。")
+        irrs = irr_all(net)
+        changes = _sign_changes(net)
+        irr = irrs[0] if len(irrs) == 1 else None
+        if changes == 0:
+            notes.append("净现金流量没有正负变化，内部收益率不存在。")
+        elif len(irrs) > 1:
+            notes.append(f"净现金流量正负变化 {changes} 次，存在多个内部收益率（"
+                         + "、".join(f"{r:.2%}" for r in irrs) + "），内部收益率不宜作为判据，应以净现值为准。")
+        elif changes > 1 and len(irrs) == 1:
+            notes.append(f"净现金流量正负变化 {changes} 次，在 −99%～1000% 范围内只找到一个内部收益率。")
+        elif not irrs:
+            notes.append("在 −99%～1000% 范围内没有找到内部收益率。")
+        payback, warn = _payback(net, t)
+        dpayback, dwarn = _payback(net * d, t)
+        if payback is None:
+            notes.append("累计净现金流量在计算期内始终为负，投资未能回收。")
+        for w in dict.fromkeys(filter(None, (warn, dwarn))):
+            notes.append(w + "，回收期按首次回正计算。")
+        table = pd.DataFrame({
+            "year": f.years, "t": t, "cost": cost, "benefit": benefit, "net": net, "factor": d,
+            "pv_cost": cost * d, "pv_benefit": benefit * d, "pv_net": net * d,
+            "cumulative_net": np.cumsum(net), "cumulative_pv_net": np.cumsum(net * d),
+        })
+        items = pd.DataFrame(
+            [{"item": c, "kind": "投资" if c in f.investment else "成本", "total": float(f.costs[c].sum()),
+              "pv": float(f.costs[c].to_numpy() @ d)} for c in f.costs.columns]
+            + [{"item": b, "kind": "效益", "total": float(f.benefits[b].sum()), "pv": float(f.benefits[b].to_numpy() @ d)}
+               for b in f.benefits.columns])
+    _overflow(f, {"效益现值": pv_b, "成本现值": pv_c, "净现值": pv_b - pv_c, "效益费用比": bcr, "修正效益费用比": modified,
+                  "投资回收期": payback, "动态投资回收期": dpayback}, table.drop(columns=["year", "t"]),
+              items[["total", "pv"]])
     return CostBenefitResult(npv=pv_b - pv_c, pv_benefit=pv_b, pv_cost=pv_c, bcr=bcr, modified_bcr=modified,
                              irr=irr, irrs=irrs, payback=payback, discounted_payback=dpayback,
                              discount_rate=rate, convention=convention, base_year=int(f.years[0]), flows=table,
@@ -342,7 +421,9 @@ def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None 
         ``"financial"``: FNPV ≥ 0, FIRR ≥ i_c at the sector benchmark rate ``rate`` (required: the
         guide's sector rates are not verified, so none is assumed).
     payback_benchmark
-        The benchmark payback period P_c in years, when the sector has one.
+        The benchmark payback period P_c in years (a positive number), when the sector has one.
+    long_lived
+        True or False (text such as "是" is refused).
 
     Notes
     -----
@@ -360,7 +441,11 @@ def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None 
     _checks.one_of(kind, "kind", ("economic", "financial"))
     if kind == "financial" and rate is None:
         raise InputError("财务分析需要给出行业基准收益率 rate（i_c），例如 0.06")
-    main = SOCIAL_DISCOUNT_RATE if rate is None else _checks.greater_than(rate, "rate", -1)
+    main = SOCIAL_DISCOUNT_RATE if rate is None else _checks.real(rate, "rate", above=-1)
+    if not isinstance(long_lived, (bool, np.bool_)):
+        raise InputError(f"long_lived 应为 True 或 False，实际为 {long_lived!r}")
+    if payback_benchmark is not None:
+        payback_benchmark = _checks.real(payback_benchmark, "payback_benchmark", above=0)
     rates = [main]
     notes = []
     if kind == "economic" and long_lived and main > LONG_LIVED_RATE:
@@ -434,8 +519,9 @@ def sensitivity(flows: pd.DataFrame, *, discount_rate: float, costs: Sequence[st
     """One-at-a-time sensitivity of NPV and IRR, with switching values and a tornado chart.
 
     ``variables`` are item columns, or ``"costs"`` / ``"benefits"`` for a whole side; by default every
-    item, plus each side as a whole when it has more than one item. A change scales the variable in
-    every year.
+    item, plus each side as a whole when it has more than one item (an empty list is refused). A
+    change scales the variable in every year; ``changes`` is a list of numbers above −1.
+    ``npv_change`` is None where the base NPV is 0 (or so small that the ratio overflows).
 
     Notes
     -----
@@ -452,19 +538,25 @@ def sensitivity(flows: pd.DataFrame, *, discount_rate: float, costs: Sequence[st
     -0.056
     """
     f = _flows(flows, costs, benefits)
-    rate = _checks.greater_than(discount_rate, "discount_rate", -1)
-    changes = tuple(_checks.number(c, "changes") for c in changes)
+    rate = _checks.real(discount_rate, "discount_rate", above=-1)
+    if isinstance(changes, (str, bytes)) or not isinstance(changes, (Sequence, np.ndarray)):
+        raise InputError(f"changes 应为变化幅度的列表（如 [-0.2, -0.1, 0.1, 0.2]），实际为 {changes!r}")
+    changes = tuple(_checks.real(c, f"changes 第 {i + 1} 个值", above=-1) for i, c in enumerate(changes))
     if not changes:
         raise InputError("changes 不能为空")
-    if any(c <= -1 for c in changes):
-        raise InputError("changes 中的变化幅度必须大于 −100%")
     t = _periods(len(f.years), convention)
-    d = _discount(t, rate)
+    with np.errstate(over="ignore"):
+        d = _discount(t, rate)                 # an overflow shows in the NPVs, checked below
     if variables is None:
         variables = [*f.costs.columns, *f.benefits.columns]
         variables += [g for g, side in (("costs", f.costs), ("benefits", f.benefits)) if side.shape[1] > 1]
+    variables = _names(variables, "variables")
+    if not variables:
+        raise InputError("variables 不能为空（不填则分析全部成本和效益列）")
     vecs: dict[str, tuple[str, np.ndarray]] = {}
     for v in variables:
+        if not isinstance(v, str):
+            raise InputError(f"variables 中的 {v!r} 应为列名（文字）")
         if v == "costs":
             vecs[GROUPS[v]] = ("成本", f.cost)
         elif v == "benefits":
@@ -476,23 +568,30 @@ def sensitivity(flows: pd.DataFrame, *, discount_rate: float, costs: Sequence[st
         else:
             raise InputError(f"variables 中的 {v} 不是成本或效益列（可用：{', '.join([*f.costs, *f.benefits])}，"
                              "或 costs / benefits）")
-    net0 = f.benefit - f.cost
-    npv0 = float(net0 @ d)
-    irr0 = irr_all(net0)
-    rows, switch = [], []
-    for name, (side, vec) in vecs.items():
-        sign = 1.0 if side == "效益" else -1.0
-        pv = float(vec @ d)
-        for c in changes:
-            net = net0 + sign * c * vec
-            npv = float(net @ d)
-            roots = irr_all(net)
-            rows.append({"variable": name, "change": c, "npv": npv, "irr": roots[0] if len(roots) == 1 else None,
-                         "npv_change": (npv - npv0) / abs(npv0) if npv0 else None})
-        s = -npv0 / (sign * pv) if pv else None
-        if s is not None and s <= -1:
-            s = None                               # would need the variable to fall below zero
-        switch.append({"variable": name, "side": side, "pv": pv, "switching_value": s})
+    def ratio(a: float, b: float) -> float | None:
+        q = a / b if b else None
+        return q if q is not None and math.isfinite(q) else None
+
+    with np.errstate(all="ignore"):            # overflow is caught below, with a message
+        net0 = f.benefit - f.cost
+        npv0 = float(net0 @ d)
+        irr0 = irr_all(net0)
+        rows, switch = [], []
+        for name, (side, vec) in vecs.items():
+            sign = 1.0 if side == "效益" else -1.0
+            pv = float(vec @ d)
+            for c in changes:
+                net = net0 + sign * c * vec
+                npv = float(net @ d)
+                roots = irr_all(net) if np.isfinite(net).all() else ()
+                rows.append({"variable": name, "change": c, "npv": npv, "irr": roots[0] if len(roots) == 1 else None,
+                             "npv_change": ratio(npv - npv0, abs(npv0))})
+            s = ratio(-npv0, sign * pv)
+            if s is not None and s <= -1:
+                s = None                               # would need the variable to fall below zero
+            switch.append({"variable": name, "side": side, "pv": pv, "switching_value": s})
+    _overflow(f, {"净现值": [npv0, *(r["npv"] for r in rows)], "现值": [r["pv"] for r in switch]},
+              also="、changes 的变化幅度")
     notes = ("敏感性分析每次只改变一个因素，变化幅度作用于该因素各年的全部数值；临界值为使净现值等于零的变化幅度。",)
     return SensitivityResult(base_npv=npv0, base_irr=irr0[0] if len(irr0) == 1 else None, discount_rate=rate,
                              changes=changes, results=pd.DataFrame(rows), switching=pd.DataFrame(switch), notes=notes)
@@ -583,19 +682,35 @@ def distribution_problems(kind: str, low: Any, mode: Any, high: Any, mean: Any, 
 def _distributions(spec: Mapping[str, Any] | pd.DataFrame) -> dict[str, Distribution]:
     if isinstance(spec, pd.DataFrame):
         _checks.columns(spec, "distributions", ("item", "distribution"))
+        dup = spec["item"].astype(str).duplicated()
+        if dup.any():
+            raise InputError(f"distributions 中项目 {spec['item'][dup].iloc[0]} 的分布重复（第 "
+                             f"{int(np.argmax(dup.to_numpy())) + 1} 行）：每个项目只能有一个分布")
         spec = {r["item"]: {k: r.get(k) for k in ("distribution", "low", "mode", "high", "mean", "sd")}
                 for _, r in spec.iterrows()}
+    if not isinstance(spec, Mapping):
+        raise InputError("distributions 应为「项目 → 分布参数」的映射（dict）或含 item、distribution 列的表，"
+                         f"实际为 {type(spec).__name__}")
+    if not spec:
+        raise InputError("distributions 为空：至少给出一个成本或效益项目的分布")
     out = {}
     for item, p in spec.items():
         if isinstance(p, Distribution):
-            out[item] = p
-            continue
+            p = {"distribution": p.kind, "low": p.low, "mode": p.mode, "high": p.high, "mean": p.mean, "sd": p.sd}
+        if not isinstance(p, Mapping):
+            raise InputError(f"distributions 中 {item} 的分布应为参数的映射，如 {{'distribution': 'uniform', "
+                             f"'low': 0.8, 'high': 1.2}}，实际为 {p!r}")
         p = dict(p)
         kind = p.pop("distribution", p.pop("kind", None))
 
         def val(k: str) -> float | None:
             v = p.get(k)
-            return None if v is None or (isinstance(v, float) and np.isnan(v)) else float(v)
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                return None
+            x, why = _checks.read_number(v)
+            if why is not None:
+                raise InputError(f"distributions 中 {item} 的参数 {k} 不是有限的数字：{why}")
+            return x
 
         params = {k: val(k) for k in ("low", "mode", "high", "mean", "sd")}
         probs = distribution_problems(kind, **params)
@@ -646,7 +761,10 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
     Each distribution is a multiplier on one item's flows in every year (1 = as planned): triangular
     (low, mode, high), PERT (low, mode, high; λ = 4), uniform (low, high) or normal (mean, sd).
     Items without a distribution stay at their base values. Draws are vectorised: the NPV of draw k is
-    Σ_j ±m_kj · PV_j, so 100,000 draws of a 30-year project take milliseconds.
+    Σ_j ±m_kj · PV_j, so 100,000 draws of a 30-year project take milliseconds. ``n`` is a whole
+    number from 2 to 1,000,000 (a standard deviation needs two draws); ``seed`` a whole number ≥ 0;
+    ``distributions`` a mapping item → parameters or a table with ``item`` and ``distribution``
+    columns, at least one item, none twice, every parameter a finite number.
 
     Notes
     -----
@@ -663,34 +781,40 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
     (True, True)
     """
     f = _flows(flows, costs, benefits)
-    rate = _checks.greater_than(discount_rate, "discount_rate", -1)
-    n = int(_checks.greater_than(n, "n", 0))
+    rate = _checks.real(discount_rate, "discount_rate", above=-1)
+    n = _checks.whole(n, "n", at_least=2, at_most=MAX_DRAWS)
+    seed = _checks.whole(seed, "seed", at_least=0)
     dists = _distributions(distributions)
     t = _periods(len(f.years), convention)
-    d = _discount(t, rate)
-    items = [(c, "成本", f.costs[c].to_numpy(dtype=float) @ d) for c in f.costs.columns] + \
-            [(b, "效益", f.benefits[b].to_numpy(dtype=float) @ d) for b in f.benefits.columns]
-    known = {name for name, _, _ in items}
-    stray = [k for k in dists if k not in known]
+    known = [*f.costs.columns, *f.benefits.columns]
+    stray = [str(k) for k in dists if k not in known]
     if stray:
-        raise InputError(f"distributions 中的 {', '.join(stray)} 不是成本或效益列（可用：{', '.join(sorted(known))}）")
-    rng = np.random.default_rng(seed)
-    signed = np.array([pv if side == "效益" else -pv for _, side, pv in items])
-    mult = np.ones((n, len(items)))
-    for j, (name, _, _) in enumerate(items):
-        if name in dists:
-            mult[:, j] = dists[name].draw(rng, n)
-    npv = mult @ signed
-    expected = float(sum(s * (dists[name].expected if name in dists else 1.0)
-                         for s, (name, _, _) in zip(signed, items)))
-    p5, p50, p95 = (float(x) for x in np.percentile(npv, [5, 50, 95]))
+        raise InputError(f"distributions 中的 {', '.join(stray)} 不是成本或效益列（可用：{', '.join(map(str, known))}）")
+    with np.errstate(all="ignore"):            # overflow is caught below, with a message
+        d = _discount(t, rate)
+        items = [(c, "成本", f.costs[c].to_numpy(dtype=float) @ d) for c in f.costs.columns] + \
+                [(b, "效益", f.benefits[b].to_numpy(dtype=float) @ d) for b in f.benefits.columns]
+        rng = np.random.default_rng(seed)
+        signed = np.array([pv if side == "效益" else -pv for _, side, pv in items])
+        mult = np.ones((n, len(items)))
+        for j, (name, _, _) in enumerate(items):
+            if name in dists:
+                mult[:, j] = dists[name].draw(rng, n)
+        npv = mult @ signed
+        expected = float(sum(s * (dists[name].expected if name in dists else 1.0)
+                             for s, (name, _, _) in zip(signed, items)))
+        mean, sd = float(npv.mean()), float(npv.std(ddof=1))
+        p5, p50, p95 = (float(x) for x in np.percentile(npv, [5, 50, 95])) if np.isfinite(npv).all() else [np.nan] * 3
+    _checks.finite_result([*signed, mean, sd, p5, p50, p95, expected], "模拟的净现值",
+                          f"请检查 flows 列 {'、'.join(map(str, known))} 中的金额（单位为元）、distributions 的参数是否过大，"
+                          "或 discount_rate 是否过于接近 −1")
     inputs = pd.DataFrame([{"item": name, "side": side, "pv": float(pv),
                             "distribution": dists[name].describe() if name in dists else "固定（基准值）",
                             "expected": dists[name].expected if name in dists else 1.0}
                            for name, side, pv in items])
     notes = (f"蒙特卡洛模拟 {n:,} 次（随机数种子 {seed}），每个因素的分布为其各年数值的乘数，"
              "同一因素各年完全相关、不同因素相互独立。",)
-    return RiskResult(n=n, seed=int(seed), discount_rate=rate, mean=float(npv.mean()), sd=float(npv.std(ddof=1)),
+    return RiskResult(n=n, seed=int(seed), discount_rate=rate, mean=mean, sd=sd,
                       p5=p5, p50=p50, p95=p95, prob_negative=float((npv < 0).mean()), expected_npv=expected,
                       base_npv=float(signed.sum()), draws=npv, inputs=inputs, notes=notes)
 
@@ -721,6 +845,7 @@ def least_cost(alternatives: pd.DataFrame, *, cost: str = "cost", effect: str = 
                name: str = "name") -> LeastCostResult:
     """最低成本法: cost per unit of effect, ranking, gap to the cheapest, dominance and ICERs.
 
+    Names must be present and distinct; costs non-negative and effects positive numbers.
     An option is strongly dominated when another costs no more and achieves no less (one strictly);
     extendedly dominated when a mix of two others would give more effect per unit of cost, which
     shows as a non-monotonic incremental cost-effectiveness ratio (Drummond et al., *Methods for the
@@ -735,43 +860,48 @@ def least_cost(alternatives: pd.DataFrame, *, cost: str = "cost", effect: str = 
     """
     _checks.frame(alternatives, "alternatives")
     _checks.columns(alternatives, "alternatives", (name, cost, effect))
-    c = _checks.numeric(alternatives, "alternatives", [cost])[:, 0]
-    e = _checks.numeric(alternatives, "alternatives", [effect])[:, 0]
-    names = alternatives[name].astype(str).tolist()
-    if len(set(names)) != len(names):
-        raise InputError(f"alternatives 列 {name} 中方案名称重复")
+    _checks.labels(alternatives, "alternatives", name, "方案名称")
+    c = _checks.numbers(alternatives, "alternatives", [cost])[:, 0]
+    e = _checks.numbers(alternatives, "alternatives", [effect])[:, 0]
     if (c < 0).any():
-        raise InputError(f"alternatives 列 {cost} 不能为负数")
+        i = int(np.argmax(c < 0))
+        raise InputError(f"alternatives 列 {cost} 不能为负数：第 {i + 1} 个方案为 {c[i]:g}")
     if (e <= 0).any():
-        raise InputError(f"alternatives 列 {effect} 必须大于 0（效果为零的方案无法比较单位成本）")
+        i = int(np.argmax(e <= 0))
+        raise InputError(f"alternatives 列 {effect} 必须大于 0（效果为零的方案无法比较单位成本）：第 {i + 1} 个方案为 {e[i]:g}")
     out = alternatives.copy()
-    out["cost_per_effect"] = c / e
+    with np.errstate(all="ignore"):            # overflow is caught below, with a message
+        out["cost_per_effect"] = c / e
+        best = float(out["cost_per_effect"].min())
+        out["gap"] = out["cost_per_effect"] / best - 1 if best > 0 else 0.0
+        dominated = [""] * len(out)
+        for i in range(len(out)):
+            for j in range(len(out)):
+                if i != j and c[j] <= c[i] and e[j] >= e[i] and (c[j] < c[i] or e[j] > e[i]):
+                    dominated[i] = "强劣势"
+                    break
+        icer = [None] * len(out)
+        frontier = sorted((i for i in range(len(out)) if not dominated[i]), key=lambda i: (e[i], c[i]))
+        changed = True
+        while changed and len(frontier) > 2:        # remove extended dominance until ICERs increase
+            changed = False
+            ratios = [(c[b] - c[a]) / (e[b] - e[a]) if e[b] > e[a] else np.inf for a, b in zip(frontier, frontier[1:])]
+            for k in range(len(ratios) - 1):
+                if ratios[k] > ratios[k + 1]:
+                    dominated[frontier[k + 1]] = "扩展劣势"
+                    del frontier[k + 1]
+                    changed = True
+                    break
+        for a, b in zip(frontier, frontier[1:]):
+            icer[b] = float((c[b] - c[a]) / (e[b] - e[a])) if e[b] > e[a] else None
+    _checks.finite_result([*out["cost_per_effect"], *out["gap"], *(v for v in icer if v is not None)],
+                          "单位效果成本", f"alternatives 列 {cost} 与 {effect} 的数值相差过大，请检查单位")
     out["rank"] = out["cost_per_effect"].rank(method="min").astype(int)
-    best = float(out["cost_per_effect"].min())
-    out["gap"] = out["cost_per_effect"] / best - 1 if best > 0 else 0.0
-    dominated = [""] * len(out)
-    for i in range(len(out)):
-        for j in range(len(out)):
-            if i != j and c[j] <= c[i] and e[j] >= e[i] and (c[j] < c[i] or e[j] > e[i]):
-                dominated[i] = "强劣势"
-                break
-    icer = [None] * len(out)
-    frontier = sorted((i for i in range(len(out)) if not dominated[i]), key=lambda i: (e[i], c[i]))
-    changed = True
-    while changed and len(frontier) > 2:        # remove extended dominance until ICERs increase
-        changed = False
-        ratios = [(c[b] - c[a]) / (e[b] - e[a]) if e[b] > e[a] else np.inf for a, b in zip(frontier, frontier[1:])]
-        for k in range(len(ratios) - 1):
-            if ratios[k] > ratios[k + 1]:
-                dominated[frontier[k + 1]] = "扩展劣势"
-                del frontier[k + 1]
-                changed = True
-                break
-    for a, b in zip(frontier, frontier[1:]):
-        icer[b] = (c[b] - c[a]) / (e[b] - e[a]) if e[b] > e[a] else None
     out["dominated"] = dominated
     out["icer"] = icer
-    out = out.sort_values(["rank", name], kind="stable").reset_index(drop=True)
+    out = out[list(dict.fromkeys([*alternatives.columns, "cost_per_effect", "rank", "gap", "dominated", "icer"]))]
+    out = out.sort_values(["rank", name], kind="stable", key=lambda s: s if s.name == "rank" else s.astype(str)) \
+        .reset_index(drop=True)
     cheapest = str(out.loc[0, name])
     notes = ("单位效果成本 = 成本 ÷ 效果，按从低到高排序；劣势方案指存在成本更低且效果更好（或二者组合更优）的其他方案。",)
     return LeastCostResult(table_=out, cheapest=cheapest, notes=notes)
@@ -783,13 +913,16 @@ def unit_cost(cost: float, output: float) -> float:
     >>> unit_cost(1_200_000, 400)
     3000.0
     """
-    c = _checks.number(cost, "cost")
-    o = _checks.number(output, "output")
+    c = _checks.real(cost, "cost")
+    o = _checks.real(output, "output")
     if c < 0:
         raise InputError(f"cost 不能为负数，实际为 {c:g}")
     if o <= 0:
         raise InputError(f"output 必须大于 0，实际为 {o:g}")
-    return c / o
+    with np.errstate(all="ignore"):
+        u = c / o
+    _checks.finite_result(u, "单位成本", "cost 与 output 的数值相差过大，请检查单位")
+    return u
 
 
 # ----------------------------------------------------------------------------------------------
@@ -809,7 +942,7 @@ def check_cashflows(table: pd.DataFrame) -> list[Problem]:
         if kind != usual[item]:                    # flag the odd rows out, not the majority
             probs.append(Problem(f"项目「{item}」的类别不一致：其他行为{usual[item]}，此行为{kind}", row, "kind",
                                  "cashflows"))
-    dup = table.duplicated(["year", "item", "analysis"], keep="first")
+    dup = table.duplicated(["year", "item", "analysis"], keep="first") & table["year"].notna()
     for row in table.index[dup]:
         probs.append(Problem(f"{int(table.loc[row, 'year'])} 年的「{table.loc[row, 'item']}」重复出现", row, "item",
                              "cashflows"))

@@ -11,6 +11,7 @@ Both are checked with Chinese messages naming the table, row and column, like th
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ import pandas as pd
 from .errors import Problem
 
 TOP = ("一级指标", "总目标", "总分", "指标体系")       # names of the root node in 专家判断
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", flags=re.ASCII)
+_SHOWN_ANSWERS = 5          # bad answers listed one by one per column; the rest are counted
 
 
 # ----------------------------------------------------------------------------------------------
@@ -58,15 +61,26 @@ def questions(table: pd.DataFrame | None) -> tuple[list[Question], list[str]]:
         if r.kind == "group":
             groups.append(r.column)
         elif r.kind == "scale":
-            scale = int(r.scale) if r.scale == r.scale and r.scale is not pd.NA else 5
+            scale = int(r.scale) if not pd.isna(r.scale) else 5
             items.append(Question(r.column, r.text or r.column, scale, _levels(r.satisfied, scale) or (), r.indicator))
     return items, groups
 
 
+_PLAIN_ANSWERS = {str(k): float(k) for k in range(1, 12)}
+
+
+def _answer_numbers(column: pd.Series) -> pd.Series:
+    """One item column as numbers: the usual cells "1" … "11" by lookup, any other by ``pd.to_numeric``."""
+    out = column.map(_PLAIN_ANSWERS)
+    rest = out.isna() & column.notna() & (column != "")
+    if rest.any():
+        out[rest] = pd.to_numeric(column[rest], errors="coerce")
+    return out.astype(float)
+
+
 def answers(survey: pd.DataFrame, items: list[Question]) -> pd.DataFrame:
     """The item columns of the survey as numbers (empty answers NaN)."""
-    return pd.DataFrame({q.column: pd.to_numeric(survey[q.column].replace("", np.nan), errors="coerce")
-                         for q in items}, index=survey.index)
+    return pd.DataFrame({q.column: _answer_numbers(survey[q.column]) for q in items}, index=survey.index)
 
 
 def check_survey(survey: pd.DataFrame | None, table: pd.DataFrame | None, codes: dict[str, str]) -> list[Problem]:
@@ -80,6 +94,7 @@ def check_survey(survey: pd.DataFrame | None, table: pd.DataFrame | None, codes:
     if survey is None:
         probs.append(Problem("有问卷题目表但没有满意度调查表", None, None, "questions"))
     cols = set(survey.columns) if survey is not None else set()
+    answered: dict[Any, int] = {}          # scale question row → its valid answers
     for row, r in table.iterrows():
         if survey is not None and r["column"] not in cols:
             probs.append(Problem(f"满意度调查表中没有列「{r['column']}」", row, "column", "questions"))
@@ -99,18 +114,60 @@ def check_survey(survey: pd.DataFrame | None, table: pd.DataFrame | None, codes:
                                      "questions"))
             if survey is not None and r["column"] in cols:
                 values = survey[r["column"]]
-                for srow, v in values.items():
-                    if v == "":
-                        continue
-                    try:
-                        x = float(unicodedata.normalize("NFKC", v))
-                    except ValueError:
-                        x = None
-                    if x is None or x != int(x) or not 1 <= x <= scale:
-                        probs.append(Problem(f"答案应为 1 到 {scale} 的整数（空白表示未作答），实际为「{v}」", srow,
-                                             r["column"], "survey"))
+                plain = values.isin(["", *map(str, range(1, scale + 1))])     # the usual cells, checked at once
+                bad = []
+                for srow, v in values[~plain].items():
+                    # the case reader has already read full-width digits and the like (and noted it)
+                    x = float(v) if isinstance(v, str) and _PLAIN.fullmatch(v.strip()) else None
+                    if x is None or not math.isfinite(x) or x != int(x) or not 1 <= x <= scale:
+                        bad.append((srow, v))
+                for srow, v in bad[:_SHOWN_ANSWERS]:
+                    probs.append(Problem(f"答案应为 1 到 {scale} 的整数（空白表示未作答），实际为「{str(v)[:40]}」", srow,
+                                         r["column"], "survey"))
+                if len(bad) > _SHOWN_ANSWERS:
+                    probs.append(Problem(f"另有 {len(bad) - _SHOWN_ANSWERS} 个答案不是 1 到 {scale} 的整数（共 {len(bad)} 个）"
+                                         "；若此列是受访者的分组（如街道、年龄段），请在问卷题目表中把它的类型写成“分组”",
+                                         None, r["column"], "survey"))
+                answered[row] = int((values != "").sum()) - len(bad)
     for row in table.index[table.duplicated("column", keep="first")]:
         probs.append(Problem(f"列「{table.loc[row, 'column']}」重复说明", row, "column", "questions"))
+    probs += _check_pooled(table, answered, survey is not None)
+    return probs
+
+
+def _check_pooled(table: pd.DataFrame, answered: dict[Any, int], has_survey: bool) -> list[Problem]:
+    """The questions of one indicator are pooled into one satisfaction: one scale, one set of satisfied
+    levels, and at least one valid answer; and the survey analysis needs an answer to some question."""
+    probs: list[Problem] = []
+    scales = table[table["kind"] == "scale"]
+    if scales.empty:
+        return probs
+
+    def scale_of(row: Any) -> int:
+        v = scales.loc[row, "scale"]
+        return int(v) if not pd.isna(v) else 5
+
+    empty = False
+    for code, rows in scales[scales["indicator"] != ""].groupby("indicator", sort=False):
+        first = rows.index[0]
+        s0 = scale_of(first)
+        l0 = _levels(rows.loc[first, "satisfied"], s0)
+        for row in rows.index[1:]:
+            s, lv = scale_of(row), _levels(rows.loc[row, "satisfied"], scale_of(row))
+            if s != s0:
+                probs.append(Problem(f"对应指标「{code}」的题目应使用同一级数（第{first}行为 {s0} 级，此行为 {s} 级）", row,
+                                     "scale", "questions"))
+            elif None not in (l0, lv) and lv != l0:
+                probs.append(Problem(f"对应指标「{code}」的题目应使用同一满意档（第{first}行为 {'、'.join(map(str, l0))}，"
+                                     f"此行为 {'、'.join(map(str, lv))}）", row, "satisfied", "questions"))
+        if has_survey and all(row in answered for row in rows.index) and not sum(answered[r] for r in rows.index):
+            empty = True
+            probs.append(Problem(f"对应指标「{code}」的题目（{'、'.join(rows['column'])}）在满意度调查表中没有任何有效回答，"
+                                 "无法由问卷计算满意度", first, "indicator", "questions"))
+    same = [row for row in scales.index if scale_of(row) == scale_of(scales.index[0])]
+    if has_survey and not empty and all(row in answered for row in same) and not sum(answered[r] for r in same):
+        probs.append(Problem(f"问卷的量表题（{'、'.join(scales.loc[same, 'column'])}）没有任何有效回答", None, None,
+                             "survey"))
     return probs
 
 

@@ -12,6 +12,7 @@ hand grades 良 and a 定性 score of exactly 0.8·w sits in the 达成 band.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -57,6 +58,9 @@ SURVEY_FORMULAS = {
     "threshold": "A≥T 得满分，否则 0 分",
 }
 BUDGET_BASES = {"allocated": "到位数", "planned": "预算数"}
+
+#: the largest total a scheme may have: leaf scores keep ``decimals`` places in 28-digit decimals
+MAX_TOTAL = 1e6
 
 #: indicators whose actual value can be derived from the case's funding: name → (numerator, key)
 DERIVED = {"预算执行率": "spent", "资金到位率": "allocated"}
@@ -180,33 +184,61 @@ def _coerce_param(key: str, value: Any) -> Any:
         if key == "grades":
             if not isinstance(value, Mapping) or not value:
                 raise ValueError("应为“等级: 下限”的映射，如 {优: 90, 良: 80, 中: 60, 差: 0}")
-            pairs = sorted(((str(k), float(v)) for k, v in value.items()), key=lambda p: -p[1])
+            pairs = sorted(((str(k), _real(v)) for k, v in value.items()), key=lambda p: -p[1])
+            if not all(math.isfinite(v) for _, v in pairs):
+                raise ValueError("各等级的下限应为有限的数字")
             return tuple(pairs)
         if key == "qualitative_bands":
-            hi, lo = (float(v) for v in value)
+            hi, lo = (_real(v) for v in value)
             if not 0 <= lo <= hi <= 1:
                 raise ValueError("应为两个 0 到 1 之间的比例，且第一个不小于第二个")
             return (hi, lo)
         if key == "satisfaction_levels":
-            levels = tuple(float(v) for v in value)
-            if len(levels) < 2 or any(b < a for a, b in zip(levels, levels[1:])):
+            levels = tuple(_real(v) for v in value)
+            if len(levels) < 2 or not all(map(math.isfinite, levels)) or any(b < a for a, b in zip(levels, levels[1:])):
                 raise ValueError("应为从最不满意到最满意、不递减的分值列表，如 [20, 40, 60, 80, 100]")
             return levels
         if key == "decimals":
-            n = int(value)
-            if n != value or not 0 <= n <= 6:
+            v = _real(value)
+            if not v.is_integer() or not 0 <= v <= 6:
                 raise ValueError("应为 0 到 6 的整数")
-            return n
+            return int(v)
         if key == "min_output_benefit" and value is None:
             return None
-        number = float(value)
+        number = _real(value)
         if not math.isfinite(number) or number < 0:
             raise ValueError("应为非负数")
+        if key == "total" and not 0 < number <= MAX_TOTAL:
+            raise ValueError(f"应为大于 0、不超过 {MAX_TOTAL:g} 的数")
         return number
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         why = str(exc) if isinstance(exc, ValueError) and str(exc) and not str(exc).startswith(
-            ("could not", "invalid", "too many", "not enough")) else "格式不对"
-        raise InputError(f"评分规则「{key}」的值 {value!r} 无效：{why}") from None
+            ("could not", "invalid", "too many", "not enough", "cannot")) else "格式不对"
+        raise InputError(f"评分规则「{key}」的值 {_said(value)} 无效：{why}") from None
+
+
+def _real(v: Any) -> float:
+    """A number of a scoring rule: a real number or plain half-width text, never a bool, a date, or the
+    full-width digits and ``1_000`` that Python's ``float`` alone would read without a word."""
+    if isinstance(v, str) and _PLAIN.fullmatch(v.strip()):
+        return float(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
+        raise ValueError(f"应为数字，实际为 {_said(v)}")
+    try:
+        return float(v)
+    except OverflowError:
+        raise ValueError("超出了数值范围") from None
+
+
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", flags=re.ASCII)
+
+
+def _said(value: Any, limit: int = 40) -> str:
+    try:
+        text = repr(value)
+    except ValueError:                                     # an integer too long to print
+        text = "一个位数过多的整数"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 SCHEMES: dict[str, Scheme] = {
