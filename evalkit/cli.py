@@ -23,18 +23,21 @@ def _say(msg: str) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .case import validate_case
+    from .case import load_case
 
     worst = OK
     for path in args.cases:
-        issues = validate_case(path)
-        if issues:
+        try:
+            case = load_case(path)
+        except CaseError as exc:
             worst = BAD_INPUT
-            _say(f"✗ {path}：{len(issues)} 处问题")
-            for issue in issues:
+            _say(f"✗ {path}：{len(exc.issues)} 处问题")
+            for issue in exc.issues:
                 _say(f"  - {issue}")
-        else:
-            _say(f"✓ {path}：通过校验")
+            continue
+        _say(f"✓ {path}：通过校验" + (f"；{len(case.notes)} 处数值按以下方式读取，请核对：" if case.notes else ""))
+        for note in case.notes:
+            _say(f"  · {note}")
     return worst
 
 

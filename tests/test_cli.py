@@ -50,6 +50,17 @@ def test_main_validate_broken_case_exit_2_lists_every_problem(tmp_path, capsys):
     assert "deductions.csv 第3行 列「指标编码」：指标体系中没有编码为「ZZ9」的指标" in err
 
 
+def test_main_validate_shows_how_odd_values_were_read(tmp_path, capsys):
+    ind = base_indicators()
+    ind[4]["actual"] = "９５"                                # indicators.csv row 6, full-width digits
+    folder = write_case(tmp_path, indicators=ind, zh=True)
+    code = main(["validate", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert f"✓ {folder}：通过校验；1 处数值按以下方式读取，请核对：" in err
+    assert "  · indicators.csv 第6行" in err and "「９５」读作 95（全角字符按半角读取）" in err
+
+
 def test_main_validate_mixed_cases_exit_2_but_reports_good_ones(tmp_path, capsys):
     folder = _broken(tmp_path)
     code = main(["validate", str(DEMO_CASES[0]), str(folder)])
