@@ -24,6 +24,13 @@ Linear programmes are solved with ``scipy.optimize.linprog(method="highs")``. Ma
 one block-diagonal programme, and each unit's programme holds only the reference units that can be
 its peers: a column-generation loop adds any unit whose reduced cost shows it could improve the
 solution, so every answer is the optimum over all units (see ``_envelope``).
+
+Hostile input: numbers in tables and numeric arguments are read strictly. A number, or text that
+spells a plain half-width number ("12", " 3.5 ", "-1e3", as a CSV read as text gives it), is taken
+as it is; "1,200" (1200 or 1.2?), "85%" (0.85 or 85?), full-width digits, booleans, ±inf and numbers
+beyond the range of a float are refused with an InputError that names the column and position (or
+the argument) and says what to write instead — never guessed. A figure that would overflow a float
+is refused the same way, naming the columns to check.
 """
 
 from __future__ import annotations
@@ -67,6 +74,7 @@ _SCALE_TOL = 1e-7        # scale efficiency within this of 1 counts as constant 
 _BATCH = 50              # units solved together in one block-diagonal linear programme
 _ADD = 5                 # columns added per unit and round of column generation
 _MAX_ROUNDS = 25         # after this many rounds the remaining units get every reference unit
+MAX_SPREAD = 1e8         # largest / smallest positive value of a column: beyond it the solver's tolerances bite
 
 
 # ----------------------------------------------------------------------------------------------
@@ -166,18 +174,21 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
     [['覆盖率', 0.9, 0.1111, 2], ['单位成本', 100.0, 0.2, 2]]
     """
     _checks.frame(data, "data")
+    if measures is None or not isinstance(measures, (str, Sequence, np.ndarray, pd.Index)):
+        raise InputError(f"measures 应为指标列名的列表，实际为 {measures!r}")
     measures = [measures] if isinstance(measures, str) else list(measures)
     if not measures:
         raise InputError("measures 至少需要一个指标列")
     if len(set(measures)) != len(measures):
         raise InputError(f"measures 中指标重复：{', '.join(sorted({m for m in measures if measures.count(m) > 1}))}")
     _checks.columns(data, "data", [unit, *measures])
-    names = data[unit].tolist()
-    dup = sorted(str(u) for u, k in Counter(names).items() if k > 1)
-    if dup:
-        raise InputError(f"data 列 {unit} 中单位名称重复：{', '.join(dup)}")
-    values = _checks.numeric(data, "data", measures)
+    if unit in measures:
+        raise InputError(f"measures 中的 {unit} 是单位名称列（unit），不能作为指标")
+    names = _checks.labels(data, "data", unit, "单位名称")
+    values = _checks.numbers(data, "data", measures)
     dirs = {m: "正向" for m in measures}
+    if directions is not None and not isinstance(directions, (Mapping, pd.Series)):
+        raise InputError(f"directions 应为「指标 → 正向/反向」的映射（dict），实际为 {directions!r}")
     for m, d in dict(directions or {}).items():
         if m not in dirs:
             raise InputError(f"directions 中的 {m} 不在 measures 中（measures：{', '.join(measures)}）")
@@ -190,20 +201,20 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
     p = None
     method = None
     if benchmark == "percentile":
-        p = _checks.number(percentile, "percentile")
+        p = _checks.real(percentile, "percentile")
         if not 0 < p <= 1:
             raise InputError(f"percentile 应为 (0, 1] 之间的小数（0.9 表示第 90 百分位），实际为 {percentile!r}")
         method = _checks.one_of(percentile_method, "percentile_method", PERCENTILE_METHODS)
     if benchmark == "standard":
-        if standard is None:
-            raise InputError("benchmark='standard' 需要 standard（指标 → 标准值）")
+        if not isinstance(standard, (Mapping, pd.Series)):
+            raise InputError(f"benchmark='standard' 需要 standard（指标 → 标准值的映射），实际为 {standard!r}")
         missing = [m for m in measures if m not in standard]
         if missing:
             raise InputError(f"standard 缺少指标 {', '.join(missing)} 的标准值")
         stray = [m for m in standard if m not in dirs]
         if stray:
             raise InputError(f"standard 中的 {', '.join(map(str, stray))} 不在 measures 中")
-        std = {m: _checks.number(standard[m], f"standard 中指标 {m}") for m in measures}
+        std = {m: _checks.real(standard[m], f"standard 中指标 {m}") for m in measures}
     elif standard is not None:
         raise InputError(f"standard 仅在 benchmark='standard' 时使用，当前 benchmark={benchmark!r}")
     rows, bench_rows = [], []
@@ -222,7 +233,11 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
             b = std[m]
             basis = "标准值"
         if b > 0:
-            gap = np.maximum(0.0, (b - v) / b if dirs[m] == "正向" else (v - b) / b)
+            with np.errstate(all="ignore"):
+                gap = np.maximum(0.0, (b - v) / b if dirs[m] == "正向" else (v - b) / b)
+            _checks.finite_result(gap, f"指标 {m} 的差距",
+                                  f"标杆值 {b:g} 与 data 列 {m} 的数值相差过大，请检查单位" + (
+                                      "或 standard" if benchmark == "standard" else ""))
         else:
             gap = np.full(len(v), np.nan)
             nonpositive.append(m)
@@ -503,14 +518,25 @@ def _dea_frames(inputs: Any, outputs: Any, names: Sequence[Any] | None) -> tuple
     both = [c for c in inputs.columns if c in set(outputs.columns)]
     if both:
         raise InputError(f"列 {', '.join(map(str, both))} 不能既是投入又是产出")
+    if names is not None and (isinstance(names, (str, bytes)) or not isinstance(names, (Sequence, np.ndarray,
+                                                                                          pd.Index, pd.Series))):
+        raise InputError(f"names 应为各单位名称的列表，实际为 {names!r}")
     labels = list(inputs.index) if names is None else list(names)
+    blank = [i for i, u in enumerate(labels) if _blank(u)]
+    if blank:
+        raise InputError(f"第 {blank[0] + 1} 个单位的名称为空（names 或 inputs 的行索引）")
+    for i, u in enumerate(labels):
+        try:
+            hash(u)
+        except TypeError:
+            raise InputError(f"第 {i + 1} 个单位的名称 {str(u)[:30]} 无效（names 应为文字或数字）") from None
     if len(labels) != len(inputs):
         raise InputError(f"names 有 {len(labels)} 个名称，单位有 {len(inputs)} 个")
     dup = sorted(str(u) for u, k in Counter(labels).items() if k > 1)
     if dup:
         raise InputError(f"单位名称重复：{', '.join(dup)}（names 或 inputs 的行索引应各不相同）")
-    x = _checks.numeric(inputs, "inputs", inputs.columns)
-    y = _checks.numeric(outputs, "outputs", outputs.columns)
+    x = _checks.numbers(inputs, "inputs", inputs.columns)
+    y = _checks.numbers(outputs, "outputs", outputs.columns)
     for name, frame, mat in (("inputs", inputs, x), ("outputs", outputs, y)):
         if (mat < 0).any():
             i, j = np.argwhere(mat < 0)[0]
@@ -523,7 +549,42 @@ def _dea_frames(inputs: Any, outputs: Any, names: Sequence[Any] | None) -> tuple
         if len(none):
             raise InputError(f"单位 {', '.join(str(labels[i]) for i in none)} 的{'投入' if name == 'inputs' else '产出'}"
                              "全部为 0：每个单位至少要有一项正的投入和一项正的产出")
+        _magnitudes(mat, list(frame.columns), name)
     return x, y, labels
+
+
+def _blank(v: Any) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) \
+        or (isinstance(v, str) and not v.strip())
+
+
+def _keys(panel: pd.DataFrame, col: Any, what: str) -> None:
+    """A name or period column: no cell blank, a boolean, ±inf, or a list or a dict."""
+    for i, v in enumerate(panel[col].array):
+        try:
+            hash(v)
+            odd = isinstance(v, (bool, np.bool_)) or (isinstance(v, (float, np.floating)) and not math.isfinite(v))
+        except TypeError:
+            odd = True
+        if _blank(v) or odd:
+            shown = str(v)[:30]
+            raise InputError(f"panel 列 {col} 第 {i + 1} 个{what}{'为空' if _blank(v) else f' {shown} 无效（应为文字或数字）'}")
+
+
+def _magnitudes(mat: np.ndarray, cols: Sequence[Any], name: str) -> None:
+    """Refuse a column whose positive values span more than MAX_SPREAD: scaled to a mean of 1 its small
+    values fall below the solver's tolerances, and the answer would be noise."""
+    for j, c in enumerate(cols):
+        pos = mat[:, j][mat[:, j] > 0]
+        if len(pos) and np.log10(pos.max()) - np.log10(pos.min()) > math.log10(MAX_SPREAD):
+            raise InputError(f"{name} 列 {c} 的正值相差超过 {MAX_SPREAD:.0e} 倍（最大 {pos.max():g}，最小 {pos.min():g}），"
+                             "线性规划无法可靠求解：请检查单位或数据是否有误")
+
+
+def _means(mat: np.ndarray) -> np.ndarray:
+    """Column means that cannot overflow (each column rescaled by a power of two first, exactly)."""
+    units = np.array([_checks.scale_of(mat[:, j]) for j in range(mat.shape[1])])
+    return (mat / units).mean(axis=0) * units
 
 
 def _enough_units(n: int, m: int, s: int, where: str = "") -> list[str]:
@@ -628,8 +689,10 @@ def dea(inputs: pd.DataFrame, outputs: pd.DataFrame, *, returns: str = "crs", or
     ------
     InputError
         If the tables are not DataFrames, their indices differ, a value is negative or not a number,
-        a unit has no positive input or output, a column is zero throughout, there are no more units
-        than inputs plus outputs, or ``returns``/``orientation`` is unknown.
+        a unit has no positive input or output, a column is zero throughout, the positive values of
+        a column span more than 1e8 (the small ones would fall below the solver's tolerances), a
+        unit name is blank or repeated, there are no more units than inputs plus outputs, or
+        ``returns``/``orientation`` is unknown.
 
     Notes
     -----
@@ -668,7 +731,7 @@ def dea(inputs: pd.DataFrame, outputs: pd.DataFrame, *, returns: str = "crs", or
     xr, yr, labels = _dea_frames(inputs, outputs, names)
     n, m, s = len(labels), xr.shape[1], yr.shape[1]
     notes = _enough_units(n, m, s, "共有 ")
-    xbar, ybar = xr.mean(axis=0), yr.mean(axis=0)
+    xbar, ybar = _means(xr), _means(yr)
     x, y = xr / xbar, yr / ybar                      # radial scores do not change; it helps the solver
     own = np.arange(n)
     kw = dict(orientation=orientation, own=own)
@@ -833,8 +896,9 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
     Raises
     ------
     InputError
-        If a column is missing, a (unit, period) pair repeats, a value is negative or not a number,
-        fewer than two periods are given, a named period is absent, a pair has no more units than
+        If a column is missing, a (unit, period) pair repeats, a unit or period is blank, a value is
+        negative or not a number, the positive values of a column span more than 1e8, fewer than
+        two periods are given, a named period is absent, a pair has no more units than
         inputs plus outputs, or an option is unknown.
 
     Notes
@@ -859,17 +923,32 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
     [['A', 0.75, 1.333, 1.0], ['B', 1.125, 1.333, 1.5]]
     """
     _checks.frame(panel, "panel")
+    for arg, cols in (("inputs", inputs), ("outputs", outputs)):
+        if cols is None or not isinstance(cols, (str, Sequence, np.ndarray, pd.Index)):
+            raise InputError(f"{arg} 应为列名的列表，实际为 {cols!r}")
     inputs = [inputs] if isinstance(inputs, str) else list(inputs)
     outputs = [outputs] if isinstance(outputs, str) else list(outputs)
     if not inputs or not outputs:
         raise InputError("inputs 和 outputs 各至少需要一列")
+    for arg, cols in (("inputs", inputs), ("outputs", outputs)):
+        dup = sorted({str(c) for c in cols if cols.count(c) > 1})
+        if dup:
+            raise InputError(f"{arg} 中的列重复：{', '.join(dup)}")
     both = [c for c in inputs if c in outputs]
     if both:
         raise InputError(f"列 {', '.join(map(str, both))} 不能既是投入又是产出")
+    clash = [c for c in (*inputs, *outputs) if c in (unit, period)]
+    if clash:
+        raise InputError(f"列 {clash[0]} 是单位或期间列（unit / period），不能作为投入或产出")
     _checks.columns(panel, "panel", [unit, period, *inputs, *outputs])
     _checks.one_of(returns, "returns", RETURNS)
     _checks.one_of(orientation, "orientation", ORIENTATIONS)
     _checks.one_of(convention, "convention", CONVENTIONS)
+    for c in (unit, period):
+        if isinstance(panel[c], pd.DataFrame):
+            raise InputError(f"panel 有多个名为 {c} 的列，列名应各不相同")
+    _keys(panel, unit, "单位")
+    _keys(panel, period, "期间")
     dup = panel.duplicated([unit, period], keep="first")
     if dup.any():
         u, t = panel.loc[dup, unit].iloc[0], panel.loc[dup, period].iloc[0]
@@ -891,8 +970,8 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
         if periods[0] == periods[1]:
             raise InputError("periods 的两个期间不能相同")
         pairs = [tuple(periods)]
-    x_all = _checks.numeric(panel, "panel", inputs)
-    y_all = _checks.numeric(panel, "panel", outputs)
+    x_all = _checks.numbers(panel, "panel", inputs)
+    y_all = _checks.numbers(panel, "panel", outputs)
     for name, cols, mat in (("投入", inputs, x_all), ("产出", outputs, y_all)):
         if (mat < 0).any():
             i, j = np.argwhere(mat < 0)[0]
@@ -903,8 +982,10 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
             i = none[0]
             raise InputError(f"panel 中单位 {panel[unit].iloc[i]} 期间 {panel[period].iloc[i]} 的{name}全部为 0："
                              "每个单位每期至少要有一项正的投入和一项正的产出")
-    xbar = np.where(x_all.mean(axis=0) > 0, x_all.mean(axis=0), 1.0)
-    ybar = np.where(y_all.mean(axis=0) > 0, y_all.mean(axis=0), 1.0)
+    for name, cols, mat in (("panel", inputs, x_all), ("panel", outputs, y_all)):
+        _magnitudes(mat, cols, name)
+    xbar = np.where(_means(x_all) > 0, _means(x_all), 1.0)
+    ybar = np.where(_means(y_all) > 0, _means(y_all), 1.0)
     per = panel[period].to_numpy()
     names = panel[unit].to_numpy()
     rows, means, notes = [], [], []

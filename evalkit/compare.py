@@ -3,12 +3,20 @@ against each other, and a difference-in-differences estimate where a policy had 
 
 Amounts as given; rates as fractions. Every result carries the sentences the report shows in
 ``notes`` or through ``sentence()``.
+
+Hostile input: numbers in tables and numeric arguments are read strictly. A number, or text that
+spells a plain half-width number ("12", " 3.5 ", "-1e3", as a CSV read as text gives it), is taken
+as it is; "1,200" (1200 or 1.2?), "85%" (0.85 or 85?), full-width digits, booleans, ±inf and numbers
+beyond the range of a float are refused with an InputError that names the column and position (or
+the argument) and says what to write instead — never guessed. A figure that would overflow a float
+is refused the same way, naming the columns to check.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +28,12 @@ from ._fmt import pvalue, value
 from .errors import InputError, Problem
 
 OVERACHIEVEMENT = 1.3      # domain standard §4.1 (Guangxi rule): A ≥ 1.3·T needs an explanation [U]
+
+
+def _blank(v: Any) -> bool:
+    """A missing value: None, NaN, pd.NA or blank text."""
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) \
+        or (isinstance(v, str) and not v.strip())
 
 
 def _cn(x: float, digits: int = 1) -> str:
@@ -69,10 +83,19 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
     indicators
         Columns ``name``, ``target``, ``actual`` and optionally ``code``, ``direction`` (正向 / 反向 /
         等于; default 正向), ``unit``, ``deviation`` (the written reason). A case's indicator table or a
-        scorecard's ``indicators`` serve as they are.
+        scorecard's ``indicators`` serve as they are. Rows with a blank target or actual (qualitative
+        indicators) are left out, and the notes say how many; any other value must be a finite number
+        or text spelling one in half-width digits: "85%", "1,200" or full-width digits are refused
+        with what to write instead, never guessed.
     threshold
         A 正向 indicator at or above ``threshold``·T is flagged for a written explanation (1.3 by
         default, domain standard §4.1).
+
+    Raises
+    ------
+    InputError
+        If a column is missing, a target or actual is not a number (naming the column and row), a
+        direction is not 正向 / 反向 / 等于, no row has both, or ``threshold`` is not above 1.
 
     Notes
     -----
@@ -89,30 +112,46 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
     """
     _checks.frame(indicators, "indicators")
     _checks.columns(indicators, "indicators", ("name", "target", "actual"))
-    threshold = _checks.greater_than(threshold, "threshold", 1)
+    threshold = _checks.real(threshold, "threshold", above=1)
     df = indicators.copy()
     for col, default in (("code", ""), ("direction", "正向"), ("unit", ""), ("deviation", "")):
         if col not in df:
             df[col] = default
-    df["target"] = pd.to_numeric(df["target"], errors="coerce")
-    df["actual"] = pd.to_numeric(df["actual"], errors="coerce")
-    df = df.dropna(subset=["target", "actual"])
+    for col in ("name", "target", "actual", "code", "direction", "unit", "deviation"):
+        if isinstance(df[col], pd.DataFrame):
+            raise InputError(f"indicators 有多个名为 {col} 的列，列名应各不相同")
+    given = pd.DataFrame({c: ~df[c].map(_blank).to_numpy() for c in ("target", "actual")}, index=df.index)
+    df = df[given.all(axis=1).to_numpy()]
     if df.empty:
-        raise InputError("indicators 中没有同时填写指标值和实际完成值的指标")
-    direction = df["direction"].replace("", "正向").fillna("正向")
-    t, a = df["target"].to_numpy(float), df["actual"].to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+        raise InputError("indicators 中没有同时填写指标值（列 target）和实际完成值（列 actual）的指标")
+    skipped = len(indicators) - len(df)
+    unnamed = df["name"].map(_blank).to_numpy()
+    if unnamed.any():
+        raise InputError(f"indicators 列 name 第 {int(np.argmax(unnamed)) + 1} 个填写了目标值和实际值的指标没有名称")
+    t, a = (_checks.numbers(df, "indicators", [c])[:, 0] for c in ("target", "actual"))
+    direction = df["direction"].map(lambda v: "正向" if _blank(v) else v.strip() if isinstance(v, str) else v)
+    odd = ~direction.isin(["正向", "反向", "等于"]).to_numpy()
+    if odd.any():
+        i = int(np.argmax(odd))
+        raise InputError(f"indicators 列 direction 第 {i + 1} 个（{df['name'].iloc[i]}）的方向应为 正向 / 反向 / 等于 之一"
+                         f"（空白为正向），实际为 {df['direction'].iloc[i]!r}")
+    with np.errstate(all="ignore"):
         completion = np.where(t != 0, a / t, np.nan)
-    met = np.where(direction == "反向", a <= t, np.where(direction == "等于", np.isclose(a, t), a >= t))
-    over = (direction == "正向").to_numpy() & np.where(t > 0, a >= threshold * t, False)
+        deviation = a - t
+        met = np.where(direction == "反向", a <= t, np.where(direction == "等于", np.isclose(a, t), a >= t))
+        over = (direction == "正向").to_numpy() & np.where(t > 0, a >= threshold * t, False)
+    _checks.finite_result([*completion[t != 0], *deviation], "完成率或偏差",
+                          "indicators 列 target 与 actual 的数值相差过大，请检查单位")
     flag = np.where(~met, "未完成", np.where(over, "超额需说明", ""))
     out = pd.DataFrame({"code": df["code"].astype(str), "name": df["name"].astype(str), "direction": direction,
                         "target": t, "actual": a, "unit": df["unit"].fillna("").astype(str),
-                        "completion": completion, "deviation": a - t, "met": met, "flag": flag,
+                        "completion": completion, "deviation": deviation, "met": met, "flag": flag,
                         "explained": df["deviation"].fillna("").astype(str).str.strip() != ""})
     out = out.reset_index(drop=True)
     n_short, n_over = int((flag == "未完成").sum()), int((flag == "超额需说明").sum())
     notes = [f"设定量目标的指标 {len(out)} 项，完成 {len(out) - n_short} 项，未完成 {n_short} 项。"]
+    if skipped:
+        notes.append(f"另有 {skipped} 项指标未同时填写目标值和实际值，不参与比较。")
     if n_over:
         missing = int((out["flag"].eq("超额需说明") & ~out["explained"]).sum())
         notes.append(f"{n_over} 项指标实际值达到目标值的 {threshold:.0%} 以上，需说明偏差原因"
@@ -186,6 +225,8 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     history
         Either wide (a ``period`` column and one column per measure) or long (``period``, ``measure``,
         ``value`` columns: pass ``value="value"`` and the measure's name).
+        Periods may be numbers (years) or text ("2023年"), but not a mixture; a period without a
+        value is left out (the notes say how many); a value must be a number (module notes).
     current
         The period judged; default the last one.
     direction
@@ -206,45 +247,82 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     """
     _checks.frame(history, "history")
     _checks.one_of(direction, "direction", ("正向", "反向", "中性"))
+    col = measure if value is None else value
+    if col == period or (value is not None and "measure" in (period, value)):
+        raise InputError(f"history 的期间列 period={period!r} 不能同时是数值列或指标名称列")
     if value is not None:
         _checks.columns(history, "history", (period, "measure", value))
         rows = history[history["measure"] == measure]
         if rows.empty:
             raise InputError(f"history 中没有指标「{measure}」（现有：{'、'.join(map(str, history['measure'].unique()))}）")
-        series = rows[[period, value]].rename(columns={value: "value"})
     else:
         _checks.columns(history, "history", (period, measure))
-        series = history[[period, measure]].rename(columns={measure: "value"})
-    series = series.assign(value=pd.to_numeric(series["value"], errors="coerce")).dropna(subset=["value"])
-    if series[period].duplicated().any():
-        raise InputError(f"history 中指标「{measure}」的期间重复")
-    series = series.sort_values(period).reset_index(drop=True)
-    if len(series) < 2:
-        raise InputError(f"history 中指标「{measure}」至少需要两个期间的数据")
-    v = series["value"].to_numpy(float)
-    table = pd.DataFrame({"period": series[period].to_numpy(), "value": v})
-    table["period"] = [int(x) if float(x).is_integer() else x for x in table["period"]]
-    table["change"] = table["value"].diff()
-    with np.errstate(divide="ignore", invalid="ignore"):
+        rows = history
+    for c in (period, col):
+        if isinstance(rows[c], pd.DataFrame):
+            raise InputError(f"history 有多个名为 {c} 的列，列名应各不相同")
+    blank = rows[col].map(_blank).to_numpy()
+    rows = rows[~blank]
+    v = _checks.numbers(rows, "history", [col])[:, 0]
+    periods = list(rows[period])
+    for k, p in enumerate(periods):
+        if _blank(p):
+            raise InputError(f"history 列 {period} 第 {k + 1} 个期间为空（指标「{measure}」）")
+        try:
+            hash(p)
+        except TypeError:
+            p = None                          # a list or a dict is no period
+        if p is None or isinstance(p, (bool, np.bool_)) or (isinstance(p, (float, np.floating)) and not math.isfinite(p)):
+            raise InputError(f"history 列 {period} 第 {k + 1} 个期间 {periods[k]!r} 不是有效的期间（应为年份等数字或文字）")
+    periods = [int(p) if isinstance(p, (float, np.floating)) and float(p).is_integer() else
+               int(p) if isinstance(p, np.integer) else p for p in periods]
+    seen: dict[Any, int] = {}
+    for k, p in enumerate(periods):
+        if p in seen:
+            raise InputError(f"history 列 {period} 中指标「{measure}」的期间 {p} 重复（第 {seen[p] + 1} 个和第 {k + 1} 个）")
+        seen[p] = k
+    try:
+        order = sorted(range(len(periods)), key=lambda k: periods[k])
+    except TypeError:
+        raise InputError(f"history 列 {period} 的期间无法排序（请统一为数字或同一格式的文字）") from None
+    if len(periods) < 2:
+        raise InputError(f"history 中指标「{measure}」至少需要两个期间的数据（列 {col} 有数值的期间只有 {len(periods)} 个）")
+    v = v[order]
+    table = pd.DataFrame({"period": [periods[k] for k in order], "value": v})
+    with np.errstate(all="ignore"):          # overflow is caught below, with a message
+        table["change"] = table["value"].diff()
         table["growth"] = table["change"] / table["value"].shift(1).where(table["value"].shift(1) != 0)
+    if current is not None and (not pd.api.types.is_scalar(current) or _blank(current)
+                                or isinstance(current, (bool, np.bool_))):
+        raise InputError(f"current 应为一个期间，实际为 {current!r}")
     cur = table["period"].iloc[-1] if current is None else current
-    idx = table.index[table["period"] == cur]
+    idx = [k for k, p in enumerate(table["period"]) if p == cur]
     if len(idx) == 0:
-        raise InputError(f"history 中指标「{measure}」没有期间 {cur} 的数据")
+        raise InputError(f"history 中指标「{measure}」没有期间 {cur} 的数据（current）")
     i = int(idx[0])
-    prior = table.iloc[:i]
+    prior = v[:i]
     first, last = v[0], v[i]
-    cagr = (last / first) ** (1 / i) - 1 if i > 0 and first > 0 and last > 0 else None
+    with np.errstate(all="ignore"):          # the second forms only where the first overflows
+        cagr = float((last / first) ** (1 / i) - 1) if i > 0 and first > 0 and last > 0 else None
+        if cagr is not None and not math.isfinite(cagr):
+            cagr = float(np.exp((np.log(last) - np.log(first)) / i) - 1)
+        standard = float(prior.mean()) if len(prior) else None
+        if standard is not None and not math.isfinite(standard):
+            standard = float((prior / len(prior)).sum())
     g = table.loc[i, "growth"]
+    _checks.finite_result([x for x in (*table["change"], *table["growth"], cagr) if x is not None and x == x],
+                          "变化量或增长率", f"history 列 {col} 的数值相差过大，请检查单位")
+    notes = ["历史标准取本期以前各期的平均值。"]
+    if blank.any():
+        notes.append(f"{int(blank.sum())} 个期间没有数值，未计入。")
     return TrendResult(
         measure=measure, unit=unit, table_=table, current_period=cur, current=float(v[i]),
         previous=float(v[i - 1]) if i > 0 else None, change=float(table.loc[i, "change"]) if i > 0 else None,
         growth=None if i == 0 or g != g else float(g), cagr=cagr,
-        historical_standard=float(prior["value"].mean()) if len(prior) else None,
-        historical_best=(float(prior["value"].min() if direction == "反向" else prior["value"].max())
-                         if len(prior) else None),
+        historical_standard=standard,
+        historical_best=(float(prior.min() if direction == "反向" else prior.max()) if len(prior) else None),
         direction=direction,
-        notes=("历史标准取本期以前各期的平均值。",))
+        notes=tuple(notes))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -300,8 +378,10 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
     Parameters
     ----------
     peers
-        One row per unit (region or project) with a ``unit`` name column and the measure columns;
-        a boolean ``is_self`` column marks this project when ``self_unit`` is not given.
+        One row per unit (region or project) with a ``unit`` name column (present, distinct) and the
+        measure columns; a boolean ``is_self`` column (True/False or 1/0; text such as "是" is
+        refused rather than read) marks at most one unit as this project when ``self_unit`` is not
+        given.
 
     Notes
     -----
@@ -318,15 +398,19 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
     """
     _checks.frame(peers, "peers")
     _checks.columns(peers, "peers", [unit, measure] + ([per] if per else []))
+    if not isinstance(higher_is_better, (bool, np.bool_)):
+        raise InputError(f"higher_is_better 应为 True 或 False，实际为 {higher_is_better!r}")
     df = peers.copy()
-    if df[unit].duplicated().any():
-        raise InputError(f"peers 列 {unit} 中单位名称重复")
-    value = _checks.numeric(df, "peers", [measure])[:, 0]
+    _checks.labels(df, "peers", unit, "单位名称")
+    value = _checks.numbers(df, "peers", [measure])[:, 0]
     if per:
-        denom = _checks.numeric(df, "peers", [per])[:, 0]
+        denom = _checks.numbers(df, "peers", [per])[:, 0]
         if (denom <= 0).any():
-            raise InputError(f"peers 列 {per} 必须大于 0（用作分母）")
-        value = value / denom
+            i = int(np.argmax(denom <= 0))
+            raise InputError(f"peers 列 {per} 必须大于 0（用作分母），第 {i + 1} 个单位（{df[unit].iloc[i]}）为 {denom[i]:g}")
+        with np.errstate(all="ignore"):
+            value = value / denom
+        _checks.finite_result(value, f"{measure}/{per}", f"peers 列 {measure} 与 {per} 的数值相差过大，请检查单位")
     if len(df) < 2:
         raise InputError("peers 至少需要两个单位才能比较")
     sign = 1 if higher_is_better else -1
@@ -335,15 +419,30 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
     score = sign * value
     for i in range(len(value)):
         rank[i] = 1 + int((score > score[i]).sum())
-    sd = value.std(ddof=1)
-    z = (value - value.mean()) / sd if sd > 0 else np.zeros_like(value)
+    with np.errstate(all="ignore"):          # z does not depend on the scale: rescale only on overflow
+        sd = value.std(ddof=1)
+        z = (value - value.mean()) / sd if sd > 0 else np.zeros_like(value)
+        if not (np.isfinite(sd) and np.isfinite(z).all()):
+            scaled = value / np.abs(value).max()
+            sd = scaled.std(ddof=1)
+            z = (scaled - scaled.mean()) / sd if sd > 0 else np.zeros_like(value)
     pct = np.array([(score <= s).mean() for s in score])
     if self_unit is not None:
-        if self_unit not in set(df[unit]):
-            raise InputError(f"peers 中没有单位「{self_unit}」")
+        if not pd.api.types.is_scalar(self_unit) or self_unit not in set(df[unit]):
+            raise InputError(f"peers 中没有单位「{self_unit}」（self_unit）")
         is_self = (df[unit] == self_unit).to_numpy()
+    elif "is_self" in df:
+        flags = df["is_self"]
+        odd = [k for k, f in enumerate(flags.array) if not (isinstance(f, (bool, np.bool_)) or
+                                                            (isinstance(f, (int, float, np.number)) and f in (0, 1)))]
+        if odd:
+            raise InputError(f"peers 列 is_self 第 {odd[0] + 1} 个值应为 True 或 False，实际为 {flags.iloc[odd[0]]!r}")
+        is_self = flags.astype(bool).to_numpy()
+        if is_self.sum() > 1:
+            raise InputError(f"peers 列 is_self 标记了 {int(is_self.sum())} 个本项目单位"
+                             f"（{'、'.join(map(str, df.loc[is_self, unit]))}），只能有一个")
     else:
-        is_self = df["is_self"].astype(bool).to_numpy() if "is_self" in df else np.zeros(len(df), bool)
+        is_self = np.zeros(len(df), bool)
     out = pd.DataFrame({"unit": df[unit].astype(str).to_numpy(), "value": value, "rank": rank, "percentile": pct,
                         "z": z, "is_self": is_self}).iloc[order].reset_index(drop=True)
     label = f"{measure}/{per}" if per else measure
@@ -390,13 +489,61 @@ def _magnitude(kind: str, x: float) -> str:
     return "可忽略" if a < cuts[0] else "小" if a < cuts[1] else "中等" if a < cuts[2] else "大"
 
 
+def _sample(x: Any, name: str) -> tuple[pd.Series, bool]:
+    """One group's values without the missing ones, and whether they are numbers (else categories:
+    text or booleans). A group mixing numbers with text is refused rather than read as categories."""
+    if isinstance(x, (str, bytes, Mapping, pd.DataFrame)) or not isinstance(x, (Sequence, np.ndarray, pd.Series,
+                                                                                 pd.Index)):
+        raise InputError(f"{name} 应为一组观测值（列表、数组或 pandas.Series），实际为 {type(x).__name__}")
+    if isinstance(x, np.ndarray) and x.ndim != 1:
+        raise InputError(f"{name} 应为一维的观测值序列，实际为 {x.ndim} 维数组")
+    values = [v for v in (x.tolist() if isinstance(x, np.ndarray) else list(x)) if not _blank(v)]
+    kinds = []
+    for i, v in enumerate(values):
+        if isinstance(v, (bool, np.bool_, str)):
+            kinds.append("category")
+        elif isinstance(v, (int, float, np.integer, np.floating)):
+            values[i], why = _checks.read_number(v)
+            if why is not None:
+                raise InputError(f"{name} 第 {i + 1} 个有效值不是有限的数字：{why}")
+            kinds.append("number")
+        else:
+            raise InputError(f"{name} 第 {i + 1} 个有效值 {str(v)[:30]}（{type(v).__name__}）既不是数字也不是类别文字")
+    if len(set(kinds)) > 1:
+        i = kinds.index("category")
+        raise InputError(f"{name} 中既有数字又有文字或逻辑值（第 {i + 1} 个有效值 {values[i]!r}）："
+                         "数值数据请全部填数字（文字如「1,200」请先转换），分类数据请全部填文字")
+    numeric = bool(kinds) and kinds[0] == "number"
+    return pd.Series(values, dtype=float if numeric else object), numeric
+
+
+def _normal(sa: pd.Series, sb: pd.Series) -> bool:
+    """Both groups look normal by Shapiro-Wilk (p ≥ 0.05); a group too small or constant to test does not."""
+    from scipy import stats
+
+    for s in (sa, sb):
+        if len(s) < 3 or s.max() == s.min():
+            return False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if not stats.shapiro(s.to_numpy(float)).pvalue >= 0.05:
+                return False
+    return True
+
+
 def group_test(a: Sequence[Any], b: Sequence[Any], *, kind: str = "auto", confidence: float = 0.95,
                labels: tuple[str, str] = ("A组", "B组")) -> GroupTestResult:
     """Is the difference between two groups real? Welch's t-test, Mann-Whitney U or chi-square.
 
     ``kind="auto"`` picks chi-square for categories, Mann-Whitney for ordinal data (seven or fewer
     distinct values, such as Likert answers) or small samples that are not normal (Shapiro-Wilk
-    p < 0.05 with fewer than 30 in a group), and Welch's t-test otherwise.
+    p < 0.05 with fewer than 30 in a group; a group of fewer than 3 values or of one repeated value
+    cannot be tested and counts as not normal), and Welch's t-test otherwise.
+
+    ``a`` and ``b`` are sequences of numbers (numeric data) or of text / booleans (categories);
+    missing values (None, NaN, blank text) are left out. A group that mixes numbers with text, such
+    as a "1,200" among numbers, is refused rather than read as categories; so are ±inf, groups whose
+    values are all the same, and groups of different kinds.
 
     Notes
     -----
@@ -416,46 +563,66 @@ def group_test(a: Sequence[Any], b: Sequence[Any], *, kind: str = "auto", confid
     from scipy import stats
 
     kind = _checks.one_of(kind, "kind", ("auto", "welch", "mannwhitney", "chi2"))
-    conf = _checks.number(confidence, "confidence")
+    conf = _checks.real(confidence, "confidence")
     if not 0 < conf < 1:
         raise InputError(f"confidence 应在 0 与 1 之间，实际为 {conf:g}")
-    sa, sb = pd.Series(list(a)).dropna(), pd.Series(list(b)).dropna()
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, np.ndarray)) or len(labels) != 2:
+        raise InputError(f"labels 应为两组的名称（如 ('A组', 'B组')），实际为 {labels!r}")
+    la, lb = (str(x) for x in labels)
+    if la == lb:
+        raise InputError(f"labels 中两组的名称相同（{la}），应各不相同")
+    (sa, num_a), (sb, num_b) = _sample(a, "a"), _sample(b, "b")
     if len(sa) < 2 or len(sb) < 2:
-        raise InputError(f"两组各需至少 2 个有效值，实际为 {len(sa)} 和 {len(sb)}")
-    numeric = pd.api.types.is_numeric_dtype(sa) and pd.api.types.is_numeric_dtype(sb) \
-        and not pd.api.types.is_bool_dtype(sa)
+        raise InputError(f"两组各需至少 2 个有效值，实际为 a {len(sa)} 个、b {len(sb)} 个")
+    if num_a != num_b:
+        raise InputError(f"{'a' if num_b else 'b'} 为分类数据（文字或逻辑值），{'b' if num_b else 'a'} 为数值数据，"
+                         "两组应为同一种数据")
+    numeric = num_a
     if kind == "auto":
         if not numeric:
             kind = "chi2"
-        elif pd.concat([sa, sb]).nunique() <= 7 or min(len(sa), len(sb)) < 30 and min(stats.shapiro(sa).pvalue, stats.shapiro(sb).pvalue) < 0.05:
+        elif pd.concat([sa, sb]).nunique() <= 7 or min(len(sa), len(sb)) < 30 and not _normal(sa, sb):
             kind = "mannwhitney"
         else:
             kind = "welch"
     if kind in ("welch", "mannwhitney") and not numeric:
         raise InputError(f"{kind} 检验需要数值数据；分类数据请用 kind='chi2'")
-    la, lb = labels
     level = f"{conf:.0%}"
-    if kind == "welch":
+    if kind in ("welch", "mannwhitney"):
         x, y = sa.to_numpy(float), sb.to_numpy(float)
-        res = stats.ttest_ind(x, y, equal_var=False)
+        unit = _checks.scale_of(np.concatenate([x, y]))     # exact rescaling: no overflow
+        x, y = x / unit, y / unit
+        if np.ptp(np.concatenate([x, y])) == 0:
+            raise InputError(f"a 和 b（{la}、{lb}）的值全部相同，无法检验差异")
+    if kind == "welch":
+        if x.var(ddof=1) == 0 and y.var(ddof=1) == 0:
+            raise InputError(f"a 和 b（{la}、{lb}）的数值各自全部相同（标准差为 0），Welch t 检验无法进行")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # precision loss on near-constant data
+            res = stats.ttest_ind(x, y, equal_var=False)
         va, vb = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
         dfree = (va + vb) ** 2 / (va ** 2 / (len(x) - 1) + vb ** 2 / (len(y) - 1))
         diff = x.mean() - y.mean()
         half = stats.t.ppf((1 + conf) / 2, dfree) * math.sqrt(va + vb)
         pooled = math.sqrt(((len(x) - 1) * x.var(ddof=1) + (len(y) - 1) * y.var(ddof=1)) / (len(x) + len(y) - 2))
-        d = diff / pooled if pooled > 0 else float("nan")
-        summary = pd.DataFrame({"group": [la, lb], "n": [len(x), len(y)], "mean": [x.mean(), y.mean()],
-                                "sd": [x.std(ddof=1), y.std(ddof=1)]})
+        d = diff / pooled
+        with np.errstate(over="ignore"):
+            means, sds = [x.mean() * unit, y.mean() * unit], [x.std(ddof=1) * unit, y.std(ddof=1) * unit]
+            diff, half = diff * unit, half * unit
+        _checks.finite_result([res.statistic, res.pvalue, d, *means, *sds, diff - half, diff + half],
+                              "t 检验的结果", "a、b 的数值过大或相差过大，请检查单位")
+        summary = pd.DataFrame({"group": [la, lb], "n": [len(x), len(y)], "mean": means, "sd": sds})
         sig = "显著" if res.pvalue < 1 - conf else "不显著"
-        sentence = (f"{la}均值 {x.mean():.3g}、{lb}均值 {y.mean():.3g}，差值 {diff:.3g}（{level} 置信区间 "
+        sentence = (f"{la}均值 {means[0]:.3g}、{lb}均值 {means[1]:.3g}，差值 {diff:.3g}（{level} 置信区间 "
                     f"{diff - half:.3g}～{diff + half:.3g}）；Welch t 检验 t = {res.statistic:.2f}，p = {res.pvalue:.3g}，"
                     f"差异在 {1 - conf:.0%} 水平上{sig}，效应量 Cohen's d = {d:.2f}（{_magnitude('d', d)}）。")
         return GroupTestResult("welch", float(res.statistic), float(res.pvalue), float(dfree), float(d), "Cohen's d",
                                float(diff), float(diff - half), float(diff + half), conf, len(x), len(y), summary,
                                sentence)
     if kind == "mannwhitney":
-        x, y = sa.to_numpy(float), sb.to_numpy(float)
-        res = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
         n1, n2 = len(x), len(y)
         r = 2 * res.statistic / (n1 * n2) - 1
         diffs = np.sort(np.subtract.outer(x, y).ravel())
@@ -463,11 +630,17 @@ def group_test(a: Sequence[Any], b: Sequence[Any], *, kind: str = "auto", confid
         z = stats.norm.ppf((1 + conf) / 2)
         c = int(math.floor(n1 * n2 / 2 - z * math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12)))
         lo, hi = (float(diffs[c]), float(diffs[n1 * n2 - c - 1])) if 0 <= c < n1 * n2 - c else (None, None)
-        summary = pd.DataFrame({"group": [la, lb], "n": [n1, n2], "median": [np.median(x), np.median(y)],
-                                "mean": [x.mean(), y.mean()]})
+        with np.errstate(over="ignore"):
+            shift = shift * unit
+            lo, hi = (None, None) if lo is None else (lo * unit, hi * unit)
+            medians = [float(np.median(x)) * unit, float(np.median(y)) * unit]
+            means = [float(x.mean()) * unit, float(y.mean()) * unit]
+        _checks.finite_result([res.statistic, res.pvalue, shift, *medians, *means, *((lo, hi) if lo is not None else ())],
+                              "Mann-Whitney 检验的结果", "a、b 的数值过大或相差过大，请检查单位")
+        summary = pd.DataFrame({"group": [la, lb], "n": [n1, n2], "median": medians, "mean": means})
         sig = "显著" if res.pvalue < 1 - conf else "不显著"
         ci = f"（{level} 置信区间 {lo:.3g}～{hi:.3g}）" if lo is not None else ""
-        sentence = (f"{la}中位数 {np.median(x):.3g}、{lb}中位数 {np.median(y):.3g}，位置差（Hodges–Lehmann）{shift:.3g}{ci}；"
+        sentence = (f"{la}中位数 {medians[0]:.3g}、{lb}中位数 {medians[1]:.3g}，位置差（Hodges–Lehmann）{shift:.3g}{ci}；"
                     f"Mann-Whitney U 检验 U = {res.statistic:.1f}，p = {res.pvalue:.3g}，差异在 {1 - conf:.0%} 水平上{sig}，"
                     f"效应量秩二列相关 r = {r:.2f}（{_magnitude('r', r)}）。")
         return GroupTestResult("mannwhitney", float(res.statistic), float(res.pvalue), None, float(r),
@@ -539,6 +712,7 @@ class DiDResult:
     series: pd.DataFrame | None       # time, group means (for the chart)
     policy_time: Any
     notes: tuple[str, ...] = ()
+    pretrend_reason: str | None = None   # why the pre-trend could not be tested, when ``time`` was given
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([{"estimate": self.estimate, "se": self.se, "p_value": self.p_value,
@@ -555,7 +729,7 @@ class DiDResult:
             ok = "未发现" if self.pretrend_p >= 0.05 else "发现"
             s += f"政策实施前两组趋势差异检验 p = {pvalue(self.pretrend_p)}，{ok}明显的事前趋势差异。"
         else:
-            s += "政策实施前只有一期数据，无法检验平行趋势假设。"
+            s += self.pretrend_reason or "政策实施前只有一期数据，无法检验平行趋势假设。"
         return s
 
     def plot(self) -> Any:
@@ -575,7 +749,10 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
     Parameters
     ----------
     panel
-        One row per unit and period; ``treated`` and ``post`` are 0/1 (or boolean) columns.
+        One row per unit and period; ``treated`` and ``post`` are 0/1 (or boolean) columns. Rows
+        with a missing value in the columns used are left out, and the notes say how many. At
+        least 5 observations with some variation within the four cells are needed for a standard
+        error (a perfect fit is refused); with ``cluster``, at least 2 clusters.
     cluster
         Column of cluster ids (e.g. the unit) for cluster-robust standard errors.
     time
@@ -598,12 +775,23 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
     import statsmodels.api as sm
 
     _checks.frame(panel, "panel")
-    cols = [outcome, treated, post] + [c for c in (cluster, time) if c]
+    conf = _checks.real(confidence, "confidence")
+    if not 0 < conf < 1:
+        raise InputError(f"confidence 应在 0 与 1 之间，实际为 {conf:g}")
+    roles = {"outcome": outcome, "treated": treated, "post": post, "cluster": cluster, "time": time}
+    cols = [c for c in roles.values() if c]
+    if len(set(cols)) != len(cols):
+        same = [k for k, c in roles.items() if c and cols.count(c) > 1]
+        raise InputError(f"{'、'.join(same)} 指向同一列 {roles[same[0]]}，应为不同的列")
     _checks.columns(panel, "panel", cols)
-    df = panel[cols].dropna().copy()
-    y = _checks.numeric(df, "panel", [outcome])[:, 0]
-    tr = _checks.numeric(df, "panel", [treated])[:, 0]
-    po = _checks.numeric(df, "panel", [post])[:, 0]
+    for c in cols:
+        if isinstance(panel[c], pd.DataFrame):
+            raise InputError(f"panel 有多个名为 {c} 的列，列名应各不相同")
+    missing = _checks.missing(panel[cols]).any(axis=1).to_numpy()
+    df = panel.loc[~missing, cols]
+    y = _checks.numbers(df, "panel", [outcome])[:, 0]
+    tr = _checks.numbers(df, "panel", [treated])[:, 0]
+    po = _checks.numbers(df, "panel", [post])[:, 0]
     for name, v in ((treated, tr), (post, po)):
         if not set(np.unique(v)) <= {0.0, 1.0}:
             raise InputError(f"panel 列 {name} 只能取 0 或 1")
@@ -612,27 +800,49 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
     cells = pd.crosstab(tr, po)
     if cells.shape != (2, 2) or (cells.to_numpy() == 0).any():
         raise InputError("panel 需要处理组和对照组在政策前后都有观测")
+    if len(y) <= 4:
+        raise InputError(f"panel 只有 {len(y)} 个有效观测（处理组和对照组政策前后各一个），无法估计标准误，至少需要 5 个")
+    unit = _checks.scale_of(y)                 # exact rescaling: sums of squares cannot overflow
+    ys = y / unit
     X = sm.add_constant(np.column_stack([tr, po, tr * po]))
-    model = sm.OLS(y, X)
+    model = sm.OLS(ys, X)
     notes = []
+    if missing.any():
+        notes.append(f"删除含缺失值的 {int(missing.sum())} 行（共 {len(panel)} 行）。")
     if cluster:
+        for label, v in zip(df.index, df[cluster].array):
+            try:
+                hash(v)
+            except TypeError:
+                raise InputError(f"panel 列 {cluster}（索引 {label}）的值 {str(v)[:30]} 不能作为聚类标识，"
+                                 "应为文字或数字") from None
         groups = pd.factorize(df[cluster])[0]
-        fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        if len(set(groups)) < 2:
+            raise InputError(f"panel 列 {cluster} 只有 {len(set(groups))} 个聚类，聚类稳健标准误至少需要 2 个")
         notes.append(f"标准误按{cluster_label or cluster}聚类（{len(set(groups))} 个聚类）稳健估计。")
         if len(set(groups)) < 20:
             notes.append("聚类数少于 20，聚类稳健标准误可能偏小，结论宜谨慎。")
-    else:
-        fit = model.fit()
-    ci = fit.conf_int(alpha=1 - confidence)
-    means = pd.DataFrame({"政策前": [y[(tr == 1) & (po == 0)].mean(), y[(tr == 0) & (po == 0)].mean()],
-                          "政策后": [y[(tr == 1) & (po == 1)].mean(), y[(tr == 0) & (po == 1)].mean()]},
-                         index=["处理组", "对照组"])
-    means["变化"] = means["政策后"] - means["政策前"]
-    pre_p = pre_slope = None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):   # statsmodels computes lazily: all in here
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}) if cluster else model.fit()
+        params, bse, pvalues = np.asarray(fit.params), np.asarray(fit.bse), np.asarray(fit.pvalues)
+        ci = np.asarray(fit.conf_int(alpha=1 - conf)) * unit
+        exact = not float(fit.ssr) > 1e-24 * float(fit.centered_tss)      # a perfect fit, to rounding
+    if exact or not (bse[3] > 0 and np.isfinite(bse[3]) and np.isfinite(pvalues[3])):
+        raise InputError(f"panel 列 {outcome} 在处理组和对照组的政策前后都没有组内差异（残差为 0），无法估计标准误")
+    with np.errstate(over="ignore"):
+        est, se = float(params[3]) * unit, float(bse[3]) * unit
+        cell = [[ys[(tr == g) & (po == p)].mean() * unit for p in (0, 1)] for g in (1, 0)]
+        means = pd.DataFrame({"政策前": [cell[0][0], cell[1][0]], "政策后": [cell[0][1], cell[1][1]]},
+                             index=["处理组", "对照组"])
+        means["变化"] = means["政策后"] - means["政策前"]
+    _checks.finite_result([est, se, *ci[3], *means.to_numpy().ravel()], "双重差分估计",
+                          f"panel 列 {outcome} 的数值过大或相差过大，请检查单位")
+    pre_p = pre_slope = pre_reason = None
     series = None
     policy = None
     if time:
-        t = _checks.numeric(df, "panel", [time])[:, 0]
+        t = _checks.numbers(df, "panel", [time])[:, 0]
         series = pd.DataFrame({"time": t, "y": y, "g": np.where(tr == 1, "处理组", "对照组")}) \
             .pivot_table(index="time", columns="g", values="y", aggfunc="mean")
         series.index = [int(v) if float(v).is_integer() else v for v in series.index]
@@ -640,20 +850,29 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
         policy = int(post_times.min()) if float(post_times.min()).is_integer() else post_times.min()
         pre = po == 0
         if len(np.unique(t[pre])) >= 2:
-            yp, tp, trp = y[pre], t[pre], tr[pre]
-            if cluster:     # unit fixed effects by the within transformation, cluster-robust errors
-                g = pd.factorize(df[cluster])[0][pre]
-                within = pd.DataFrame({"g": g, "y": yp, "t": tp, "tt": trp * tp}).groupby("g").transform("mean")
-                Xp = np.column_stack([tp - within["t"], trp * tp - within["tt"]])
-                fp = sm.OLS(yp - within["y"].to_numpy(), Xp).fit(cov_type="cluster", cov_kwds={"groups": g})
-                pre_p, pre_slope = float(fp.pvalues[1]), float(fp.params[1])
-            else:
-                fp = sm.OLS(yp, sm.add_constant(np.column_stack([trp, tp, trp * tp]))).fit()
-                pre_p, pre_slope = float(fp.pvalues[3]), float(fp.params[3])
-    return DiDResult(outcome=outcome, estimate=float(fit.params[3]), se=float(fit.bse[3]), p_value=float(fit.pvalues[3]),
-                     ci_low=float(ci[3, 0]), ci_high=float(ci[3, 1]), confidence=confidence, n=len(y),
+            yp, tp, trp = ys[pre], t[pre], tr[pre]
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                if cluster:     # unit fixed effects by the within transformation, cluster-robust errors
+                    g = pd.factorize(df[cluster])[0][pre]
+                    within = pd.DataFrame({"g": g, "y": yp, "t": tp, "tt": trp * tp}).groupby("g").transform("mean")
+                    Xp = np.column_stack([tp - within["t"], trp * tp - within["tt"]])
+                    k, yw = 1, yp - within["y"].to_numpy()
+                else:
+                    Xp = sm.add_constant(np.column_stack([trp, tp, trp * tp]), has_constant="add")
+                    k, yw = 3, yp
+                if np.isfinite(Xp).all() and np.linalg.matrix_rank(Xp) == Xp.shape[1] and len(yw) > Xp.shape[1]:
+                    fp = sm.OLS(yw, Xp).fit(**({"cov_type": "cluster", "cov_kwds": {"groups": g}} if cluster else {}))
+                    pv, slope = float(np.asarray(fp.pvalues)[k]), float(np.asarray(fp.params)[k])
+                    if np.isfinite(pv) and np.isfinite(slope):
+                        pre_p, pre_slope = pv, slope * unit
+            if pre_p is None:
+                pre_reason = "政策实施前各组的观测不足以估计趋势差异（如处理组只有一期或各单位只有一期），无法检验平行趋势假设。"
+                notes.append(pre_reason)
+    return DiDResult(outcome=outcome, estimate=est, se=se, p_value=float(pvalues[3]),
+                     ci_low=float(ci[3, 0]), ci_high=float(ci[3, 1]), confidence=conf, n=len(y),
                      clustered=bool(cluster), means=means, pretrend_p=pre_p, pretrend_slope=pre_slope, series=series,
-                     policy_time=policy, notes=tuple(notes))
+                     policy_time=policy, notes=tuple(notes), pretrend_reason=pre_reason)
 
 
 # ----------------------------------------------------------------------------------------------

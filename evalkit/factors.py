@@ -15,11 +15,20 @@ quantitative tools here are optional aids to that register:
 An indicator is a product of factors (``form="product"``, y = x_1 · x_2 · … · x_n) or a ratio
 (``form="ratio"``, y = x_1 / (x_2 · … · x_n): the first factor of ``base`` is the numerator).
 Decompositions add up exactly (to floating-point precision) to current − base.
+
+Hostile input: numbers in tables and numeric arguments are read strictly. A number, or text that
+spells a plain half-width number ("12", " 3.5 ", "-1e3", as a CSV read as text gives it), is taken
+as it is; "1,200" (1200 or 1.2?), "85%" (0.85 or 85?), full-width digits, booleans, ±inf and numbers
+beyond the range of a float are refused with an InputError that names the column and position (or
+the argument) and says what to write instead — never guessed. A figure that would overflow a float
+is refused the same way, naming the columns to check.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from math import factorial
@@ -35,6 +44,7 @@ from .errors import InputError, Problem
 FORMS = ("product", "ratio")     # y = x_1 · … · x_n ; y = x_1 / (x_2 · … · x_n)
 MAX_FACTORS = 8                 # 8! = 40,320 substitution orders; no 因素分析 needs more
 MAX_PREDICTORS = 12             # 2^12 subset regressions for the LMG split
+MAX_SIMULATIONS = 10_000        # random data sets for parallel analysis
 PROMAX_POWER = 4                # R stats::promax and SPSS default (κ = 4)
 DEFAULT_SEED = 20200225
 
@@ -60,14 +70,28 @@ class _Pair:
         """The aggregate for every set of replaced factors, indexed by bit mask (bit k: factor k)."""
         k = len(self.names)
         bits = (np.arange(2 ** k)[:, None] >> np.arange(k)) & 1
-        return np.array([self.value(b.astype(bool)) for b in bits])
+        with np.errstate(all="ignore"):
+            values = np.array([self.value(b.astype(bool)) for b in bits])
+        self.finite(values)
+        return values
+
+    def finite(self, *arrays: Any) -> None:
+        """Products of huge (or, in a ratio, tiny) values overflow a float: say so, naming the factors."""
+        _checks.finite_result(np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays]),
+                              f"因素（{'、'.join(self.names)}）的乘积或比值",
+                              "base、current 中的数值过大或过小，请检查数值和单位")
 
 
 def _mapping(values: Any, name: str) -> dict[str, float]:
     if isinstance(values, pd.DataFrame) or not isinstance(values, (Mapping, pd.Series)):
         raise InputError(f"{name} 应为「因素 → 数值」的映射（dict）或 pandas.Series，"
                          f"实际为 {type(values).__name__}")
-    return {str(k): _checks.number(v, f"{name} 中因素 {k}") for k, v in values.items()}
+    out = {}
+    for k, v in values.items():
+        if str(k) in out:
+            raise InputError(f"{name} 中因素 {k} 重复")
+        out[str(k)] = _checks.real(v, f"{name} 中因素 {k}")
+    return out
 
 
 def _same_factors(b: Sequence[str], c: Sequence[str]) -> None:
@@ -91,8 +115,10 @@ def _pair(base: Any, current: Any, form: str, *, tables: bool) -> _Pair:
         if len(base) != len(current) or not base.index.equals(current.index):
             raise InputError("base 与 current 的行（子类别）不一致：两表应有相同的行索引，"
                              f"实际为 {list(base.index)} 与 {list(current.index)}")
-        b = _checks.numeric(base, "base", base.columns)
-        c = _checks.numeric(current.rename(columns=str), "current", names)
+        if len(set(names)) != len(names):
+            raise InputError(f"base 的列名重复：{', '.join(sorted({n for n in names if names.count(n) > 1}))}")
+        b = _checks.numbers(base, "base", base.columns)
+        c = _checks.numbers(current.rename(columns=str), "current", names)
         rows = tuple(str(i) for i in base.index)
     else:
         bm, cm = _mapping(base, "base"), _mapping(current, "current")
@@ -129,6 +155,19 @@ def _formula(names: Sequence[str], form: str) -> str:
         return "指标 = " + " × ".join(names) + "。"
     rest = " × ".join(names[1:])
     return f"指标 = {names[0]} ÷ " + (f"({rest})" if len(names) > 2 else rest) + "。"
+
+
+def _blank(v: Any) -> bool:
+    """A missing value: None, NaN, pd.NA or blank text."""
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) \
+        or (isinstance(v, str) and not v.strip())
+
+
+def _blanks(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame.map(_blank)`` without a per-cell look at numeric columns, where only NaN / NA is blank
+    (200,000 survey rows would otherwise cost seconds)."""
+    return pd.DataFrame({c: frame[c].isna() if pd.api.types.is_numeric_dtype(frame[c]) else frame[c].map(_blank)
+                         for c in frame.columns}, index=frame.index)
 
 
 def _share(effect: np.ndarray, total: float) -> np.ndarray:
@@ -224,6 +263,8 @@ def chain_substitution(base: Mapping[str, float] | pd.Series, current: Mapping[s
     p = _pair(base, current, form, tables=False)
     if order is None:
         order = p.names
+    if isinstance(order, (str, bytes)) or not isinstance(order, (Sequence, np.ndarray, pd.Index)):
+        raise InputError(f"order 应为因素名称的列表（如 {list(p.names)}），实际为 {order!r}")
     order = tuple(str(f) for f in order)
     if sorted(order) != sorted(p.names):
         problems = {"缺少": [f for f in p.names if f not in order], "多出": [f for f in order if f not in p.names],
@@ -232,21 +273,24 @@ def chain_substitution(base: Mapping[str, float] | pd.Series, current: Mapping[s
         raise InputError(f"order 应包含全部因素（{', '.join(p.names)}）各一次：{what}")
     k = len(p.names)
     values = p.subset_values()
-    mask, rows = 0, []
-    for f in order:
-        j = p.names.index(f)
-        before, mask = values[mask], mask | 1 << j
-        rows.append({"factor": f, "base": float(p.base[0, j]), "current": float(p.current[0, j]),
-                     "after": float(values[mask]), "effect": float(values[mask] - before)})
-    base_value, current_value = float(values[0]), float(values[-1])
-    total = current_value - base_value
-    effects = pd.DataFrame(rows)
-    effects["share"] = _share(effects["effect"].to_numpy(), total)
-    spread, shapley = [], {}
-    for j, f in enumerate(p.names):
-        deltas, weights = _marginals(values, k, j)
-        spread.append({"factor": f, "min": float(deltas.min()), "max": float(deltas.max())})
-        shapley[f] = float(deltas @ weights)
+    with np.errstate(all="ignore"):
+        mask, rows = 0, []
+        for f in order:
+            j = p.names.index(f)
+            before, mask = values[mask], mask | 1 << j
+            rows.append({"factor": f, "base": float(p.base[0, j]), "current": float(p.current[0, j]),
+                         "after": float(values[mask]), "effect": float(values[mask] - before)})
+        base_value, current_value = float(values[0]), float(values[-1])
+        total = current_value - base_value
+        effects = pd.DataFrame(rows)
+        effects["share"] = _share(effects["effect"].to_numpy(), total)
+        spread, shapley = [], {}
+        for j, f in enumerate(p.names):
+            deltas, weights = _marginals(values, k, j)
+            spread.append({"factor": f, "min": float(deltas.min()), "max": float(deltas.max())})
+            shapley[f] = float(deltas @ weights)
+    p.finite(np.r_[total, effects["effect"], [v for d in spread for v in d.values() if not isinstance(v, str)],
+                   list(shapley.values()), effects["share"].dropna() if total else []])
     notes = [_formula(p.names, form),
              (f"替代顺序：{' → '.join(order)}。连环替代法的结果取决于替代顺序，换一种顺序各因素的影响额会不同；"
               f"所有 {factorial(k)} 种顺序下各因素影响额的范围见 spread，"
@@ -287,11 +331,14 @@ class DecompositionResult:
 
 def _decomposition(p: _Pair, by_row: np.ndarray, method: str, form: str,
                    notes: list[str]) -> DecompositionResult:
-    v0 = float(np.prod(p.base ** p.exponents, axis=1).sum())
-    v1 = float(np.prod(p.current ** p.exponents, axis=1).sum())
-    total = v1 - v0
-    effect = by_row.sum(axis=0)
-    effects = pd.DataFrame({"factor": list(p.names), "effect": effect, "share": _share(effect, total)})
+    with np.errstate(all="ignore"):
+        v0 = float(np.prod(p.base ** p.exponents, axis=1).sum())
+        v1 = float(np.prod(p.current ** p.exponents, axis=1).sum())
+        total = v1 - v0
+        effect = by_row.sum(axis=0)
+        share = _share(effect, total)
+    p.finite(np.r_[v0, v1, total, effect, by_row.ravel(), share[np.isfinite(share) | (total != 0)]])
+    effects = pd.DataFrame({"factor": list(p.names), "effect": effect, "share": share})
     rows = pd.DataFrame(by_row, columns=list(p.names))
     rows.insert(0, "row", list(p.rows))
     notes = (_formula(p.names, form), *notes, *_zero_total_note(total))
@@ -344,9 +391,10 @@ def shapley_decomposition(base: Mapping[str, float] | pd.Series | pd.DataFrame,
     for i in range(len(p.rows)):
         row = _Pair(p.names, p.base[i:i + 1], p.current[i:i + 1], p.rows[i:i + 1], p.exponents)
         values = row.subset_values()
-        for j in range(k):
-            deltas, weights = _marginals(values, k, j)
-            by_row[i, j] = deltas @ weights
+        with np.errstate(all="ignore"):
+            for j in range(k):
+                deltas, weights = _marginals(values, k, j)
+                by_row[i, j] = deltas @ weights
     note = (f"Shapley 分解：各因素的影响为其在全部 {factorial(k)} 种替代顺序下连环替代影响额的平均，"
             "与顺序无关，合计等于指标总变动。")
     return _decomposition(p, by_row, "shapley", form, [note])
@@ -382,7 +430,8 @@ def lmdi(base: Mapping[str, float] | pd.Series | pd.DataFrame,
     Raises
     ------
     InputError
-        If a value is zero or negative (naming the factor), or as :func:`shapley_decomposition`.
+        If a value is zero or negative (naming the factor), a product or ratio of the factors leaves
+        the range of a float (its logarithm would be lost), or as :func:`shapley_decomposition`.
 
     Notes
     -----
@@ -410,9 +459,15 @@ def lmdi(base: Mapping[str, float] | pd.Series | pd.DataFrame,
             where = f"第 {i + 1} 行（{p.rows[i]}）" if len(p.rows) > 1 else ""
             raise InputError(f"{label} 中因素 {p.names[j]} {where}的值为 {x[i, j]:g}：LMDI 要求所有数值"
                              "大于 0（零值可代以很小的正数并在报告中说明，或改用 shapley_decomposition）")
-    v0 = np.prod(p.base ** p.exponents, axis=1)
-    v1 = np.prod(p.current ** p.exponents, axis=1)
-    by_row = _log_mean(v1, v0)[:, None] * p.exponents * np.log(p.current / p.base)
+    with np.errstate(all="ignore"):
+        v0 = np.prod(p.base ** p.exponents, axis=1)
+        v1 = np.prod(p.current ** p.exponents, axis=1)
+        by_row = _log_mean(v1, v0)[:, None] * p.exponents * np.log(p.current / p.base)
+    tiny = np.finfo(float).tiny                 # below it the product has underflowed and its logarithm is lost
+    if not ((v0 >= tiny) & (v1 >= tiny)).all():
+        raise InputError(f"因素（{'、'.join(p.names)}）的乘积或比值过小（低于浮点数精度），LMDI 无法计算：base、current 中的数值"
+                         "过大或过小，请检查数值和单位")
+    p.finite(v0, v1, by_row)
     note = ("对数平均迪氏指数法（LMDI-I，加和分解）：各因素的影响 = Σ L(V_T, V_0)·ln(x_T / x_0)，"
             "合计等于指标总变动，无残差。")
     return _decomposition(p, by_row, "lmdi", form, [note])
@@ -484,7 +539,9 @@ def drivers(data: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
     ------
     InputError
         If a column is missing or not numeric, a column is constant, predictors are perfectly
-        collinear, there are more than 12 predictors, or fewer than (predictors + 2) complete rows.
+        collinear or explain the outcome exactly (no residual), there are more than 12 predictors,
+        or fewer than (predictors + 2) complete rows (the message names the columns with missing
+        values). Blank text counts as missing.
 
     Notes
     -----
@@ -507,10 +564,15 @@ def drivers(data: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
     import statsmodels.api as sm
 
     _checks.frame(data, "data")
-    predictors = [str(c) for c in predictors]
+    if isinstance(predictors, str):
+        predictors = [predictors]
+    if predictors is None or not isinstance(predictors, (Sequence, np.ndarray, pd.Index)):
+        raise InputError(f"predictors 应为列名的列表，实际为 {predictors!r}")
+    labels = list(predictors)                 # as in data.columns
+    predictors = [str(c) for c in labels]     # as shown
     if not predictors:
         raise InputError("predictors 不能为空")
-    if outcome in predictors:
+    if str(outcome) in predictors:
         raise InputError(f"outcome 列 {outcome} 不能同时是预测变量")
     dup = sorted({c for c in predictors if predictors.count(c) > 1})
     if dup:
@@ -518,44 +580,65 @@ def drivers(data: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
     if len(predictors) > MAX_PREDICTORS:
         raise InputError(f"预测变量过多：{len(predictors)} 个，最多 {MAX_PREDICTORS} 个"
                          "（LMG 需要对全部子集回归）")
-    cols = [outcome, *predictors]
+    cols = [outcome, *labels]
     _checks.columns(data, "data", cols)
-    conf = _checks.greater_than(confidence, "confidence", 0)
+    conf = _checks.real(confidence, "confidence", above=0)
     if conf >= 1:
         raise InputError(f"confidence 必须小于 1，实际为 {conf:g}")
-    missing = data[cols].isna().any(axis=1)
+    for c in cols:
+        if isinstance(data[c], pd.DataFrame):
+            raise InputError(f"data 有多个名为 {c} 的列，列名应各不相同")
+    blank = _blanks(data[cols])
+    missing = blank.any(axis=1)
     kept = data.loc[~missing, cols]
     n, k = len(kept), len(predictors)
     if n < k + 2:
-        raise InputError(f"data 删除缺失值后只有 {n} 行，至少需要 {k + 2} 行（预测变量个数 + 2）")
-    m = _checks.numeric(kept, "data", cols)
+        where = "、".join(str(c) for c in cols if blank[c].any())
+        raise InputError(f"data 删除缺失值后只有 {n} 行，至少需要 {k + 2} 行（预测变量个数 + 2）"
+                         + (f"；有缺失值的列：{where}" if where else ""))
+    m = _checks.numbers(kept, "data", cols)
+    units = np.array([_checks.scale_of(m[:, j]) for j in range(m.shape[1])])
+    m = m / units                             # exact rescaling: sums of squares cannot overflow
     sd = m.std(axis=0, ddof=1)
-    if (sd == 0).any():
-        raise InputError(f"data 列 {cols[int(np.argmax(sd == 0))]} 的值全部相同，无法回归")
+    flat = np.ptp(m, axis=0) == 0             # all equal (sd can be a rounding hair above 0)
+    if flat.any():
+        raise InputError(f"data 列 {cols[int(np.argmax(flat))]} 的值全部相同，无法回归")
     x = sm.add_constant(m[:, 1:], has_constant="add")
     if np.linalg.matrix_rank(x) < k + 1:
         raise InputError(f"predictors 完全共线（{', '.join(predictors)} 中有变量是其他变量的线性组合）")
-    fit = sm.OLS(m[:, 0], x).fit()
-    ci = fit.conf_int(alpha=1 - conf)
-    lmg = _lmg(np.corrcoef(m, rowvar=False))
-    table = pd.DataFrame({
-        "predictor": ["常数项", *predictors], "coef": fit.params, "se": fit.bse, "t": fit.tvalues,
-        "p": fit.pvalues, "ci_low": ci[:, 0], "ci_high": ci[:, 1],
-        "beta": np.r_[np.nan, fit.params[1:] * sd[1:] / sd[0]], "lmg": np.r_[np.nan, lmg],
-    })
-    table["lmg_share"] = table["lmg"] / fit.rsquared
+    with warnings.catch_warnings(), np.errstate(all="ignore"):   # statsmodels computes lazily: all in here
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fit = sm.OLS(m[:, 0], x).fit()
+        r2, adj_r2, ssr = float(fit.rsquared), float(fit.rsquared_adj), float(fit.ssr)
+        tss = float(fit.centered_tss)
+        params, bse, tvalues, pvalues = (np.asarray(v) for v in (fit.params, fit.bse, fit.tvalues, fit.pvalues))
+        to_data = units[0] / np.r_[1.0, units[1:]]   # back to the data's units
+        ci = np.asarray(fit.conf_int(alpha=1 - conf)) * to_data[:, None]
+        table = pd.DataFrame({
+            "predictor": ["常数项", *predictors], "coef": params * to_data, "se": bse * to_data,
+            "t": tvalues, "p": pvalues, "ci_low": ci[:, 0], "ci_high": ci[:, 1],
+            "beta": np.r_[np.nan, params[1:] * sd[1:] / sd[0]],
+        })
+    if not ssr > 1e-24 * tss:                 # a perfect fit, to rounding
+        raise InputError(f"data 列 {outcome} 可由 predictors（{', '.join(predictors)}）完全线性表示（残差为 0），"
+                         "无法估计标准误和显著性")
+    table["lmg"] = np.r_[np.nan, _lmg(np.corrcoef(m, rowvar=False))]
+    _checks.finite_result(table[["coef", "se", "t", "p", "ci_low", "ci_high"]].to_numpy(), "回归系数",
+                          f"data 列 {', '.join(map(str, cols))} 的数值相差过大，请检查单位")
+    table["lmg_share"] = table["lmg"] / r2 if r2 > 0 else np.nan
     notes = [(f"以 {outcome} 为因变量、{'、'.join(predictors)} 为自变量做最小二乘回归（含常数项），"
-              f"样本 {n} 个，R² = {value(fit.rsquared, 3)}；置信区间水平 {value(conf * 100, 1)}%。"),
+              f"样本 {n} 个，R² = {value(r2, 3)}；置信区间水平 {value(conf * 100, 1)}%。"),
              ("标准化系数 beta = 系数 × 自变量标准差 ÷ 因变量标准差；相对重要性（LMG）把 R² 按各自变量"
               "在所有进入顺序下的平均贡献分配，合计等于 R²，与变量顺序无关。"),
              "回归反映的是相关关系，不能直接解读为因果影响。"]
     if missing.any():
         notes.insert(0, f"删除含缺失值的 {int(missing.sum())} 行（共 {len(data)} 行）。")
+    if not r2 > 0:
+        notes.append("R² 为 0，各自变量的 R² 占比（lmg_share）无法计算（为空）。")
     df_resid = n - k - 1
     if df_resid < 10 * k:
         notes.append(f"样本量相对自变量个数偏小（残差自由度 {df_resid}），估计不稳定，解读应谨慎。")
-    return DriversResult(n=n, dropped=int(missing.sum()), r2=float(fit.rsquared),
-                         adj_r2=float(fit.rsquared_adj), confidence=conf, outcome=outcome,
+    return DriversResult(n=n, dropped=int(missing.sum()), r2=r2, adj_r2=adj_r2, confidence=conf, outcome=outcome,
                          coefficients=table.reset_index(drop=True), notes=tuple(notes))
 
 
@@ -644,6 +727,32 @@ def _promax(a: np.ndarray, power: int = PROMAX_POWER) -> tuple[np.ndarray, np.nd
     return a @ u, np.linalg.inv(u.T @ u)
 
 
+#: above this many cells (rows × items), parallel analysis draws each random data set's scatter matrix
+#: from its Wishart distribution instead of generating the data (same distribution, O(p²) per data set)
+WISHART_CELLS = 200_000
+
+
+def _random_eigenvalues(n: int, p: int, sims: int, rng: np.random.Generator) -> np.ndarray:
+    """Eigenvalues, largest first, of the correlation matrices of ``sims`` random standard-normal
+    n × p data sets (one row per data set).
+
+    Up to :data:`WISHART_CELLS` cells the data are generated and correlated. Above, the centred scatter
+    matrix of n normal rows, which is Wishart(n − 1, I_p), is drawn by Bartlett's decomposition
+    S = A Aᵀ, A lower triangular with A_ii² ~ χ²(n − 1 − i) (i = 0 … p − 1) and A_ij ~ N(0, 1) below
+    the diagonal; its correlation matrix has exactly the distribution of the generated data's, at
+    O(p²) instead of O(n·p) per data set, so 200,000 respondents cost no more than 200.
+    """
+    if n * p <= WISHART_CELLS:
+        return np.array([np.linalg.eigvalsh(np.corrcoef(rng.standard_normal((n, p)), rowvar=False))[::-1]
+                         for _ in range(sims)])
+    a = np.tril(rng.standard_normal((sims, p, p)), -1)
+    i = np.arange(p)
+    a[:, i, i] = np.sqrt(rng.chisquare(n - 1 - i, size=(sims, p)))
+    s = a @ a.transpose(0, 2, 1)
+    d = np.sqrt(s[:, i, i])
+    return np.linalg.eigvalsh(s / (d[:, :, None] * d[:, None, :]))[:, ::-1]
+
+
 def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = None,
                                 rotation: str | None = "varimax", simulations: int = 100,
                                 seed: int = DEFAULT_SEED) -> EFAResult:
@@ -668,16 +777,18 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
     ------
     InputError
         If a column is missing values only, not numeric or constant, there are fewer than 3 items,
-        no more rows than items, the correlation matrix is singular, or ``n_factors`` is not
-        between 1 and the number of items − 1.
+        no more rows than items, the correlation matrix is singular, ``n_factors`` is not
+        between 1 and the number of items − 1, ``simulations`` is not a whole number from 1 to
+        10,000 or ``seed`` not a whole number ≥ 0.
 
     Notes
     -----
     KMO = Σ_{i≠j} r_ij² / (Σ_{i≠j} r_ij² + Σ_{i≠j} q_ij²), q the partial correlations (Kaiser 1974).
     Bartlett (1951): χ² = −(n − 1 − (2p + 5)/6) · ln|R|, df = p(p − 1)/2.
     Parallel analysis (Horn 1965): eigenvalues of the correlation matrices of ``simulations`` random
-    normal n × p data sets; the suggested number is the count of leading observed eigenvalues above
-    the 95th percentile of the random ones. Extraction: iterated principal-axis factoring
+    normal n × p data sets (above 200,000 cells drawn from the Wishart distribution of their scatter
+    matrix, the same distribution at a fraction of the cost); the suggested number is the count of
+    leading observed eigenvalues above the 95th percentile of the random ones. Extraction: iterated principal-axis factoring
     (statsmodels ``Factor(method="pa")``, initial communalities = squared multiple correlations,
     SPSS's 主轴因子法); it needs no random start, unlike ML. Rotation: varimax with Kaiser
     normalisation (statsmodels ``rotate_factors``; ``FactorResults.rotate`` omits the
@@ -714,22 +825,29 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
     _checks.frame(items, "items")
     if rotation not in ("varimax", "promax", None):
         raise InputError(f"rotation 应为 varimax / promax / None 之一，实际为 {rotation!r}")
-    sims = int(_checks.greater_than(simulations, "simulations", 0))
-    empty = [c for c in items.columns if items[c].isna().all()]
+    sims = _checks.whole(simulations, "simulations", at_least=1, at_most=MAX_SIMULATIONS)
+    seed = _checks.whole(seed, "seed", at_least=0)
+    names = [str(c) for c in items.columns]
+    if len(set(names)) != len(names):
+        raise InputError(f"items 的列名重复：{', '.join(sorted({c for c in names if names.count(c) > 1}))}")
+    blank = _blanks(items)
+    empty = [c for c in items.columns if blank[c].all()]
     if empty:
         raise InputError(f"items 列 {', '.join(map(str, empty))} 全部为缺失值")
-    missing = items.isna().any(axis=1)
+    missing = blank.any(axis=1)
     kept = items.loc[~missing]
-    names = [str(c) for c in items.columns]
     n, p = len(kept), len(names)
     if p < 3:
         raise InputError(f"items 至少需要 3 列（题项），实际为 {p} 列")
     if n <= p:
-        raise InputError(f"items 删除缺失值后只有 {n} 行，至少需要 {p + 1} 行（多于题项数 {p}）")
-    x = _checks.numeric(kept, "items", kept.columns)
-    sd = x.std(axis=0, ddof=1)
-    if (sd == 0).any():
-        raise InputError(f"items 列 {names[int(np.argmax(sd == 0))]} 的值全部相同，无法计算相关系数")
+        where = "、".join(str(c) for c in items.columns if blank[c].any())
+        raise InputError(f"items 删除缺失值后只有 {n} 行，至少需要 {p + 1} 行（多于题项数 {p}）"
+                         + (f"；有缺失值的列：{where}" if where else ""))
+    x = _checks.numbers(kept, "items", kept.columns)
+    x = x / np.array([_checks.scale_of(x[:, j]) for j in range(p)])   # exact: correlations do not change
+    flat = np.ptp(x, axis=0) == 0             # all equal (sd can be a rounding hair above 0)
+    if flat.any():
+        raise InputError(f"items 列 {names[int(np.argmax(flat))]} 的值全部相同，无法计算相关系数")
     corr = np.corrcoef(x, rowvar=False)
     sign, logdet = np.linalg.slogdet(corr)
     if sign <= 0 or logdet < np.log(1e-12):
@@ -739,15 +857,16 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
     df = p * (p - 1) // 2
     eig = np.linalg.eigvalsh(corr)[::-1]
     rng = np.random.default_rng(seed)
-    random_eig = np.array([np.linalg.eigvalsh(np.corrcoef(rng.standard_normal((n, p)), rowvar=False))[::-1]
-                           for _ in range(sims)])
+    random_eig = _random_eigenvalues(n, p, sims, rng)
     threshold = np.percentile(random_eig, 95, axis=0)
     above = eig > threshold
     suggested = int(p if above.all() else np.argmin(above))
     notes = []
     if missing.any():
         notes.append(f"删除含缺失值的 {int(missing.sum())} 行（共 {len(items)} 行），用于分析的样本 {n} 个。")
-    parallel = (f"平行分析（{sims} 组同样大小的随机数据，随机数种子 {seed}）："
+    parallel = (f"平行分析（{sims} 组同样大小的随机数据，随机数种子 {seed}"
+                + ("；随机数据的相关矩阵按 Wishart 分布直接抽取，与生成随机数据再求相关矩阵同分布" if n * p > WISHART_CELLS
+                   else "") + "）："
                 + (f"前 {suggested} 个特征值大于随机数据特征值的 95% 分位数" if suggested
                    else "没有特征值大于随机数据特征值的 95% 分位数"))
     if n_factors is None:
@@ -755,7 +874,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
         notes.append(f"{parallel}，因子个数据此取 {k} 个。" if suggested else
                      f"{parallel}，数据中看不到公共因子，仍按 1 个因子给出结果。")
     else:
-        k = int(_checks.number(n_factors, "n_factors"))
+        k = int(_checks.real(n_factors, "n_factors"))
         if k != n_factors or not 1 <= k <= p - 1:
             raise InputError(f"n_factors 应为 1 到 {p - 1}（题项数 − 1）之间的整数，实际为 {n_factors!r}")
         if k != suggested:

@@ -17,6 +17,13 @@ Conventions that change answers, and the options offered:
   independent, so the interval uses the effective sample size n_eff = p(1 − p) / v, v the variance
   of the ratio Σ s_i / Σ a_i linearised over respondents (s_i satisfied and a_i valid answers of
   respondent i). With one answer per respondent n_eff = n and the ordinary interval results.
+
+Hostile input: numbers in tables and numeric arguments are read strictly. A number, or text that
+spells a plain half-width number ("12", " 3.5 ", "-1e3", as a CSV read as text gives it), is taken
+as it is; "1,200" (1200 or 1.2?), "85%" (0.85 or 85?), full-width digits, booleans, ±inf and numbers
+beyond the range of a float are refused with an InputError that names the column and position (or
+the argument) and says what to write instead — never guessed. A figure that would overflow a float
+is refused the same way, naming the columns to check.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ OVERALL = {
 }
 LABELS_5 = ("很不满意", "不满意", "一般", "满意", "很满意")
 MAX_SCALE = 11
+MAX_SCORE = 1e6                  # a level score beyond it is a typing error
+MAX_SAMPLE = 1e15                # a sample size beyond it means a margin typed wrong
 
 
 # ----------------------------------------------------------------------------------------------
@@ -52,7 +61,7 @@ def _z(confidence: float) -> float:
 
 
 def _confidence(confidence: Any) -> float:
-    conf = _checks.greater_than(confidence, "confidence", 0)
+    conf = _checks.real(confidence, "confidence", above=0)
     if conf >= 1:
         raise InputError(f"confidence 必须小于 1，实际为 {conf:g}")
     return conf
@@ -87,11 +96,11 @@ def _level_scores(level_scores: Any, scale: int) -> dict[int, float]:
     if isinstance(level_scores, Mapping):
         keys = {}
         for k, v in level_scores.items():
-            try:
-                kk = int(k)
-            except (TypeError, ValueError):
-                raise InputError(f"level_scores 的键应为 1～{scale} 的等级，实际有 {k!r}") from None
-            keys[kk] = _checks.number(v, f"level_scores 中等级 {kk} 的分值")
+            f, why = _checks.read_number(k)
+            if why is not None or f != int(f):
+                raise InputError(f"level_scores 的键应为 1～{scale} 的等级，实际有 {k!r}")
+            kk = int(f)
+            keys[kk] = _score(v, f"level_scores 中等级 {kk} 的分值")
         missing = [k for k in range(1, scale + 1) if k not in keys]
         extra = sorted(k for k in keys if not 1 <= k <= scale)
         if missing or extra:
@@ -104,7 +113,23 @@ def _level_scores(level_scores: Any, scale: int) -> dict[int, float]:
                          f"实际为 {type(level_scores).__name__}")
     if len(level_scores) != scale:
         raise InputError(f"level_scores 应有 {scale} 个分值（等级 1～{scale}），实际为 {len(level_scores)} 个")
-    return {k + 1: _checks.number(v, f"level_scores 第 {k + 1} 个分值") for k, v in enumerate(level_scores)}
+    return {k + 1: _score(v, f"level_scores 第 {k + 1} 个分值") for k, v in enumerate(level_scores)}
+
+
+def _hashable(v: Any) -> bool:
+    try:
+        hash(v)
+    except TypeError:
+        return False
+    return True
+
+
+def _score(v: Any, name: str) -> float:
+    """A level score: a finite number within ±MAX_SCORE (an index beyond it is a typing error)."""
+    x = _checks.real(v, name)
+    if abs(x) > MAX_SCORE:
+        raise InputError(f"{name}为 {x:g}，超出合理范围（绝对值应不超过 {MAX_SCORE:,.0f}）")
+    return x
 
 
 def _answers(responses: pd.DataFrame, items: Sequence[str], scale: int) -> np.ndarray:
@@ -112,14 +137,26 @@ def _answers(responses: pd.DataFrame, items: Sequence[str], scale: int) -> np.nd
     out = []
     for c in items:
         raw = responses[c]
-        blank = raw.isna() | raw.map(lambda v: isinstance(v, str) and not v.strip())
-        num = pd.to_numeric(raw.where(~blank), errors="coerce")
+        blank = raw.isna()
+        if not pd.api.types.is_numeric_dtype(raw):          # numbers cannot be blank text: no per-cell look
+            blank = blank | raw.map(lambda v: isinstance(v, str) and not v.strip())
+        num = None
+        if raw.dtype.kind in "iufO":
+            try:
+                num = pd.to_numeric(raw.where(~blank), errors="coerce")
+            except (OverflowError, TypeError, ValueError):
+                pass
+        if num is None or num.dtype.kind not in "iuf" or (raw.dtype.kind == "O" and
+                                                          raw.map(type).isin([bool, np.bool_]).any()):
+            # booleans, complex or huge numbers: each cell read exactly (True is no answer 1)
+            num = pd.Series([math.nan if b else _checks.read_number(v)[0] for v, b in zip(raw.array, blank)],
+                            index=raw.index, dtype=float)
         bad = (~blank & (num.isna() | (num % 1 != 0) | (num < 1) | (num > scale))).to_numpy()
         if bad.any():
             i = int(np.argmax(bad))
             v = raw.iloc[i]
-            shown = f"「{v}」" if isinstance(v, str) else f" {float(v):g}" if isinstance(v, (int, float, np.number)) \
-                else f" {v!r}"
+            f, why = _checks.read_number(v)
+            shown = f"「{v}」" if isinstance(v, str) else f" {f:g}" if why is None else f" {why}"
             raise InputError(f"responses 列 {c} 第 {i + 1} 行的回答为{shown}，应为 1～{scale} 的整数"
                              "（空值表示未作答）")
         out.append(num.to_numpy(dtype=float))
@@ -333,7 +370,9 @@ def satisfaction(responses: pd.DataFrame, *, items: Sequence[str], scale: int = 
     Raises
     ------
     InputError
-        If a column is missing, an answer is not an integer 1 … ``scale`` (naming the column and row),
+        If a column is missing, an answer is not an integer 1 … ``scale`` (naming the column and row;
+        text "4" is read as 4, but True, "４" and "满意" are refused), a level score is beyond
+        ±1,000,000,
         ``satisfied`` or ``level_scores`` do not fit the scale, no answer is given at all, or
         ``population`` / ``approached`` are smaller than the number of respondents.
 
@@ -368,6 +407,8 @@ def satisfaction(responses: pd.DataFrame, *, items: Sequence[str], scale: int = 
     _checks.frame(responses, "responses")
     if isinstance(items, str):
         raise InputError(f"items 应为题目列名的列表，实际为字符串 {items!r}（一个题目也请写成 [{items!r}]）")
+    if not isinstance(items, (Sequence, np.ndarray, pd.Index)):
+        raise InputError(f"items 应为题目列名的列表，实际为 {items!r}")
     items = list(items)
     if not items:
         raise InputError("items 至少需要一个题目列")
@@ -375,25 +416,28 @@ def satisfaction(responses: pd.DataFrame, *, items: Sequence[str], scale: int = 
     if dup:
         raise InputError(f"items 中的列重复：{', '.join(dup)}")
     _checks.columns(responses, "responses", items)
-    try:
-        k_scale = int(scale)
-    except (TypeError, ValueError):
-        raise InputError(f"scale 应为整数，实际为 {scale!r}") from None
-    if k_scale != scale or not 2 <= k_scale <= MAX_SCALE:
+    k_scale, why = _checks.read_number(scale)
+    if why is not None or k_scale != int(k_scale) or not 2 <= k_scale <= MAX_SCALE:
         raise InputError(f"scale 应为 2～{MAX_SCALE} 的整数，实际为 {scale!r}")
-    scale = k_scale
-    try:
-        sat_levels = tuple(sorted({int(s) for s in satisfied if s == int(s)})) \
-            if not isinstance(satisfied, (str, int)) else ()
-    except (TypeError, ValueError):
-        sat_levels = ()
-    if not sat_levels or len(sat_levels) != len(set(satisfied)) or not all(1 <= s <= scale for s in sat_levels):
-        raise InputError(f"satisfied 应为 1～{scale} 中的一个或多个等级，实际为 {satisfied!r}")
+    scale = int(k_scale)
+    read = [_checks.read_number(s) for s in satisfied] \
+        if isinstance(satisfied, (Sequence, np.ndarray, set, frozenset)) and not isinstance(satisfied, str) else []
+    sat_levels = tuple(sorted({int(v) for v, why in read if why is None and v == int(v)}))
+    if not sat_levels or len(sat_levels) != len(read) or not all(1 <= s <= scale for s in sat_levels):
+        raise InputError(f"satisfied 应为 1～{scale} 中的一个或多个等级（各不相同），实际为 {satisfied!r}")
     scores_map = _level_scores(level_scores, scale)
     conf = _confidence(confidence)
     _checks.one_of(overall, "overall", OVERALL)
+    if isinstance(groups, str) or not isinstance(groups, (Sequence, np.ndarray, pd.Index, type(None))):
+        raise InputError(f"groups 应为分组列名的列表，实际为 {groups!r}（一个分组列也请写成 [{groups!r}]）")
     groups = list(groups or [])
+    dup = sorted({str(g) for g in groups if groups.count(g) > 1})
+    if dup:
+        raise InputError(f"groups 中的列重复：{', '.join(dup)}")
     _checks.columns(responses, "responses", groups)
+    twice = [c for c in (*items, *groups) if isinstance(responses[c], pd.DataFrame)]
+    if twice:
+        raise InputError(f"responses 有多个名为 {twice[0]} 的列，列名应各不相同")
     clash = [g for g in groups if g in items]
     if clash:
         raise InputError(f"groups 中的列 {', '.join(clash)} 同时是题目列")
@@ -407,9 +451,7 @@ def satisfaction(responses: pd.DataFrame, *, items: Sequence[str], scale: int = 
         raise InputError(f"responses 的题目列（{', '.join(map(str, items))}）没有任何有效回答")
     for name, v in (("population", population), ("approached", approached)):
         if v is not None:
-            iv = int(_checks.greater_than(v, name, 0))
-            if iv != v:
-                raise InputError(f"{name} 应为整数，实际为 {v!r}")
+            iv = _checks.whole(v, name, at_least=1)
             if iv < respondents:
                 raise InputError(f"{name} 为 {iv}，少于有回答的受访者数 {respondents}")
     population = int(population) if population is not None else None
@@ -469,25 +511,35 @@ def satisfaction(responses: pd.DataFrame, *, items: Sequence[str], scale: int = 
 
     group_rows, test_rows = [], []
     alpha = 1 - conf
+    flags = np.zeros(len(x), bool)            # respondent-level: the mean answer reaches the satisfied levels
+    if groups:
+        flags[answered] = np.nanmean(x[answered], axis=1) >= threshold
     for g in groups:
-        col = responses[g]
-        known = col.notna().to_numpy() & col.map(lambda v: not (isinstance(v, str) and not v.strip())).to_numpy()
+        # each distinct value is looked at once, not each respondent's cell: a level is the value as
+        # text; empty and blank values are no level
+        try:
+            codes, uniques = pd.factorize(responses[g], use_na_sentinel=True)
+        except TypeError:                     # a list or a dict in the column
+            i = next(i for i, v in enumerate(responses[g].array) if not _hashable(v))
+            raise InputError(f"responses 列 {g} 第 {i + 1} 行的分组值 {str(responses[g].iloc[i])[:30]} 无效"
+                             "（应为文字或数字）") from None
+        blank = [isinstance(u, str) and not u.strip() for u in uniques]
+        levels = list(dict.fromkeys(str(u) for u, b in zip(uniques, blank) if not b))
+        level_of = np.array([-1 if b else levels.index(str(u)) for u, b in zip(uniques, blank)] + [-1], np.int64)
+        row_level = level_of[codes]                     # code −1 (missing) takes the last entry, −1
+        known = row_level >= 0
         if (~known & answered).any():
             notes.append(f"分组列 {g} 有 {int((~known & answered).sum())} 位受访者未填，不参与按{g}的分组比较。")
-        levels = list(dict.fromkeys(str(v) for v in col[known]))
-        labels_g = col.astype(str).to_numpy()
-        for lv in levels:
-            m = known & (labels_g == lv)
+        yes_by, tot_by = np.zeros((len(names), len(levels)), np.int64), np.zeros((len(names), len(levels)), np.int64)
+        yes, tot = np.zeros(len(levels), np.int64), np.zeros(len(levels), np.int64)
+        for k, lv in enumerate(levels):
+            m = row_level == k
+            yes_by[:, k], tot_by[:, k] = sat[m].sum(axis=0), valid[m].sum(axis=0)
+            yes[k], tot[k] = (flags & answered & m).sum(), (answered & m).sum()
             for r in _group_stats(x[m], scores[m], sat[m], names, threshold, overall, z):
                 group_rows.append({"group": g, "level": lv, **r})
         for j, item in enumerate(names):
-            yes = np.array([int((sat[:, j] & known & (labels_g == lv)).sum()) for lv in levels])
-            tot = np.array([int((valid[:, j] & known & (labels_g == lv)).sum()) for lv in levels])
-            test_rows.append(_chi2(g, item, levels, yes, tot - yes, alpha))
-        flags = np.zeros(len(x), bool)
-        flags[answered] = np.nanmean(x[answered], axis=1) >= threshold
-        yes = np.array([int((flags & answered & known & (labels_g == lv)).sum()) for lv in levels])
-        tot = np.array([int((answered & known & (labels_g == lv)).sum()) for lv in levels])
+            test_rows.append(_chi2(g, item, levels, yes_by[j], tot_by[j] - yes_by[j], alpha))
         test_rows.append(_chi2(g, "总体", levels, yes, tot - yes, alpha))
     if groups:
         notes.append(f"组间比较为 Pearson 卡方检验（两组时含 Yates 连续性校正），显著性水平 {value(alpha, 2)}；"
@@ -531,7 +583,7 @@ class AlphaResult:
 def _alpha(x: np.ndarray) -> float:
     k = x.shape[1]
     total = x.sum(axis=1).var(ddof=1)
-    return k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total) if total > 0 else math.nan
+    return k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total) if np.ptp(x.sum(axis=1)) > 0 else math.nan
 
 
 def cronbach_alpha(items: pd.DataFrame, *, confidence: float = 0.95) -> AlphaResult:
@@ -553,8 +605,9 @@ def cronbach_alpha(items: pd.DataFrame, *, confidence: float = 0.95) -> AlphaRes
     Raises
     ------
     InputError
-        If there are fewer than 2 items or 2 complete rows, a value is not a number, or every row
-        has the same total (alpha undefined).
+        If there are fewer than 2 items or 2 complete rows, a value is not a number, every row
+        has the same total (alpha undefined), or the items' magnitudes differ by more than 1e8 (the
+        small items would be lost in the totals: a unit or typing error).
 
     Notes
     -----
@@ -591,8 +644,11 @@ def cronbach_alpha(items: pd.DataFrame, *, confidence: float = 0.95) -> AlphaRes
     n = len(kept)
     if n < 2:
         raise InputError(f"items 删除缺失值后只有 {n} 行，至少需要 2 行完整的回答")
-    x = _checks.numeric(kept, "items", kept.columns)
-    if not x.sum(axis=1).var(ddof=1) > 0:
+    x = _checks.numbers(kept, "items", kept.columns)
+    _checks.same_scale(x, "items", names)
+    unit = _checks.scale_of(x)
+    x = x / unit                           # exact: α and correlations do not change, squares cannot overflow
+    if np.ptp(x.sum(axis=1)) == 0:
         raise InputError("items 各行的总分全部相同，总分方差为 0，无法计算 α")
     alpha = float(_alpha(x))
     df1, df2 = n - 1, (n - 1) * (k - 1)
@@ -603,9 +659,9 @@ def cronbach_alpha(items: pd.DataFrame, *, confidence: float = 0.95) -> AlphaRes
     rows = []
     for j, name in enumerate(names):
         rest = total - x[:, j]
-        r = float(np.corrcoef(x[:, j], rest)[0, 1]) if x[:, j].std() > 0 and rest.std() > 0 else math.nan
+        r = float(np.corrcoef(x[:, j], rest)[0, 1]) if np.ptp(x[:, j]) > 0 and np.ptp(rest) > 0 else math.nan
         drop = float(_alpha(np.delete(x, j, axis=1))) if k > 2 else math.nan
-        rows.append({"item": name, "mean": float(x[:, j].mean()), "sd": float(x[:, j].std(ddof=1)),
+        rows.append({"item": name, "mean": float(x[:, j].mean()) * unit, "sd": float(x[:, j].std(ddof=1)) * unit,
                      "item_total": r, "alpha_if_deleted": drop})
     stats_table = pd.DataFrame(rows)
     notes = [(f"Cronbach's α = {value(alpha, 3)}（{k} 个题项，{n} 份完整回答）；{value(conf * 100, 1)}% 置信区间 "
@@ -616,9 +672,15 @@ def cronbach_alpha(items: pd.DataFrame, *, confidence: float = 0.95) -> AlphaRes
     negative = [nm for nm, r in zip(names, stats_table["item_total"]) if r < 0]
     if negative:
         notes.append(f"题项 {', '.join(negative)} 与其余题项总分负相关，可能是反向计分题，应先反向编码。")
-    constant = [nm for nm, s in zip(names, stats_table["sd"]) if s == 0]
+    constant = [nm for j, nm in enumerate(names) if np.ptp(x[:, j]) == 0]
     if constant:
         notes.append(f"题项 {', '.join(constant)} 的回答全部相同，其题总相关无法计算。")
+    flat_rest = [nm for nm, r in zip(names, stats_table["item_total"]) if r != r and nm not in constant]
+    if flat_rest:
+        notes.append(f"除题项 {', '.join(flat_rest)} 外其余题项的总分全部相同，其题总相关无法计算。")
+    undefined = [nm for nm, a in zip(names, stats_table["alpha_if_deleted"]) if a != a] if k > 2 else []
+    if undefined:
+        notes.append(f"删除题项 {', '.join(undefined)} 后其余题项的总分全部相同，α 无法计算（为空）。")
     if k == 2:
         notes.append("只有 2 个题项，删除一项后无法计算 α。")
     if alpha < 0:
@@ -653,8 +715,8 @@ def sample_size(population: int | None, *, margin: float, confidence: float = 0.
     Raises
     ------
     InputError
-        If ``margin``, ``confidence`` or ``p`` is not strictly between 0 and 1, or N is not a positive
-        integer.
+        If ``margin``, ``confidence`` or ``p`` is not strictly between 0 and 1, N is not a positive
+        integer, or (without N) ``margin`` is so small that n exceeds 10¹⁵. The result is at least 1.
 
     Notes
     -----
@@ -669,21 +731,23 @@ def sample_size(population: int | None, *, margin: float, confidence: float = 0.
     >>> sample_size(10_000, margin=0.05), sample_size(None, margin=0.05), sample_size(1_000, margin=0.03)
     (370, 385, 517)
     """
-    e = _checks.greater_than(margin, "margin", 0)
+    e = _checks.real(margin, "margin", above=0)
     if e >= 1:
         raise InputError(f"margin 必须小于 1（以小数表示，0.05 即 ±5 个百分点），实际为 {e:g}")
     conf = _confidence(confidence)
-    pp = _checks.greater_than(p, "p", 0)
+    pp = _checks.real(p, "p", above=0)
     if pp >= 1:
         raise InputError(f"p 必须小于 1，实际为 {pp:g}")
-    n0 = _z(conf) ** 2 * pp * (1 - pp) / e ** 2
+    n0 = _z(conf) ** 2 * pp * (1 - pp) / e ** 2 if e ** 2 > 0 else math.inf
     if population is None:
-        return int(math.ceil(round(n0, 9)))
-    big_n = _checks.greater_than(population, "population", 0)
-    if big_n != int(big_n):
+        if not n0 < MAX_SAMPLE:
+            raise InputError(f"margin 为 {e:g}，过小：所需样本量 {n0:.3g} 超出合理范围，请检查 margin（以小数表示）")
+        return max(1, int(math.ceil(round(n0, 9))))
+    big_n, why = _checks.read_number(population)
+    if why is not None or not big_n >= 1 or big_n != int(big_n):
         raise InputError(f"population 应为正整数，实际为 {population!r}")
-    n = n0 / (1 + (n0 - 1) / big_n)
-    return int(min(big_n, math.ceil(round(n, 9))))
+    n = big_n if math.isinf(n0) else n0 / (1 + (n0 - 1) / big_n)       # n → N as n0 → ∞
+    return int(min(big_n, max(1, math.ceil(round(n, 9)))))
 
 
 __all__ = ["AlphaResult", "OverallSatisfaction", "SatisfactionResult", "cronbach_alpha", "sample_size",

@@ -14,6 +14,14 @@ used in ``notes``:
 
 Directions are ``"正向"`` (higher is better) or ``"反向"`` (lower is better); ``"+"``/``"-"``,
 ``"max"``/``"min"`` and ``"benefit"``/``"cost"`` are accepted too.
+
+Hostile input: numbers in tables and numeric arguments are read strictly. A number, or text that
+spells a plain half-width number ("12", " 3.5 ", "-1e3", as a CSV read as text gives it), is taken
+as it is; "1,200" (1200 or 1.2?), "85%" (0.85 or 85?), full-width digits, booleans, ±inf and numbers
+beyond the range of a float are refused with an InputError that names the column and position (or
+the argument) and says what to write instead — never guessed. A figure that would overflow a float
+is refused the same way, naming the columns to check. The cells of an AHP judgement matrix are
+fractions ("3", "1/3"), read exactly, in half- or full-width characters ("１／５").
 """
 
 from __future__ import annotations
@@ -93,8 +101,14 @@ def _matrix(data: Any, name: str) -> tuple[np.ndarray, list[str], list[str]]:
     cols = [str(c) for c in data.columns]
     if len(set(cols)) != len(cols):
         raise InputError(f"{name} 的列名重复")
-    x = _checks.numeric(data, name, data.columns)
+    x = _checks.numbers(data, name, data.columns)
     return x, cols, [str(i) for i in data.index]
+
+
+def _scaled(x: np.ndarray) -> np.ndarray:
+    """Each column divided by a power of two near its largest magnitude: exact, and no sum of the
+    column or of its squares can overflow (the normalisations below do not depend on the scale)."""
+    return x / np.array([_checks.scale_of(x[:, j]) for j in range(x.shape[1])])
 
 
 def _minmax(x: np.ndarray, signs: np.ndarray, cols: list[str], name: str) -> np.ndarray:
@@ -102,6 +116,8 @@ def _minmax(x: np.ndarray, signs: np.ndarray, cols: list[str], name: str) -> np.
     flat = np.flatnonzero(hi == lo)
     if len(flat):
         raise InputError(f"{name} 列 {cols[flat[0]]} 的值全部相同（{lo[flat[0]]:g}），极差为 0，无法做极差标准化")
+    x = _scaled(x)
+    lo, hi = x.min(axis=0), x.max(axis=0)
     return np.where(signs > 0, (x - lo) / (hi - lo), (hi - x) / (hi - lo))
 
 
@@ -110,17 +126,16 @@ def _minmax(x: np.ndarray, signs: np.ndarray, cols: list[str], name: str) -> np.
 
 
 def _cell(v: Any) -> float | None:
-    """A judgement: a number, or a string such as ``"3"``, ``"1/3"`` or ``"１／５"``."""
+    """A judgement: a number, or a string such as ``"3"``, ``"1/3"`` or ``"１／５"`` (a fraction is exact,
+    so full-width characters are read as their half-width forms); None for anything else."""
     if isinstance(v, str):
         try:
-            return float(Fraction(unicodedata.normalize("NFKC", v).strip()))
-        except (ValueError, ZeroDivisionError):
+            f = float(Fraction(unicodedata.normalize("NFKC", v).strip()))
+        except (ValueError, ZeroDivisionError, OverflowError):
             return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
+        return f if math.isfinite(f) else None
+    f, why = _checks.read_number(v)           # no booleans, ±inf or numbers beyond a float
+    return None if why is not None else f
 
 
 def _judgements(m: Any, who: str) -> tuple[list[str], np.ndarray, bool]:
@@ -145,7 +160,9 @@ def _judgements(m: Any, who: str) -> tuple[list[str], np.ndarray, bool]:
         for j in range(n):
             v = _cell(m.iat[i, j])
             if v is None or not v > 0:
-                raise InputError(f"{who}第 {i + 1} 行（{rows[i]}）第 {j + 1} 列（{rows[j]}）的值 {m.iat[i, j]!r} "
+                shown = repr(m.iat[i, j])
+                shown = shown if len(shown) <= 30 else shown[:27] + "…"
+                raise InputError(f"{who}第 {i + 1} 行（{rows[i]}）第 {j + 1} 列（{rows[j]}）的值 {shown} "
                                  "应为正数（1～9 标度或其倒数，如 3、1/3）")
             a[i, j] = v
     for i in range(n):
@@ -154,7 +171,8 @@ def _judgements(m: Any, who: str) -> tuple[list[str], np.ndarray, bool]:
     adjusted = False
     for i in range(n):
         for j in range(i + 1, n):
-            product = a[i, j] * a[j, i]
+            with np.errstate(over="ignore", under="ignore"):
+                product = a[i, j] * a[j, i]          # inf when the two are wildly apart: not reciprocal
             if abs(product - 1) > RECIPROCAL_TOLERANCE:
                 raise InputError(f"{who}第 {i + 1} 行（{rows[i]}）第 {j + 1} 列（{rows[j]}）的值 {m.iat[i, j]!r} 与"
                                  f"第 {j + 1} 行（{rows[j]}）第 {i + 1} 列（{rows[i]}）的值 {m.iat[j, i]!r} 不互为倒数"
@@ -168,11 +186,17 @@ def _eigen(a: np.ndarray) -> tuple[np.ndarray, float, float | None]:
     """(weights, λmax, CI) by the principal eigenvector; CI None for n = 1, and λmax ≥ n always holds
     for a positive reciprocal matrix, so a CI below 0 is rounding and set to 0."""
     n = len(a)
-    vals, vecs = np.linalg.eig(a)
-    k = int(np.argmax(vals.real))
-    w = vecs[:, k].real
-    w = w / w.sum()
-    lam = float(vals[k].real)
+    w, lam = np.full(n, np.nan), math.nan
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(a).all()
+        vals, vecs = np.linalg.eig(a) if ok else (np.full(n, np.nan), np.full((n, n), np.nan))
+        if np.isfinite(vals).all() and np.isfinite(vecs).all():
+            k = int(np.argmax(vals.real))
+            w = vecs[:, k].real
+            w = w / w.sum()
+            lam = float(vals[k].real)
+    if not (np.isfinite(vals).all() and np.isfinite(vecs).all() and np.isfinite(w).all() and math.isfinite(lam)):
+        raise InputError("判断矩阵（matrix）的数值相差过大，无法计算特征向量：请检查是否误填了极大或极小的标度值")
     ci = max(0.0, (lam - n) / (n - 1)) if n > 1 else None
     return np.abs(w), lam, ci
 
@@ -236,8 +260,10 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
     matrix
         A square judgement matrix with the same labels on the index and the columns: a_ij says how
         much more important row i is than column j on Saaty's 1–9 scale (a_ji = 1/a_ij, 1 on the
-        diagonal). Cells may be numbers or strings such as ``"1/3"``. A list of such matrices (one
-        per expert, same labels) is combined cell by cell by the geometric mean.
+        diagonal). Cells may be numbers or strings such as ``"1/3"`` (a fraction in full-width
+        characters, ``"１／５"``, is read exactly as its half-width form); booleans, ±inf, zero and
+        negative values are refused. A list of such matrices (one per expert, same labels) is
+        combined cell by cell by the geometric mean.
     ri
         The random index table: ``"cn"`` (default; Saaty's table, the one most Chinese textbooks
         print), ``"saaty"`` (the same), ``"cn-1000"`` or ``"alonso-lamata"``; see ``RI_TABLES``.
@@ -428,7 +454,8 @@ def entropy_weights(data: pd.DataFrame, *, directions: Mapping[str, str] | Seque
         if (signs < 0).any():
             notes.append(f"按原始数据占比计算时指标方向不影响熵值，反向指标（{'、'.join(signs.index[signs < 0])}）"
                          "与正向指标同样处理。")
-    p = xn / xn.sum(axis=0)
+    xs = _scaled(xn)
+    p = xs / xs.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
     e = -plogp.sum(axis=0) / math.log(m)
@@ -500,11 +527,11 @@ def _weight_vector(weights: Any, cols: list[str]) -> np.ndarray:
         if len(weights) != len(cols):
             raise InputError(f"weights 应有 {len(cols)} 个权重（每列一个），实际为 {len(weights)} 个")
         vals = list(weights)
-    w = np.array([_checks.number(v, f"weights 中列 {c} 的权重") for c, v in zip(cols, vals)])
+    w = np.array([_checks.real(v, f"weights 中列 {c} 的权重") for c, v in zip(cols, vals)])
     neg = np.flatnonzero(w < 0)
     if len(neg):
         raise InputError(f"weights 中列 {cols[neg[0]]} 的权重为负数 {w[neg[0]]:g}")
-    if not w.sum() > 0:
+    if not w.max(initial=0.0) > 0:
         raise InputError("weights 之和必须大于 0")
     return w
 
@@ -562,15 +589,19 @@ def topsis(data: pd.DataFrame, *, weights: Mapping[str, float] | Sequence[float]
     signs = _direction_series(directions, cols).to_numpy()
     w = _weight_vector(weights, cols)
     notes = []
-    if abs(w.sum() - 1) > 1e-9:
-        notes.append(f"权重之和为 {value(w.sum(), 4)}，已按比例换算为合计 1。")
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if abs(total - 1) > 1e-9:
+        notes.append(f"权重之和为 {value(total, 4)}，已按比例换算为合计 1。")
+        w = w / _checks.scale_of(w)              # exact: the sum cannot overflow or lose tiny weights
         w = w / w.sum()
     if normalise == "vector":
-        norm = np.sqrt((x ** 2).sum(axis=0))
+        xs = _scaled(x)
+        norm = np.sqrt((xs ** 2).sum(axis=0))
         zero = np.flatnonzero(norm == 0)
         if len(zero):
             raise InputError(f"data 列 {cols[zero[0]]} 全部为 0，无法做向量归一化")
-        r = x / norm
+        r = xs / norm
         benefit = signs > 0
     else:
         r = _minmax(x, signs, cols, "data")
