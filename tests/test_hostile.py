@@ -576,7 +576,8 @@ def test_portfolio_summary_of_a_hostile_batch_is_inert(hostile_batch):
     assert_inert(doc)
     assert policy(doc) == [CSP]
     assert f"<td>{minimal(PROJECT)}</td>" in doc
-    assert f"<td>../../escaped{minimal(PAYLOADS[0])}</td>" in doc               # the failed case's id
+    # the failed case is listed with the message that refuses its id, the id shown as text
+    assert f"案例编号「../../escaped{minimal(PAYLOADS[0])}」只能由小写字母、数字和 - 组成" in doc
     seen = open_in_chromium(summary)
     assert_nothing_ran(seen, summary, "绩效评价结果汇总")
     assert_pdf_shows_and_runs_nothing(root / "build" / "summary.pdf", "绩效评价结果汇总", [PROJECT])
