@@ -4,12 +4,9 @@ against each other, and a difference-in-differences estimate where a policy had 
 Amounts as given; rates as fractions. Every result carries the sentences the report shows in
 ``notes`` or through ``sentence()``.
 
-Hostile input: numbers in tables and numeric arguments are read strictly. A number, or text that
-spells a plain half-width number ("12", " 3.5 ", "-1e3", as a CSV read as text gives it), is taken
-as it is; "1,200" (1200 or 1.2?), "85%" (0.85 or 85?), full-width digits, booleans, ±inf and numbers
-beyond the range of a float are refused with an InputError that names the column and position (or
-the argument) and says what to write instead — never guessed. A figure that would overflow a float
-is refused the same way, naming the columns to check.
+Hostile input: numbers in tables and numeric arguments are read strictly, by the shared readers of
+``evalkit._checks`` (``read_number``): anything but a plain number is refused with an InputError that
+names the column and position (or the argument), never guessed; so is a figure that would overflow.
 """
 
 from __future__ import annotations

@@ -12,12 +12,9 @@ Conventions that change answers, and the options offered:
   (PV(B) − PV(operating costs)) / PV(investment) is reported beside it;
 - IRR: every root between −99 % and 1000 % is found; ``irr`` is set only when there is exactly one.
 
-Hostile input: numbers in tables and numeric arguments are read strictly. A number, or text that
-spells a plain half-width number ("12", " 3.5 ", "-1e3", as a CSV read as text gives it), is taken
-as it is; "1,200" (1200 or 1.2?), "85%" (0.85 or 85?), full-width digits, booleans, ±inf and numbers
-beyond the range of a float are refused with an InputError that names the column and position (or
-the argument) and says what to write instead — never guessed. A figure that would overflow a float
-is refused the same way, naming the columns to check.
+Hostile input: numbers in tables and numeric arguments are read strictly, by the shared readers of
+``evalkit._checks`` (``read_number``): anything but a plain number is refused with an InputError that
+names the column and position (or the argument), never guessed; so is a figure that would overflow.
 """
 
 from __future__ import annotations

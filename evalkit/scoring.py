@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._schema import _said
 from .errors import InputError, Problem
 
 # ----------------------------------------------------------------------------------------------
@@ -233,12 +234,6 @@ def _real(v: Any) -> float:
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", flags=re.ASCII)
 
 
-def _said(value: Any, limit: int = 40) -> str:
-    try:
-        text = repr(value)
-    except ValueError:                                     # an integer too long to print
-        text = "一个位数过多的整数"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 SCHEMES: dict[str, Scheme] = {
