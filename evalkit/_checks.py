@@ -185,8 +185,7 @@ def labels(data: pd.DataFrame, name: str, col: Any, what: str = "名称") -> lis
         raise InputError(f"{name} 有 {s.shape[1]} 个名为 {col} 的列，列名应各不相同")
     values = list(s.array)
     for i, v in enumerate(values):
-        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) \
-                or (isinstance(v, str) and not v.strip()):
+        if blank(v):
             raise InputError(f"{name} 列 {col} 第 {i + 1} 个{what}为空")
         try:
             hash(v)
@@ -223,11 +222,18 @@ def same_scale(mat: np.ndarray, name: str, cols: Iterable[Any], limit: float = 1
                          f"{top[lo]:g}，相差超过 {limit:.0e} 倍，请检查单位或数据是否有误")
 
 
+def blank(v: Any) -> bool:
+    """A missing value: None, NaN, pd.NA, NaT or blank text."""
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) \
+        or (isinstance(v, str) and not v.strip())
+
+
 def missing(data: pd.DataFrame) -> pd.DataFrame:
-    """Missing cells: None, NaN, pd.NA, NaT, and blank text (looked for only in columns that can hold text)."""
+    """:func:`blank` for every cell, without a per-cell look at numeric columns (where only NaN / NA is
+    missing): 200,000 survey rows would otherwise cost seconds."""
     out = data.isna()
     for c in range(data.shape[1]):
         col = data.iloc[:, c]
-        if col.dtype.kind == "O":
-            out.iloc[:, c] |= col.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+        if not pd.api.types.is_numeric_dtype(col):
+            out.iloc[:, c] |= col.map(blank).to_numpy(dtype=bool)
     return out

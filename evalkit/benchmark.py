@@ -519,7 +519,7 @@ def _dea_frames(inputs: Any, outputs: Any, names: Sequence[Any] | None) -> tuple
                                                                                           pd.Index, pd.Series))):
         raise InputError(f"names 应为各单位名称的列表，实际为 {names!r}")
     labels = list(inputs.index) if names is None else list(names)
-    blank = [i for i, u in enumerate(labels) if _blank(u)]
+    blank = [i for i, u in enumerate(labels) if _checks.blank(u)]
     if blank:
         raise InputError(f"第 {blank[0] + 1} 个单位的名称为空（names 或 inputs 的行索引）")
     for i, u in enumerate(labels):
@@ -550,10 +550,6 @@ def _dea_frames(inputs: Any, outputs: Any, names: Sequence[Any] | None) -> tuple
     return x, y, labels
 
 
-def _blank(v: Any) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) \
-        or (isinstance(v, str) and not v.strip())
-
 
 def _keys(panel: pd.DataFrame, col: Any, what: str) -> None:
     """A name or period column: no cell blank, a boolean, ±inf, or a list or a dict."""
@@ -563,9 +559,9 @@ def _keys(panel: pd.DataFrame, col: Any, what: str) -> None:
             odd = isinstance(v, (bool, np.bool_)) or (isinstance(v, (float, np.floating)) and not math.isfinite(v))
         except TypeError:
             odd = True
-        if _blank(v) or odd:
+        if _checks.blank(v) or odd:
             shown = str(v)[:30]
-            raise InputError(f"panel 列 {col} 第 {i + 1} 个{what}{'为空' if _blank(v) else f' {shown} 无效（应为文字或数字）'}")
+            raise InputError(f"panel 列 {col} 第 {i + 1} 个{what}{'为空' if _checks.blank(v) else f' {shown} 无效（应为文字或数字）'}")
 
 
 def _magnitudes(mat: np.ndarray, cols: Sequence[Any], name: str) -> None:

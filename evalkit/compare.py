@@ -27,11 +27,6 @@ from .errors import InputError, Problem
 OVERACHIEVEMENT = 1.3      # domain standard §4.1 (Guangxi rule): A ≥ 1.3·T needs an explanation [U]
 
 
-def _blank(v: Any) -> bool:
-    """A missing value: None, NaN, pd.NA or blank text."""
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) \
-        or (isinstance(v, str) and not v.strip())
-
 
 def _cn(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
@@ -117,16 +112,16 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
     for col in ("name", "target", "actual", "code", "direction", "unit", "deviation"):
         if isinstance(df[col], pd.DataFrame):
             raise InputError(f"indicators 有多个名为 {col} 的列，列名应各不相同")
-    given = pd.DataFrame({c: ~df[c].map(_blank).to_numpy() for c in ("target", "actual")}, index=df.index)
+    given = pd.DataFrame({c: ~df[c].map(_checks.blank).to_numpy() for c in ("target", "actual")}, index=df.index)
     df = df[given.all(axis=1).to_numpy()]
     if df.empty:
         raise InputError("indicators 中没有同时填写指标值（列 target）和实际完成值（列 actual）的指标")
     skipped = len(indicators) - len(df)
-    unnamed = df["name"].map(_blank).to_numpy()
+    unnamed = df["name"].map(_checks.blank).to_numpy()
     if unnamed.any():
         raise InputError(f"indicators 列 name 第 {int(np.argmax(unnamed)) + 1} 个填写了目标值和实际值的指标没有名称")
     t, a = (_checks.numbers(df, "indicators", [c])[:, 0] for c in ("target", "actual"))
-    direction = df["direction"].map(lambda v: "正向" if _blank(v) else v.strip() if isinstance(v, str) else v)
+    direction = df["direction"].map(lambda v: "正向" if _checks.blank(v) else v.strip() if isinstance(v, str) else v)
     odd = ~direction.isin(["正向", "反向", "等于"]).to_numpy()
     if odd.any():
         i = int(np.argmax(odd))
@@ -258,12 +253,12 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     for c in (period, col):
         if isinstance(rows[c], pd.DataFrame):
             raise InputError(f"history 有多个名为 {c} 的列，列名应各不相同")
-    blank = rows[col].map(_blank).to_numpy()
+    blank = rows[col].map(_checks.blank).to_numpy()
     rows = rows[~blank]
     v = _checks.numbers(rows, "history", [col])[:, 0]
     periods = list(rows[period])
     for k, p in enumerate(periods):
-        if _blank(p):
+        if _checks.blank(p):
             raise InputError(f"history 列 {period} 第 {k + 1} 个期间为空（指标「{measure}」）")
         try:
             hash(p)
@@ -289,7 +284,7 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     with np.errstate(all="ignore"):          # overflow is caught below, with a message
         table["change"] = table["value"].diff()
         table["growth"] = table["change"] / table["value"].shift(1).where(table["value"].shift(1) != 0)
-    if current is not None and (not pd.api.types.is_scalar(current) or _blank(current)
+    if current is not None and (not pd.api.types.is_scalar(current) or _checks.blank(current)
                                 or isinstance(current, (bool, np.bool_))):
         raise InputError(f"current 应为一个期间，实际为 {current!r}")
     cur = table["period"].iloc[-1] if current is None else current
@@ -494,7 +489,7 @@ def _sample(x: Any, name: str) -> tuple[pd.Series, bool]:
         raise InputError(f"{name} 应为一组观测值（列表、数组或 pandas.Series），实际为 {type(x).__name__}")
     if isinstance(x, np.ndarray) and x.ndim != 1:
         raise InputError(f"{name} 应为一维的观测值序列，实际为 {x.ndim} 维数组")
-    values = [v for v in (x.tolist() if isinstance(x, np.ndarray) else list(x)) if not _blank(v)]
+    values = [v for v in (x.tolist() if isinstance(x, np.ndarray) else list(x)) if not _checks.blank(v)]
     kinds = []
     for i, v in enumerate(values):
         if isinstance(v, (bool, np.bool_, str)):

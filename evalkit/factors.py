@@ -23,7 +23,6 @@ names the column and position (or the argument), never guessed; so is a figure t
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -153,18 +152,6 @@ def _formula(names: Sequence[str], form: str) -> str:
     rest = " × ".join(names[1:])
     return f"指标 = {names[0]} ÷ " + (f"({rest})" if len(names) > 2 else rest) + "。"
 
-
-def _blank(v: Any) -> bool:
-    """A missing value: None, NaN, pd.NA or blank text."""
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) \
-        or (isinstance(v, str) and not v.strip())
-
-
-def _blanks(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame.map(_blank)`` without a per-cell look at numeric columns, where only NaN / NA is blank
-    (200,000 survey rows would otherwise cost seconds)."""
-    return pd.DataFrame({c: frame[c].isna() if pd.api.types.is_numeric_dtype(frame[c]) else frame[c].map(_blank)
-                         for c in frame.columns}, index=frame.index)
 
 
 def _share(effect: np.ndarray, total: float) -> np.ndarray:
@@ -585,7 +572,7 @@ def drivers(data: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
     for c in cols:
         if isinstance(data[c], pd.DataFrame):
             raise InputError(f"data 有多个名为 {c} 的列，列名应各不相同")
-    blank = _blanks(data[cols])
+    blank = _checks.missing(data[cols])
     missing = blank.any(axis=1)
     kept = data.loc[~missing, cols]
     n, k = len(kept), len(predictors)
@@ -827,7 +814,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
     names = [str(c) for c in items.columns]
     if len(set(names)) != len(names):
         raise InputError(f"items 的列名重复：{', '.join(sorted({c for c in names if names.count(c) > 1}))}")
-    blank = _blanks(items)
+    blank = _checks.missing(items)
     empty = [c for c in items.columns if blank[c].all()]
     if empty:
         raise InputError(f"items 列 {', '.join(map(str, empty))} 全部为缺失值")
