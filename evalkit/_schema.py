@@ -48,6 +48,7 @@ META_LABELS.update({
     "evaluation.parameters.weighting": "权重来源",
     "evaluation.parameters.survey_population": "调查总体数量",
     "evaluation.parameters.survey_approached": "发放问卷数量",
+    "evaluation.parameters.survey_valid": "有效问卷数量",
 })
 
 
@@ -71,6 +72,7 @@ PARAMETERS: dict[str, Parameter] = {
     "weighting": Parameter("权重来源", "weighting", "table"),
     "survey_population": Parameter("调查总体数量", "count", None),
     "survey_approached": Parameter("发放问卷数量", "count", None),
+    "survey_valid": Parameter("有效问卷数量", "count", None),
 }
 CONVENTION_NAMES = {"end-of-year": "end-of-year", "年末": "end-of-year", "year-0": "year-0", "首年不折现": "year-0"}
 
@@ -173,6 +175,8 @@ class Column:
     vocab: dict[str, str] | None = field(default=None, compare=False, hash=False)   # accepted → canonical
     default: str = ""         # the value of an empty cell of a vocabulary column
     bounds: tuple[float, float] | None = None   # the lowest and highest value a number may take
+    money: bool = False       # an amount in 元; a header or unit row may state 万元 (read ×10,000, noted)
+    summed: bool = False      # a 合计 row's cell is checked against the sum of the column
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,10 @@ class Table:
             for alias in (col.name, col.zh, *col.aliases):
                 out[_fold(alias)] = col.name
         return out
+
+
+#: money units a header (``金额（万元）``), a unit row (``单位：万元``) or a cell (``120万元``) may state
+MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "百万元": 1_000_000, "亿元": 100_000_000}
 
 
 def _fold(header: str) -> str:
@@ -247,7 +255,7 @@ TABLES: dict[str, Table] = {
         Column("level2", "二级指标", required=True, nonempty=True),
         Column("name", "三级指标", required=True, nonempty=True, aliases=("指标名称",)),
         Column("description", "指标解释", aliases=("指标说明", "评价要点")),
-        Column("weight", "分值", "number", required=True, aliases=("权重", "指标分值")),
+        Column("weight", "分值", "number", required=True, aliases=("权重", "指标分值"), summed=True),
         Column("type", "指标类型", required=True, nonempty=True, vocab=TYPES, aliases=("类型", "指标性质")),
         Column("direction", "指标方向", vocab=DIRECTIONS, aliases=("方向", "计算符号")),
         Column("target", "指标值", "number", aliases=("目标值", "年度指标值")),
@@ -269,15 +277,15 @@ TABLES: dict[str, Table] = {
     )),
     "budget": Table("budget", "预算执行", columns=(
         Column("item", "资金来源", required=True, aliases=("项目", "资金项目")),
-        Column("planned", "预算数（元）", "number", required=True, aliases=("预算数",)),
-        Column("allocated", "到位数（元）", "number", required=True, aliases=("到位数",)),
-        Column("spent", "执行数（元）", "number", required=True, aliases=("执行数",)),
+        Column("planned", "预算数（元）", "number", required=True, aliases=("预算数",), money=True, summed=True),
+        Column("allocated", "到位数（元）", "number", required=True, aliases=("到位数",), money=True, summed=True),
+        Column("spent", "执行数（元）", "number", required=True, aliases=("执行数",), money=True, summed=True),
     )),
     "cashflows": Table("cashflows", "成本效益", columns=(
         Column("year", "年份", "integer", required=True, nonempty=True, aliases=("年度",), bounds=YEARS),
         Column("item", "项目", required=True, nonempty=True, aliases=("费用效益项目", "科目")),
         Column("kind", "类别", required=True, nonempty=True, vocab=KINDS, aliases=("类型",)),
-        Column("amount", "金额（元）", "number", required=True, nonempty=True, aliases=("金额",)),
+        Column("amount", "金额（元）", "number", required=True, nonempty=True, aliases=("金额",), money=True),
         Column("analysis", "分析类型", vocab=ANALYSES, default="全部", aliases=("适用分析",)),
     )),
     "distributions": Table("distributions", "风险分布", columns=(
@@ -339,7 +347,7 @@ TABLES: dict[str, Table] = {
     )),
     "alternatives": Table("alternatives", "备选方案", columns=(
         Column("name", "方案", required=True, nonempty=True, aliases=("方案名称",)),
-        Column("cost", "成本（元）", "number", required=True, nonempty=True, aliases=("成本", "总成本")),
+        Column("cost", "成本（元）", "number", required=True, nonempty=True, aliases=("成本", "总成本"), money=True),
         Column("effect", "效果", "number", required=True, nonempty=True, aliases=("效果量",)),
         Column("unit", "效果单位", aliases=("单位",)),
         Column("chosen", "是否采用", vocab=YES_NO, default="否", aliases=("采用",)),

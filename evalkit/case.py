@@ -17,58 +17,26 @@ import shutil
 import unicodedata
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
+from . import _csv, _yaml, derive
 from . import _schema as S
 from . import compare as cmp
 from . import costbenefit as cb
-from . import derive
 from . import factors as fa
 from .errors import CaseError, InputError, Issue, Problem
-from .scoring import Scheme, check_indicators, get_scheme
+from .scoring import DERIVED, Scheme, check_indicators, get_scheme
 
 ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", flags=re.ASCII)
 _EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
-
-
-class _Loader(yaml.SafeLoader):
-    """The safe loader, except that an impossible date (``2023-02-30``) or an integer too long for
-    Python stays the text as typed, so the field it belongs to can say what is wrong with it, and that
-    nesting deeper than :data:`_YAML_DEPTH` is refused at once (Python's recursion limit is slow to reach)."""
-
-    _depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
-        try:
-            if self._depth > _YAML_DEPTH:
-                raise _YamlTooBig(f"YAML 嵌套层次过深（超过 {_YAML_DEPTH} 层），无法读取")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-def _lenient(construct: Any) -> Any:
-    def build(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-        try:
-            return construct(loader, node)
-        except (ValueError, OverflowError):
-            return loader.construct_scalar(node)
-
-    return build
-
-
-for _tag, _construct in (("timestamp", yaml.SafeLoader.construct_yaml_timestamp),
-                         ("int", yaml.SafeLoader.construct_yaml_int),
-                         ("float", yaml.SafeLoader.construct_yaml_float)):
-    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _lenient(_construct))
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +50,7 @@ class Case:
     sources: Mapping[str, tuple[str, str | None]]   # table → (file, sheet) for messages
     files: tuple[Path, ...]
     notes: tuple[str, ...] = ()                 # how ambiguous but readable values were read
+    warnings: tuple[Issue, ...] = ()            # figures the case states that disagree with what it holds
 
     @property
     def id(self) -> str:
@@ -163,12 +132,13 @@ def validate_case(path: str | Path) -> list[Issue]:
 
 @dataclass
 class _Raw:
-    """A table as read: headers and rows of raw cell values, with their source row numbers."""
+    """A table as read: every row of raw cell values (the header too), with its source row number."""
 
-    header: list[Any]
     rows: list[tuple[int, list[Any]]]
     file: str
     sheet: str | None
+    records: dict[int, _csv.Record] | None = None     # a CSV file's records by first line; None for a sheet
+    broken: bool = False                              # unreadable; already reported
 
 
 @dataclass
@@ -183,6 +153,15 @@ class _Reader:
     bad_cells: set[tuple[str, int, str]] = field(default_factory=set)   # already reported
     formula_cells: set[tuple[str, int, str | None]] = field(default_factory=set)   # (sheet, row, column)
     formula_issues: set[Issue] = field(default_factory=set)
+    styles: dict[int, tuple[str, str, str]] = field(default_factory=dict)   # see _meaningful_styles
+    meta_scale: dict[str, int] = field(default_factory=dict)    # money field → the unit its label states
+    warnings: list[Issue] = field(default_factory=list)
+
+    def _where(self, key: str) -> dict[str, Any]:
+        """Where a metadata field is, as :class:`Issue` fields."""
+        label = S.META_LABELS.get(key, key)
+        return {"file": self.meta_file, "sheet": self.meta_sheet, "row": self.meta_rows.get(key),
+                "column": label if self.meta_sheet else key}
 
     def issue(self, message: str, *, file: str | None = None, sheet: str | None = None,
               row: int | None = None, column: str | None = None) -> None:
@@ -215,9 +194,10 @@ class _Reader:
             self.issue("不是 UTF-8 编码的文本文件")
             return None, self.issues
         try:
-            data, node = _load_yaml(text)
-            self.meta_rows = _yaml_lines(node)
-        except _YamlTooBig as exc:
+            doc = _yaml.load(text)
+            data = doc.data
+            self.meta_rows = _yaml.lines(doc.node)
+        except _yaml.TooBig as exc:
             self.issue(str(exc))
             return None, self.issues
         except yaml.YAMLError as exc:
@@ -231,6 +211,10 @@ class _Reader:
         if not isinstance(data, dict):
             self.issue("内容应为“字段: 值”形式的映射")
             return None, self.issues
+        for d in doc.duplicates:
+            self.issue(f"字段「{d.key}」重复：第{d.first}行和第{d.again}行都写了它（YAML 会不加提示地只保留后一个），"
+                       "请删去其中一行", row=d.again, column=d.key)
+        self.notes += [f"{name} 第{line}行：{note}" for line, note in doc.notes]
         meta = self._meta(data)
         raws: dict[str, _Raw] = {}
         tables = data.get("tables") or {}
@@ -268,6 +252,7 @@ class _Reader:
             self.issue(f"无法作为 Excel 工作簿打开（{type(exc).__name__}）")
             return None, self.issues
         try:
+            self.styles = _meaningful_styles(wb)
             extras = _workbook_extras(path)
             sheets: dict[str, Any] = {}
             for ws in wb.worksheets:
@@ -286,8 +271,7 @@ class _Reader:
             for tname, spec in S.TABLES.items():
                 if spec.sheet in sheets:
                     rows = self._sheet_rows(sheets[spec.sheet], extras, spec)
-                    raws[tname] = _Raw(rows[0] if rows else [], [(i + 2, r) for i, r in enumerate(rows[1:])],
-                                       path.name, spec.sheet)
+                    raws[tname] = _Raw(list(enumerate(rows, start=1)), path.name, spec.sheet)
                 elif spec.required:
                     self.issue(f"缺少必需的工作表「{spec.sheet}」", sheet=spec.sheet)
         finally:
@@ -308,13 +292,17 @@ class _Reader:
         header = spec is not None
         sheet = ws.title.strip()
         try:
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            if self.styles:                 # some cells have a format that changes what they mean
+                rows = [[_shown(c, self.styles) for c in r] for r in ws.iter_rows()]
+            else:
+                rows = [list(r) for r in ws.iter_rows(values_only=True)]
         except Exception as exc:        # openpyxl parsing a damaged file may raise anything
             self.issue(f"工作表无法读取，文件可能已损坏（{type(exc).__name__}）", sheet=sheet)
             return []
         formulas, merges = extras.get(ws.title, ({}, []))
         if not formulas and not merges:
             return rows
+        top = _header_index(spec, rows) + 1 if header else 1        # the header's row, below any title rows
 
         def get(r: int, c: int) -> Any:
             return rows[r - 1][c - 1] if r <= len(rows) and c <= len(rows[r - 1]) else None
@@ -328,8 +316,8 @@ class _Reader:
         def column(r: int, c: int) -> str:
             from openpyxl.utils import get_column_letter
 
-            if header and not _missing(get(1, c)) and (r > 1 or c not in formulas_at_header):
-                return str(get(1, c)).strip()
+            if header and not _missing(get(top, c)) and (r > top or c not in formulas_at_header):
+                return str(get(top, c)).strip()
             if not header:
                 return "字段" if c == 1 else "值" if c == 2 else get_column_letter(c)
             return get_column_letter(c)
@@ -337,11 +325,10 @@ class _Reader:
         def read(r: int, c: int) -> bool:
             if not header:
                 return c <= 2
-            h = get(1, c)
-            return r == 1 or (not _missing(h) and (spec.open or S._fold(str(h)) in names))
+            h = get(top, c)
+            return r == top or (r > top and not _missing(h) and (spec.open or _header_name(spec, h)[0] is not None))
 
-        names = spec.header_map() if spec is not None else {}
-        formulas_at_header = {c for (r, c) in formulas if r == 1}
+        formulas_at_header = {c for (r, c) in formulas if r == top}
         for (r, c), text in sorted(formulas.items()):
             if get(r, c) is None and read(r, c):
                 from openpyxl.utils import get_column_letter
@@ -354,9 +341,11 @@ class _Reader:
                 # 基本信息 and 报告文字, anywhere on the row (messages name the field there)
                 self.formula_cells.add((sheet, r, column(r, c) if header else None))
         for r1, c1, r2, c2, coord in sorted(merges):
-            if header and r1 == 1:
+            if header and r2 < top:
+                continue                # a title above the header, merged across the table: read as a title
+            if header and r1 <= top <= r2:
                 self.issue(f"表头的 {coord} 是合并单元格：每列须有自己的列名，请取消合并后逐列填写", sheet=sheet,
-                           row=1, column=column(1, c1))
+                           row=top, column=column(top, c1))
             elif c2 > c1:
                 self.issue(f"{coord} 是跨列的合并单元格：请取消合并，每列分别填写", sheet=sheet, row=r1,
                            column=column(r1, c1))
@@ -376,7 +365,18 @@ class _Reader:
             if not row or _missing(row[0]) or (i == 1 and str(row[0]).strip() in ("字段", "field", "key")):
                 continue
             label = _text(row[0])
-            key = labels.get(label) or labels.get(S._fold(label)) or label
+            key = labels.get(label) or labels.get(S._fold(label))
+            unit = _HEADER_UNIT.match(unicodedata.normalize("NFKC", label))
+            if key is None and unit:            # 预算数（万元）: the money field, in the unit its label states
+                key = labels.get(S._fold(unit.group(1) + "（元）"))
+                if key in S.MONEY_META:
+                    self.meta_scale[key] = S.MONEY_UNITS[unit.group(2)]
+                    if unit.group(2) != "元":
+                        self.notes.append(f"{S.META_SHEET} 第{i}行「{label}」：金额以{unit.group(2)}为单位，已换算为元"
+                                          f"（×{S.MONEY_UNITS[unit.group(2)]:,}）")
+                else:
+                    key = None
+            key = key or label
             if not re.fullmatch(r"[a-z_]+(\.[a-z_]+)*", key):
                 self.issue(f"未知的字段「{_short(label, quote=False)}」", sheet=S.META_SHEET, row=i, column="字段")
                 continue
@@ -446,21 +446,17 @@ class _Reader:
             text = path.read_bytes().decode("utf-8-sig")
         except UnicodeDecodeError:
             self.issue("不是 UTF-8 编码（在 Excel 中另存为时请选择“CSV UTF-8”）", file=shown)
-            return _Raw([], [], shown, None)
+            return _Raw([], shown, None, broken=True)
         try:
-            rows = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error as exc:
-            self.issue(f"CSV 格式错误：{exc}", file=shown)
-            return _Raw([], [], shown, None)
-        return _Raw(rows[0] if rows else [], [(i + 2, r) for i, r in enumerate(rows[1:])], shown, None)
+            records = _csv.read(text)
+        except _csv.Broken as exc:
+            self.issue(str(exc), file=shown, row=exc.line)
+            return _Raw([], shown, None, broken=True)
+        return _Raw([(r.line, r.cells) for r in records], shown, None, {r.line: r for r in records})
 
     # -- metadata -------------------------------------------------------------------------------
     def _meta(self, data: dict[str, Any]) -> dict[str, Any]:
-        def where(key: str) -> dict[str, Any]:
-            label = S.META_LABELS.get(key, key)
-            return {"row": self.meta_rows.get(key), "sheet": self.meta_sheet,
-                    "column": label if self.meta_sheet else key}
-
+        where = self._where
         for key in S.REQUIRED_META:
             if _missing(_get(data, key)):
                 self.issue(f"缺少必填字段「{S.META_LABELS[key]}」（{key}）", **where(key))
@@ -476,7 +472,7 @@ class _Reader:
             value = _get(data, key)
             if _missing(value):
                 continue
-            num, err, how = _number(value)
+            num, err, how = _number(value, money=True, scale=self.meta_scale.get(key, 1))
             if how:
                 self.notes.append(f"{self.meta_file} {S.META_LABELS[key]}：{how}")
             if err:
@@ -487,9 +483,10 @@ class _Reader:
                 funding[key.split(".")[1]] = num
         year = _get(data, "project.year")
         if not _missing(year):
-            num, err, how = _number(year)
+            num, err, how = _number(year, suffix="年")
             if err or num != int(num) or not 1949 <= num <= 2100:
-                self.issue(f"项目年度应为四位整数年份，实际为 {_short(year)}", **where("project.year"))
+                why = err if isinstance(year, dt.date) else f"应为四位整数年份，实际为 {_short(year)}"
+                self.issue(f"项目年度{why}", **where("project.year"))
                 year = None
             else:
                 year = int(num)
@@ -638,6 +635,7 @@ class _Reader:
             if parsed is not None:
                 tables[tname], headers[tname] = parsed
         sources = {t: (r.file, r.sheet) for t, r in raws.items()}
+        unreadable = set(raws) - set(tables)     # reported already: checks that need them are not run
         if "survey" in tables and "questions" in tables:
             self._survey_answers(tables["survey"], tables["questions"], raws["survey"], headers["survey"])
         for tname, column, readable in (("judgements", "value", lambda t: derive.scale_value(t) is not None),
@@ -655,7 +653,7 @@ class _Reader:
             funding = meta["funding"] if len(meta["funding"]) == 3 else None
             fed = {q.indicator for q in derive.questions(tables.get("questions"))[0] if q.indicator}
             problems += check_indicators(ind, scheme, deductions=tables.get("deductions"), funding=funding,
-                                         derived=fed if "survey" in tables else ())
+                                         derived=fed if "survey" in raws else ())
         if "budget" in tables and len(meta["funding"]) == 3:
             for col in ("planned", "allocated", "spent"):
                 got = tables["budget"][col].sum()
@@ -665,7 +663,7 @@ class _Reader:
                                             f"{want:,.2f} 元不符", None, col, "budget"))
         if "cashflows" in tables:
             problems += cb.check_cashflows(tables["cashflows"])
-        if "distributions" in tables:
+        if "distributions" in tables and "cashflows" not in unreadable:
             problems += cb.check_distributions(tables["distributions"], tables.get("cashflows"))
         if "alternatives" in tables:
             problems += cb.check_alternatives(tables["alternatives"])
@@ -673,14 +671,14 @@ class _Reader:
             problems += cmp.check_history(tables["history"])
         if "peers" in tables:
             problems += cmp.check_peers(tables["peers"])
-        if "survey" in tables or "questions" in tables:
+        if ("survey" in tables or "questions" in tables) and not {"survey", "questions", "indicators"} & unreadable:
             types = dict(zip(tables["indicators"]["code"], tables["indicators"]["type"])) if "indicators" in tables else {}
             problems += derive.check_survey(tables.get("survey"), tables.get("questions"), types)
         if "judgements" in tables and "indicators" in tables:
             problems += derive.check_judgements(tables["judgements"], tables["indicators"])
         problems += derive.check_weighting(meta["evaluation"]["parameters"].get("weighting", "table"),
                                            tables.get("judgements"))
-        if "drivers" in tables:
+        if "drivers" in tables and "indicators" not in unreadable:
             codes = set(tables["indicators"]["code"]) if "indicators" in tables else set()
             problems += fa.check_drivers(tables["drivers"], codes)
         for p in problems:
@@ -691,45 +689,82 @@ class _Reader:
             self.issue(p.message, file=file, sheet=sheet, row=None if p.row is None else int(p.row), column=column)
         if self.issues:
             return None, self.issues
-        return Case(path=path, form=form, meta=meta, tables=tables, sources=sources,
-                    files=tuple(self.files), notes=tuple(self.notes)), []
+        case = Case(path=path, form=form, meta=meta, tables=tables, sources=sources,
+                    files=tuple(self.files), notes=tuple(self.notes))
+        warnings = [*self.warnings, *_consistency(case, headers, self._where)]
+        if warnings and case.scheme.consistency == "error":
+            return None, warnings
+        return replace(case, warnings=tuple(warnings)), []
 
     def _table(self, spec: S.Table, raw: _Raw) -> tuple[pd.DataFrame, dict[str, str]] | None:
         where = {"file": raw.file, "sheet": raw.sheet}
-        if not raw.header or all(_missing(h) for h in raw.header):
+        place = raw.sheet or raw.file
+        if raw.broken:
+            return None
+        top = _header_index(spec, [cells for _, cells in raw.rows])
+        if not raw.rows or all(_missing(h) for h in raw.rows[top][1]):
             self.issue("表头为空：第一行应为列名", row=1, **where)
             return None
-        amap = spec.header_map()
+        hrow, header = raw.rows[top]
+        sheet_unit = None                      # (unit, its row) stated above the header: 单位：万元
+        for rownum, cells in raw.rows[:top]:
+            text = next((_text(c) for c in cells if not _missing(c)), "")
+            if not text:
+                continue
+            unit = _UNIT_LINE.search(unicodedata.normalize("NFKC", text))
+            if unit:
+                sheet_unit = (unit.group(1), rownum)
+            self.notes.append(f"{place} 第{rownum}行「{_short(text, quote=False)}」不是表头，按{'单位说明' if unit else '标题'}"
+                              f"读取；表头在第{hrow}行")
         canon: list[str | None] = []
         shown: dict[str, str] = {}
-        for h in raw.header:
+        scales: dict[str, int] = {}
+        specs = {c.name: c for c in spec.columns}
+        for h in header:
             if _missing(h):
                 canon.append(None)
                 continue
-            name = amap.get(S._fold(str(h)))
+            name, unit = _header_name(spec, h)
             if name in shown:
-                self.issue(f"列「{h}」与列「{shown[name]}」是同一列，重复了", row=1, column=str(h), **where)
+                self.issue(f"列「{h}」与列「{shown[name]}」是同一列，重复了", row=hrow, column=str(h), **where)
                 name = None
             canon.append(name)
-            if name:
-                shown[name] = str(h).strip()
-        extra = {pos: str(h).strip() for pos, (h, name) in enumerate(zip(raw.header, canon))
+            if not name:
+                continue
+            shown[name] = str(h).strip()
+            if not specs[name].money:
+                continue
+            if unit and sheet_unit and unit != sheet_unit[0]:
+                self.issue(f"第{sheet_unit[1]}行写明金额单位为{sheet_unit[0]}，但这一列的表头写的是{unit}：请统一为一种单位",
+                           row=hrow, column=str(h).strip(), **where)
+                return None
+            unit = unit or (sheet_unit[0] if sheet_unit else "元")
+            scales[name] = S.MONEY_UNITS[unit]
+            if unit != "元":
+                self.notes.append(f"{place} 列「{shown[name]}」：金额以{unit}为单位，已换算为元（×{S.MONEY_UNITS[unit]:,}）")
+        extra = {pos: str(h).strip() for pos, (h, name) in enumerate(zip(header, canon))
                  if spec.open and name is None and not _missing(h)}
         first: dict[str, int] = {}
-        for pos, header in list(extra.items()):
-            if header in first:
-                self.issue(f"列「{header}」重复（第 {first[header] + 1} 列和第 {pos + 1} 列同名）", row=1,
-                           column=header, **where)
+        for pos, name_ in list(extra.items()):
+            if name_ in first:
+                self.issue(f"列「{name_}」重复（第 {first[name_] + 1} 列和第 {pos + 1} 列同名）", row=hrow,
+                           column=name_, **where)
                 del extra[pos]
-            first.setdefault(header, pos)
+            first.setdefault(name_, pos)
         missing = [c for c in spec.columns if c.required and c.name not in shown]
         for c in missing:
-            self.issue(f"缺少必需的列「{c.zh}」（{c.name}）", row=1, **where)
+            self.issue(f"缺少必需的列「{c.zh}」（{c.name}）", row=hrow, **where)
         if missing:
             return None
-        records, index, kept = [], [], []
-        for rownum, cells in raw.rows:
+        if raw.records is not None and not self._csv_rows(spec, raw, top, canon, extra, where):
+            return None
+        records, index, kept, totals = [], [], [], []
+        for rownum, cells in raw.rows[top + 1:]:
             if all(_missing(c) for c in cells):
+                continue
+            if _is_total(cells):
+                totals.append((rownum, cells))
+                self.notes.append(f"{place} 第{rownum}行是合计行，不作为数据读取（已与各行之和核对）")
                 continue
             rec: dict[str, Any] = {}
             for pos, name in enumerate(canon):
@@ -751,7 +786,8 @@ class _Reader:
                 value = rec.get(col.name)
                 if col.kind in ("number", "integer"):
                     num, err, how = _number(value, percent=(unit == "%" and col.name in ("target", "actual")),
-                                            suffix="年" if col.bounds == S.YEARS else None)
+                                            suffix="年" if col.bounds == S.YEARS else None, money=col.money,
+                                            scale=scales.get(col.name, 1))
                     if not err and col.kind == "integer" and num == num and (
                             not float(num).is_integer() or abs(num) >= 2**53):
                         err = f"必须为整数，实际为「{_short(value, quote=False)}」"
@@ -782,7 +818,65 @@ class _Reader:
                 df[col.name] = df[col.name].astype("Int64")
         if spec.name == "indicators" and df.empty:
             self.issue("指标体系没有任何指标", row=2, **where)
+        for rownum, cells in totals:
+            self._check_total(spec, df, rownum, cells, canon, shown, scales, where)
         return df, shown
+
+    def _check_total(self, spec: S.Table, df: pd.DataFrame, rownum: int, cells: list[Any], canon: list[str | None],
+                     shown: dict[str, str], scales: dict[str, int], where: dict[str, Any]) -> None:
+        """A 合计 row's figures against the sums of the rows above it: a disagreement is a warning."""
+        for pos, name in enumerate(canon):
+            col = next((c for c in spec.columns if c.name == name), None)
+            if col is None or not col.summed or pos >= len(cells) or _missing(cells[pos]):
+                continue
+            stated, err, _ = _number(cells[pos], money=col.money, scale=scales.get(name, 1))
+            if err:
+                continue
+            got = float(sum(Decimal(repr(float(v))) for v in df[name] if v == v))
+            if abs(stated - got) > 0.005 + 1e-9 * abs(got):
+                self.warnings.append(Issue(where["file"], f"{spec.sheet}的合计行（第{rownum}行）中{col.zh.removesuffix('（元）')}"
+                                           f"写的是 {stated:,.2f}，各行之和为 {got:,.2f}，两者不符："
+                                           "请核对是否漏填、多填了某一行，或合计行本身有误", where["sheet"], rownum,
+                                           shown.get(name, name)))
+
+    def _csv_rows(self, spec: S.Table, raw: _Raw, top: int, canon: list[str | None], extra: dict[int, str],
+                  where: dict[str, Any]) -> bool:
+        """Whether every record of a CSV table has the header's number of fields and no cell that
+        swallowed the rows after it (a quote opened and closed further down); each problem reported."""
+        header = raw.rows[top][1]
+        width = max((i + 1 for i, h in enumerate(header) if not _missing(h)), default=0)
+        free = {c.name for c in spec.columns if c.kind == "text" and c.vocab is None}
+        ok = True
+        for rownum, cells in raw.rows[top + 1:]:
+            if not cells or all(_missing(c) for c in cells):
+                continue
+            n = len(cells)
+            if n > width and any(not _missing(c) for c in cells[width:]):
+                self.issue(f"这一行有 {n} 个字段，比表头的 {width} 列多：多半是某个内容含逗号却没有用英文双引号括起"
+                           "（或多了一个逗号），各列会因此错位", row=rownum, **where)
+                ok = False
+            elif n < width:
+                self.issue(f"这一行只有 {n} 个字段，表头有 {width} 列：请检查是否少了逗号（行末的空单元格也要保留逗号），"
+                           "否则各列会错位", row=rownum, **where)
+                ok = False
+            record = raw.records[rownum]
+            if record.end == record.line:
+                continue
+            for pos, cell in enumerate(cells):
+                if "\n" not in cell and "\r" not in cell:
+                    continue
+                name = canon[pos] if pos < len(canon) else None
+                column = extra.get(pos) or (str(header[pos]).strip() if pos < len(header) else None)
+                swallowed = _csv.swallowed(record, width)
+                if (name is None and pos not in extra) or (name is not None and name not in free):
+                    self.issue(f"这一格的内容跨了第{record.line}–{record.end}行，但这一列不应换行：多半是某个英文双引号没有闭合，"
+                               "把后面的行并进了这个单元格", row=rownum, column=column, **where)
+                    ok = False
+                elif swallowed is not None:
+                    self.issue(f"这一格带引号的内容跨了第{record.line}–{record.end}行，其中第{swallowed}行像是一整行数据：多半是"
+                               "一个英文双引号没有闭合，把后面的行并进了这个单元格", row=rownum, column=column, **where)
+                    ok = False
+        return ok
 
     def _half_width(self, table: pd.DataFrame, column: str, raw: _Raw, shown: dict[str, str],
                     readable: Any) -> None:
@@ -843,6 +937,73 @@ class _Reader:
 
 
 # ----------------------------------------------------------------------------------------------
+# Consistency: figures a case states twice
+
+
+def _consistency(case: Case, headers: Mapping[str, Mapping[str, str]], meta: Any) -> list[Issue]:
+    """Figures the case states that it also holds the makings of, recomputed: a stated 资金到位率 or
+    预算执行率 against the funding, a survey-fed rate against the survey, the stated numbers of
+    questionnaires against the survey's rows. A disagreement beyond the rounding of the stated figure
+    is an :class:`Issue` (a warning, or an error where the scheme's ``consistency`` rule says so): the
+    net under misreads nobody has thought of yet. ``meta(key)`` gives where a metadata field is."""
+    out: list[Issue] = []
+    scheme = case.scheme
+    ind = case.indicators
+
+    def at(table: str, row: Any, column: str | None, message: str) -> None:
+        file, sheet = case.sources[table]
+        out.append(Issue(file, message, sheet, None if row is None else int(row),
+                         headers.get(table, {}).get(column, column) if column else None))
+
+    f = case.funding
+    if len(f) == 3:
+        for row, r in ind[ind["name"].str.strip().isin(DERIVED) & (ind["type"] == "定量")].iterrows():
+            if _missing(r["actual"]) or r["unit"] != "%":
+                continue
+            key = DERIVED[r["name"].strip()]
+            base = scheme.budget_execution_base if key == "spent" else "planned"
+            if not f[base]:
+                continue
+            want = Decimal(repr(f[key])) / Decimal(repr(f[base])) * 100
+            if not _agrees(r["actual"], want):
+                at("indicators", row, "actual",
+                   f"{r['name'].strip()}填写为 {r['actual']:g}%，按资金数据计算为 {want:.2f}%"
+                   f"（{S.META_LABELS['funding.' + key][:3]} {f[key]:,.2f} 元 ÷ {S.META_LABELS['funding.' + base][:3]} "
+                   f"{f[base]:,.2f} 元）：两者不符，请核对")
+    if "survey" in case.tables and "questions" in case.tables:
+        try:
+            fed = derive.survey_actuals(case, scheme)
+        except InputError:
+            fed = {}                      # the survey check reports what is wrong with the survey
+        for code, (value, _) in fed.items():
+            rows = ind.index[ind["code"] == code]
+            if len(rows) and not _missing(ind.at[rows[0], "actual"]) and not _agrees(ind.at[rows[0], "actual"],
+                                                                                     Decimal(repr(value))):
+                at("indicators", rows[0], "actual",
+                   f"{ind.at[rows[0], 'name']}的实际完成值填写为 {ind.at[rows[0], 'actual']:g}，由问卷计算为 {value:.2f}："
+                   "两者不符，"
+                   "报告采用问卷计算的结果，请核对")
+        n = len(case.tables["survey"])
+        params = case.evaluation.get("parameters", {})
+        valid, approached = params.get("survey_valid"), params.get("survey_approached")
+        if valid is not None and valid != n:
+            out.append(Issue(message=f"有效问卷数量写的是 {valid:,} 份，问卷调查表中有 {n:,} 份答卷：两者不符，请核对",
+                             **meta("evaluation.parameters.survey_valid")))
+        if approached is not None and approached < n:
+            out.append(Issue(message=f"发放问卷数量写的是 {approached:,} 份，少于问卷调查表中的 {n:,} 份答卷，请核对",
+                             **meta("evaluation.parameters.survey_approached")))
+    return out
+
+
+def _agrees(stated: float, computed: Decimal) -> bool:
+    """Whether ``stated`` is ``computed`` rounded to the places ``stated`` was written with (at least
+    to 0.01): 92 and 92.4 agree with 92.36, 92.0 written as 92 too; 0.92 does not."""
+    places = max(0, -Decimal(repr(float(stated))).normalize().as_tuple().exponent)
+    half = Decimal(5).scaleb(-min(places, 2) - 1)
+    return abs(Decimal(repr(float(stated))) - computed) <= half + Decimal("1e-9")
+
+
+# ----------------------------------------------------------------------------------------------
 # Small helpers
 
 
@@ -872,6 +1033,97 @@ def _workbook_extras(path: Path) -> dict[str, tuple[dict[tuple[int, int], str], 
     return out
 
 
+_UNIT_LINE = re.compile(r"单位\s*:\s*(百万元|千元|万元|亿元|元)")
+_HEADER_UNIT = re.compile(r"^(.*?)\s*[（(]\s*(?:单位\s*[:：]\s*)?(百万元|千元|万元|亿元|元)\s*[)）]$")
+_TOTALS = {"合计", "总计", "共计", "合计数", "总合计", "total", "sum", "grandtotal"}
+
+
+def _header_name(spec: S.Table, header: Any) -> tuple[str | None, str | None]:
+    """(canonical column, money unit the header states) of a header cell; ``金额（万元）`` is the
+    amount in 万元. (None, None) for a header the table does not know."""
+    name = spec.header_map().get(S._fold(str(header)))
+    m = _HEADER_UNIT.match(unicodedata.normalize("NFKC", str(header)).strip())
+    if name is None and m:
+        amap = spec.header_map()
+        name = amap.get(S._fold(m.group(1))) or amap.get(S._fold(m.group(1) + "（元）"))
+        if name is not None and not next(c for c in spec.columns if c.name == name).money:
+            name = None
+    return name, (m.group(2) if m and name is not None else None)
+
+
+def _header_index(spec: S.Table | None, rows: list[list[Any]]) -> int:
+    """Where a table's header is among its first rows (0-based): the first row that is not blank,
+    unless it and the few after it hold one cell each (a title, a ``单位：万元`` line) above a row that
+    names the table's columns."""
+    def filled(cells: list[Any]) -> int:
+        return sum(not _missing(c) for c in cells)
+
+    def names_columns(cells: list[Any]) -> bool:
+        if spec is None or spec.open:
+            return filled(cells) >= 2
+        return any(not _missing(c) and _header_name(spec, c)[0] is not None for c in cells)
+
+    first = next((i for i, cells in enumerate(rows) if filled(cells)), 0)
+    for i in range(first, min(len(rows), first + 6)):
+        if names_columns(rows[i]):
+            return i
+        if filled(rows[i]) > 1:
+            break
+    return first
+
+
+def _is_total(cells: list[Any]) -> bool:
+    """Whether a row is a 合计 (total) row: one of its first three filled cells says so."""
+    texts = [c for c in cells if not _missing(c)][:3]
+    return any(isinstance(t, str) and "".join(t.split()).casefold() in _TOTALS for t in texts)
+
+
+_MONEY_IN_FORMAT = re.compile("百万元|千元|万元|亿元|万|亿")
+
+
+def _format_meaning(fmt: str) -> tuple[str, str] | None:
+    """(``"percent"``, "") for a percent format, (``"unit"``, 万元…) for one whose text states a money
+    unit (``0.00"万元"``, ``#,##0\\万``), None for a format that only changes how a number looks."""
+    section = fmt.split(";")[0]
+    literal = "".join(re.findall(r'"([^"]*)"', section)) + "".join(re.findall(r"\\(.)", section))
+    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", section)
+    if "%" in bare:
+        return "percent", ""
+    m = _MONEY_IN_FORMAT.search(literal)
+    if m:
+        return "unit", m.group() if m.group().endswith("元") else m.group() + "元"
+    return None
+
+
+def _meaningful_styles(wb: Any) -> dict[int, tuple[str, str, str]]:
+    """Style index → (kind, unit, format) for the workbook's cell styles whose number format changes
+    what a number means (see :func:`_format_meaning`); empty for most workbooks, which are then read
+    by the fast value-only path."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    custom = getattr(wb, "_number_formats", [])
+    out = {}
+    for i, style in enumerate(getattr(wb, "_cell_styles", [])):
+        fid = style.numFmtId
+        fmt = BUILTIN_FORMATS.get(fid, "General") if fid < BUILTIN_FORMATS_MAX_SIZE else \
+            (custom[fid - BUILTIN_FORMATS_MAX_SIZE] if fid - BUILTIN_FORMATS_MAX_SIZE < len(custom) else "General")
+        meaning = _format_meaning(fmt)
+        if meaning:
+            out[i] = (*meaning, fmt)
+    return out
+
+
+def _shown(cell: Any, styles: dict[int, tuple[str, str, str]]) -> Any:
+    """A cell's value, as a :class:`_Shown` when its number format changes what the number means."""
+    value = cell.value
+    if type(value) not in (int, float) or getattr(cell, "_style_id", 0) not in styles:
+        return value
+    kind, unit, fmt = styles[cell._style_id]
+    if kind == "percent":
+        return _Shown(format((Decimal(repr(value)) * 100).normalize(), "f") + "%", float(value), fmt, kind)
+    return _Shown(f"{value:.15g}{unit}", float(value), fmt, kind)
+
+
 def _missing(x: Any) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or (isinstance(x, str) and not x.strip())
 
@@ -886,18 +1138,60 @@ def _text(x: Any) -> str:
     return str(x).strip()
 
 
-def _number(x: Any, *, percent: bool = False, suffix: str | None = None) -> tuple[float, str | None, str | None]:
+class _Shown(str):
+    """A number cell whose number format changes what it means, as the text Excel shows for it.
+
+    A percent format shows 0.92 as ``92%``; a format with a money unit in its text (``0.00"万元"``)
+    shows 120 as ``120万元``. ``stored`` is the number in the file, ``fmt`` the cell's number format,
+    ``kind`` ``"percent"`` or ``"unit"``.
+    """
+
+    stored: float
+    fmt: str
+    kind: str
+
+    def __new__(cls, text: str, stored: float, fmt: str, kind: str) -> _Shown:
+        obj = super().__new__(cls, text)
+        obj.stored, obj.fmt, obj.kind = stored, fmt, kind
+        return obj
+
+
+_MONEY_SUFFIX = re.compile(r"^(.*?)\s*(" + "|".join(sorted(S.MONEY_UNITS, key=len, reverse=True)) + r")$")
+
+
+def _scaled(value: float, scale: int) -> float:
+    """``value`` × ``scale`` in decimal, so 123.45 万元 is 1234500 元 exactly."""
+    return value if scale == 1 else float(Decimal(repr(value)) * scale)
+
+
+def _number(x: Any, *, percent: bool = False, suffix: str | None = None, money: bool = False,
+            scale: int = 1) -> tuple[float, str | None, str | None]:
     """(value, error, how-it-was-read). Empty cells are NaN without error.
 
     Plain numbers are read silently. A value that is readable but not plainly written — full-width
     digits, thousands separators, spaces between digits, a trailing % where the unit is %, the unit
-    ``suffix`` after a number (年 after a year) — is read and ``how`` says how (a note for the user);
-    anything else is an error, never a guess.
+    ``suffix`` after a number (年 after a year), a money unit after an amount (``120万元``, with
+    ``money``), a percent-formatted Excel cell — is read and ``how`` says how (a note for the user);
+    anything else is an error, never a guess. An amount that states no unit of its own is multiplied
+    by ``scale`` (the unit its header or the sheet states; the caller notes that once per column).
     """
     if _missing(x):
         return float("nan"), None, None
     if isinstance(x, bool):
         return float("nan"), f"必须为数字，实际为 {_short(x)}", None
+    if isinstance(x, (dt.datetime, dt.date, dt.time)):
+        shown = x.isoformat(" ") if isinstance(x, dt.datetime) else x.isoformat()
+        return float("nan"), (f"单元格是日期或时间格式（显示为 {shown.removesuffix(' 00:00:00')}），这里应为数字："
+                              "请把单元格格式改为“常规”后重新填写"), None
+    if isinstance(x, _Shown):
+        if x.kind == "unit" and not money:           # 0"人": the unit is decoration, the number is the number
+            return x.stored, None, None
+        if x.kind == "percent":
+            if not percent:
+                return float("nan"), (f"单元格设为百分比格式（显示为 {x}），但这里不是百分数：请把单元格格式改为“常规”后"
+                                      "填写数值"), None
+            value = float(Decimal(repr(x.stored)) * 100)
+            return value, None, f"单元格为百分比格式，Excel 存储为 {x.stored:.15g}，按显示的 {x} 读作 {value:.15g}"
     if isinstance(x, (int, float)):
         try:
             value = float(x)
@@ -905,7 +1199,7 @@ def _number(x: Any, *, percent: bool = False, suffix: str | None = None) -> tupl
             value = float("inf")
         if not math.isfinite(value):
             return float("nan"), f"必须为有限的数字，实际为 {_short(x)}", None
-        return value, None, None
+        return _scaled(value, scale), None, None
     text = str(x).strip()
     if text.upper() in _EXCEL_ERRORS:
         return float("nan"), f"单元格是 Excel 错误值「{text}」（公式出错），请修正公式或改填数值", None
@@ -916,6 +1210,10 @@ def _number(x: Any, *, percent: bool = False, suffix: str | None = None) -> tupl
     unit = suffix and norm.endswith(suffix) and len(norm) > len(suffix)
     if unit:
         norm = norm[: -len(suffix)].rstrip()
+    own = _MONEY_SUFFIX.match(norm) if money else None
+    if own and own.group(1):
+        norm, scale = own.group(1), S.MONEY_UNITS[own.group(2)]
+        how.append(f"按{own.group(2)}换算为元" if scale != 1 else "“元”字已去掉")
     if " " in norm:
         norm = norm.replace(" ", "")
         how.append("数字间的空格已去掉")
@@ -934,6 +1232,9 @@ def _number(x: Any, *, percent: bool = False, suffix: str | None = None) -> tupl
     value = float(norm)
     if not math.isfinite(value):
         return float("nan"), f"必须为有限的数字，实际为「{_short(text, quote=False)}」", None
+    value = _scaled(value, scale)
+    if isinstance(x, _Shown):
+        how.insert(0, f"单元格格式「{x.fmt}」显示为 {x}")
     return value, None, (f"「{text}」读作 {value:.15g}（{'，'.join(how)}）" if how else None)
 
 
@@ -951,9 +1252,10 @@ def _cell_value(text: str) -> Any:
     if "、" in text:
         return [_cell_value(v.strip()) for v in text.split("、") if v.strip()]
     try:
-        return _load_yaml(text)[0]
-    except (yaml.YAMLError, RecursionError, _YamlTooBig):
+        doc = _yaml.load(text)
+    except (yaml.YAMLError, RecursionError, _yaml.TooBig):
         return text
+    return text if doc.duplicates else doc.data
 
 
 def _date(x: Any) -> tuple[str | None, str | None]:
@@ -989,73 +1291,6 @@ def _set(data: dict[str, Any], key: str, value: Any) -> None:
     for part in parents:
         cur = cur.setdefault(part, {})
     cur[last] = value
-
-
-def _yaml_lines(root: yaml.Node | None) -> dict[str, int]:
-    """Dotted key → 1-based line of its value, for messages."""
-    out: dict[str, int] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                key = f"{prefix}{k.value}"
-                out[key] = k.start_mark.line + 1
-                walk(v, key + ".")
-
-    walk(root, "")
-    return out
-
-
-#: the most nodes a case.yaml may expand to through its aliases (``*name``); a real one has hundreds
-_YAML_NODES = 100_000
-#: the deepest nesting of a case.yaml; a real one nests four levels
-_YAML_DEPTH = 100
-_FLOW = re.compile(r"'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"|#[^\n]*|[\[\]{}]")   # quoted text and comments skipped
-
-
-class _YamlTooBig(ValueError):
-    """The YAML's aliases expand it beyond :data:`_YAML_NODES` nodes, or refer to themselves."""
-
-
-def _load_yaml(text: str) -> tuple[Any, yaml.Node | None]:
-    """(data, node) of a single YAML document read by :class:`_Loader` (safe: no Python tags), once its
-    aliases are known to expand to a bounded, acyclic tree — a few lines of ``&a`` and ``*a`` can
-    otherwise stand for billions of values (the "billion laughs")."""
-    depth = 0
-    for m in _FLOW.finditer(text):         # PyYAML's scanner is quadratic in the depth of [ and {
-        depth += 1 if m.group() in "[{" else -1 if m.group() in "]}" else 0
-        if depth > _YAML_DEPTH:
-            raise _YamlTooBig(f"YAML 嵌套层次过深（超过 {_YAML_DEPTH} 层），无法读取")
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, None
-        sizes: dict[int, int] = {}
-        inside: set[int] = set()
-
-        def size(n: yaml.Node) -> int:
-            if id(n) in sizes:
-                return sizes[id(n)]
-            if id(n) in inside:
-                raise _YamlTooBig("YAML 中的别名（*）引用了包含它自己的内容，无法读取")
-            inside.add(id(n))
-            if isinstance(n, yaml.SequenceNode):
-                total = 1 + sum(size(c) for c in n.value)
-            elif isinstance(n, yaml.MappingNode):
-                total = 1 + sum(size(k) + size(v) for k, v in n.value)
-            else:
-                total = 1
-            inside.discard(id(n))
-            if total > _YAML_NODES:
-                raise _YamlTooBig(f"YAML 中的锚点和别名（& 与 *）展开后超过 {_YAML_NODES} 项，无法读取")
-            sizes[id(n)] = total
-            return total
-
-        size(node)
-        return loader.construct_document(node), node
-    finally:
-        loader.dispose()
 
 
 def _fill_codes(ind: pd.DataFrame, scheme: Scheme) -> None:

@@ -38,6 +38,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         _say(f"✓ {path}：通过校验" + (f"；{len(case.notes)} 处数值按以下方式读取，请核对：" if case.notes else ""))
         for note in case.notes:
             _say(f"  · {note}")
+        if case.warnings:
+            _say(f"⚠ {path}：{len(case.warnings)} 处数据前后不一致，请核对（不影响运行）：")
+        for warning in case.warnings:
+            _say(f"  ! {warning}")
     return worst
 
 

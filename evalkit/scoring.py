@@ -47,7 +47,9 @@ PARAMS: dict[str, Param] = {
     "min_output_benefit": Param("V", "产出与效益指标权重合计下限（占总分%）"),
     "survey_measure": Param("I", "由问卷计算满意度指标实际值的口径"),
     "satisfaction_levels": Param("U", "多级满意度的等级分值（很不满意→很满意）"),
+    "consistency": Param("I", "案例自身数据核对不符时的处理"),
 }
+CONSISTENCY = {"warning": "列为提示，照常计分", "error": "视为案例错误，不予计分"}
 SURVEY_MEASURES = {"rate": "满意率（选择满意档的答案占有效答案的比例）", "index": "满意度指数（各等级分值的平均）"}
 
 REVERSE_FORMULAS = {
@@ -91,6 +93,7 @@ class Scheme:
     min_output_benefit: float | None = None
     survey_measure: str = "rate"
     satisfaction_levels: tuple[float, ...] = (20.0, 40.0, 60.0, 80.0, 100.0)
+    consistency: str = "warning"
     overrides: tuple[str, ...] = field(default=(), compare=False)   # keys a case changed
 
     # -- construction ---------------------------------------------------------------------------
@@ -163,6 +166,8 @@ def _describe(key: str, value: Any) -> str:
         return "不检查" if value is None else f"{_num(value)}%"
     if key == "survey_measure":
         return f"{value}（{SURVEY_MEASURES[value]}）"
+    if key == "consistency":
+        return f"{value}（{CONSISTENCY[value]}）"
     if key == "satisfaction_levels":
         return "、".join(_num(v) for v in value)
     return _num(value)
@@ -176,9 +181,10 @@ def _coerce_param(key: str, value: Any) -> Any:
     if key not in PARAMS:
         raise InputError(f"评分规则中没有「{key}」这一项（可用：{', '.join(PARAMS)}）")
     try:
-        if key in ("reverse_formula", "survey_formula", "budget_execution_base", "survey_measure"):
+        if key in ("reverse_formula", "survey_formula", "budget_execution_base", "survey_measure", "consistency"):
             allowed = {"reverse_formula": REVERSE_FORMULAS, "survey_formula": SURVEY_FORMULAS,
-                       "budget_execution_base": BUDGET_BASES, "survey_measure": SURVEY_MEASURES}[key]
+                       "budget_execution_base": BUDGET_BASES, "survey_measure": SURVEY_MEASURES,
+                       "consistency": CONSISTENCY}[key]
             if value not in allowed:
                 raise ValueError(f"应为 {' / '.join(allowed)}")
             return value

@@ -11,6 +11,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -182,3 +183,62 @@ def only(issues: list[Any], fragment: str) -> Any:
     hits = find(issues, fragment)
     assert len(hits) == 1, f"expected one issue containing {fragment!r}, got {hits!r} in {issues!r}"
     return hits[0]
+
+
+def cell_as_typed(value: str, numeric: bool):
+    """A CSV cell as a person would type it into Excel: numbers as numbers, empty as empty."""
+    if value == "":
+        return None
+    if numeric:
+        f = float(value)
+        return int(f) if f.is_integer() else f
+    return value
+
+
+NUMERIC = {
+    "indicators": {"weight", "target", "actual", "score", "level1_weight", "level2_weight"},
+    "deductions": {"points"},
+    "budget": {"planned", "allocated", "spent"},
+    "cashflows": {"year", "amount"},
+    "distributions": {"low", "mode", "high", "mean", "sd"},
+    "alternatives": {"cost", "effect"},
+    "history": {"period", "value"},
+    "peers": {"value", "period"},
+    "drivers": {"base", "current"},
+}
+
+
+def folder_to_workbook(folder: Path, out: Path) -> Path:
+    """Write the workbook form of a folder case with openpyxl only (independent of evalkit's writer)."""
+    meta = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "基本信息"
+    ws.append(["字段", "值"])
+    for key, label in META_LABELS_ZH.items():
+        value = meta
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "是" if value else "否"
+        ws.append([label, "、".join(value) if isinstance(value, list) else value])
+    for tname, sheet in SHEETS.items():
+        rel = meta["tables"].get(tname)
+        if rel is None:
+            continue
+        with (folder / rel).open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            head = next(reader)
+            rows = list(reader)
+        ws = wb.create_sheet(sheet)
+        ws.append([ZH_HEADERS[tname][h] for h in head])
+        for r in rows:
+            ws.append([cell_as_typed(v, h in NUMERIC[tname]) for h, v in zip(head, r, strict=True)])
+    ws = wb.create_sheet("报告文字")
+    ws.append(["部分", "内容"])
+    for key, text in meta.get("narrative", {}).items():
+        ws.append([NARRATIVE_LABELS_ZH[key], text])
+    wb.save(out)
+    return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import os
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -22,15 +21,13 @@ from evalkit.errors import CaseError, InputError, Issue
 from .helpers import (
     CASES,
     DEMO_CASES,
-    META_LABELS_ZH,
-    NARRATIVE_LABELS_ZH,
-    SHEETS,
     ZH_HEADERS,
     base_budget,
     base_deductions,
     base_indicators,
     base_meta,
     find,
+    folder_to_workbook,
     only,
     write_case,
     write_csv,
@@ -681,68 +678,9 @@ def test_load_case_header_aliases_and_spacing(tmp_path):
     pd.testing.assert_frame_equal(load_case(folder).indicators, ref)
 
 
-def _cell(value: str, numeric: bool):
-    """A CSV cell as a person would type it into Excel: numbers as numbers, empty as empty."""
-    if value == "":
-        return None
-    if numeric:
-        f = float(value)
-        return int(f) if f.is_integer() else f
-    return value
-
-
-NUMERIC = {
-    "indicators": {"weight", "target", "actual", "score", "level1_weight", "level2_weight"},
-    "deductions": {"points"},
-    "budget": {"planned", "allocated", "spent"},
-    "cashflows": {"year", "amount"},
-    "distributions": {"low", "mode", "high", "mean", "sd"},
-    "alternatives": {"cost", "effect"},
-    "history": {"period", "value"},
-    "peers": {"value", "period"},
-    "drivers": {"base", "current"},
-}
-
-
-def _folder_to_workbook(folder: Path, out: Path) -> Path:
-    """Write the workbook form of a folder case with openpyxl only (independent of evalkit's writer)."""
-    meta = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "基本信息"
-    ws.append(["字段", "值"])
-    for key, label in META_LABELS_ZH.items():
-        value = meta
-        for part in key.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            value = "是" if value else "否"
-        ws.append([label, "、".join(value) if isinstance(value, list) else value])
-    for tname, sheet in SHEETS.items():
-        rel = meta["tables"].get(tname)
-        if rel is None:
-            continue
-        with (folder / rel).open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            head = next(reader)
-            rows = list(reader)
-        ws = wb.create_sheet(sheet)
-        ws.append([ZH_HEADERS[tname][h] for h in head])
-        for r in rows:
-            ws.append([_cell(v, h in NUMERIC[tname]) for h, v in zip(head, r, strict=True)])
-    ws = wb.create_sheet("报告文字")
-    ws.append(["部分", "内容"])
-    for key, text in meta.get("narrative", {}).items():
-        ws.append([NARRATIVE_LABELS_ZH[key], text])
-    wb.save(out)
-    return out
-
-
 def test_load_case_csv_and_xlsx_forms_are_equal(tmp_path):
     folder = CASES / "demo-water"
-    book = _folder_to_workbook(folder, tmp_path / "demo-water.xlsx")
+    book = folder_to_workbook(folder, tmp_path / "demo-water.xlsx")
     from_folder = load_case(folder)
     from_book = load_case(book)
     assert (from_folder.form, from_book.form) == ("folder", "workbook")
@@ -757,7 +695,7 @@ def test_load_case_csv_and_xlsx_forms_are_equal(tmp_path):
 
 
 def test_validate_case_workbook_issue_names_sheet_and_chinese_column(tmp_path):
-    book = _folder_to_workbook(write_case(tmp_path), tmp_path / "tiny.xlsx")
+    book = folder_to_workbook(write_case(tmp_path), tmp_path / "tiny.xlsx")
     wb = openpyxl.load_workbook(book)
     ws = wb["指标体系"]
     col = [c.value for c in ws[1]].index("分值") + 1
@@ -777,7 +715,7 @@ def test_validate_case_workbook_issue_names_sheet_and_chinese_column(tmp_path):
 
 
 def test_validate_case_workbook_missing_indicator_sheet(tmp_path):
-    book = _folder_to_workbook(write_case(tmp_path), tmp_path / "tiny.xlsx")
+    book = folder_to_workbook(write_case(tmp_path), tmp_path / "tiny.xlsx")
     wb = openpyxl.load_workbook(book)
     del wb["指标体系"]
     wb.save(book)
@@ -910,7 +848,7 @@ def test_new_case_workbook_has_drop_downs(tmp_path):
 
 
 def test_load_case_workbook_list_scoring_override(tmp_path):
-    book = _folder_to_workbook(write_case(tmp_path), tmp_path / "tiny.xlsx")
+    book = folder_to_workbook(write_case(tmp_path), tmp_path / "tiny.xlsx")
     wb = openpyxl.load_workbook(book)
     wb["基本信息"].append(["evaluation.scoring.qualitative_bands", "0.8、0.6"])
     wb.save(book)
@@ -919,7 +857,7 @@ def test_load_case_workbook_list_scoring_override(tmp_path):
 
 
 def test_load_case_workbook_scalar_scoring_override(tmp_path):
-    book = _folder_to_workbook(write_case(tmp_path), tmp_path / "tiny.xlsx")
+    book = folder_to_workbook(write_case(tmp_path), tmp_path / "tiny.xlsx")
     wb = openpyxl.load_workbook(book)
     wb["基本信息"].append(["evaluation.scoring.reverse_formula", "ratio"])
     wb.save(book)

@@ -388,8 +388,9 @@ def other_matters(case: Case, card: Scorecard, *, input_hash: str, version: str)
     rows = [[r.meaning, r.value, status[r.status], "本案例设定" if r.overridden else "默认"]
             for r in card.scheme.rules().itertuples()]
     out.append(table(["规则", "取值", "依据", "来源"], rows, caption="评分规则", cls="rules"))
-    if card.notes or case.notes:
-        out.append("<h4>计算说明</h4><ul>" + "".join(f"<li>{esc(n)}</li>" for n in (*card.notes, *case.notes))
+    checks = [f"数据核对：{w.message}" for w in case.warnings]
+    if card.notes or case.notes or checks:
+        out.append("<h4>计算说明</h4><ul>" + "".join(f"<li>{esc(n)}</li>" for n in (*checks, *card.notes, *case.notes))
                    + "</ul>")
     out.append(p(f"本报告由 evalkit {version} 根据案例数据生成，输入数据指纹（SHA-256）为 {input_hash[:16]}。"
                  "相同的输入和版本可重现相同的评分结果。"))
