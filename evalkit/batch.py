@@ -1,7 +1,8 @@
 """Many cases: parallel, incremental, robust to failing cases, on local workers or a Dask cluster.
 
 - **Incremental.** A case's *key* hashes its input files, the notebook, the template, the lock file,
-  evalkit's version and the formats asked for. ``build/<id>/manifest.json`` records the key of the last
+  evalkit's own source code (not its version string, which does not change with every rule) and the
+  formats asked for. ``build/<id>/manifest.json`` records the key of the last
   good run; a case whose key has not changed is reported up to date without being opened beyond its
   ``case.yaml`` (or the 基本信息 sheet of a workbook).
 - **Cheap per case.** Each worker process keeps one headless Chromium for all its PDFs and a fork
@@ -29,10 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import _io, _paths
-from .errors import EvalkitError, ExportError, InputError
+from .errors import CaseError, EvalkitError, ExportError, InputError
 
 MANIFEST = "manifest.json"
 
@@ -60,59 +59,21 @@ def _is_case(p: Path) -> bool:
         (p.is_file() and p.suffix.lower() == ".xlsx")
 
 
-def _inputs(case: Path) -> tuple[str, list[Path]]:
-    """(case id, input files) read cheaply: case.yaml and its tables, or the workbook."""
-    from .case import ID_PATTERN
-
-    if case.is_dir() and (case / "case.yaml").is_file():
-        text = (case / "case.yaml").read_text(encoding="utf-8-sig")
-        data = yaml.safe_load(text) or {}
-        if not isinstance(data, dict):
-            raise InputError(f"{case / 'case.yaml'} 的内容不是键值表")
-        files = [case / "case.yaml"]
-        tables = data.get("tables") if isinstance(data.get("tables"), dict) else {}
-        for rel in tables.values():
-            f = case / str(rel)
-            # only files inside the case folder count; others are refused when the case is loaded
-            if f.is_file() and f.resolve().is_relative_to(case.resolve()):
-                files.append(f)
-        case_id = str(data.get("id") or case.name)
-        if not ID_PATTERN.match(case_id):     # the id becomes a folder name under the output folder
-            raise InputError(f"案例编号「{case_id}」只能由小写字母、数字和 - 组成（{case / 'case.yaml'}）")
-        return case_id, files
-    book = case / "case.xlsx" if case.is_dir() else case
-    import openpyxl
-
-    wb = openpyxl.load_workbook(book, read_only=True, data_only=True)
-    try:
-        case_id = next((str(r[1]) for r in wb["基本信息"].iter_rows(values_only=True)
-                        if r and r[0] in ("案例编号", "id") and len(r) > 1 and r[1]), case.stem)
-    except KeyError:
-        case_id = case.stem
-    finally:
-        wb.close()
-    if not ID_PATTERN.match(case_id):
-        raise InputError(f"案例编号「{case_id}」只能由小写字母、数字和 - 组成（{book} 工作表「基本信息」）")
-    return case_id, [book]
-
-
 def _environment_key(formats: Sequence[str], notebook: Path) -> str:
-    from . import __version__
-    from .run import TEMPLATE, file_hash, tree_hash
+    from .run import TEMPLATE, code_hash, file_hash, tree_hash
 
-    parts = [__version__, file_hash(_paths.LOCK), file_hash(notebook), tree_hash(_paths.TEMPLATES / TEMPLATE),
+    parts = [code_hash(), file_hash(_paths.LOCK), file_hash(notebook), tree_hash(_paths.TEMPLATES / TEMPLATE),
              ",".join(formats)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def case_key(case: Path, env_key: str) -> tuple[str, str]:
-    """(case id, key): the key changes when any input file, the notebook, template, lock or version does."""
-    case_id, files = _inputs(case)
-    h = hashlib.sha256(env_key.encode())
-    base = case if case.is_dir() else case.parent
-    for f in sorted(files):
-        h.update(str(f.relative_to(base)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return case_id, h.hexdigest()
+    """(case id, key): the key changes when any input file, the notebook, template, lock or evalkit's
+    own code does. The case is read only as far as :func:`evalkit.case.case_inputs` reads it."""
+    from .case import case_inputs, inputs_hash
+
+    case_id, files = case_inputs(case)
+    return case_id, inputs_hash(case, files, env_key)
 
 
 def _up_to_date(out_dir: Path, key: str) -> bool:
@@ -290,9 +251,13 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
     for case in cases:
         try:
             case_id, key = case_key(case, env_key)
-        except Exception as exc:
-            records.append({"path": str(case), "status": "failed", "key": "",
-                            "error": {"kind": "invalid", "message": f"无法读取案例：{exc}"}})
+        except CaseError as exc:
+            records.append({"path": str(case), "status": "failed", "key": "", "error": {
+                "kind": "invalid", "message": "；".join(map(str, exc.issues)), "issues": [str(i) for i in exc.issues]}})
+            continue
+        except OSError as exc:
+            records.append({"path": str(case), "status": "failed", "key": "", "error": {
+                "kind": "invalid", "message": f"无法读取案例：{exc.strerror or type(exc).__name__}"}})
             continue
         if case_id in seen:
             records.append({"path": str(case), "id": case_id, "status": "failed", "key": key,

@@ -25,10 +25,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import _csv, _yaml, derive
+from . import _readcsv as _csv
+from . import _readyaml as _yaml
 from . import _schema as S
 from . import compare as cmp
 from . import costbenefit as cb
+from . import derive
 from . import factors as fa
 from .errors import CaseError, InputError, Issue, Problem
 from .scoring import DERIVED, Scheme, check_indicators, get_scheme
@@ -91,11 +93,7 @@ class Case:
 
     def content_hash(self) -> str:
         """SHA-256 over the case's input files (names relative to the case, and bytes)."""
-        h = hashlib.sha256()
-        base = self.path if self.path.is_dir() else self.path.parent
-        for f in sorted(self.files):
-            h.update(str(f.relative_to(base)).encode() + b"\0" + f.read_bytes() + b"\0")
-        return h.hexdigest()
+        return inputs_hash(self.path, self.files)
 
     def __repr__(self) -> str:
         return f"Case(id={self.id!r}, form={self.form!r}, indicators={len(self.indicators)})"
@@ -119,6 +117,30 @@ def load_case(path: str | Path) -> Case:
         raise CaseError(issues, str(path))
     assert case is not None
     return case
+
+
+def case_inputs(path: str | Path) -> tuple[str, list[Path]]:
+    """(case id, input files) of a case, read cheaply: ``case.yaml`` and the table files it names, or
+    the workbook's 案例编号 — with the loader's protections (alias bombs, nesting, duplicate keys,
+    encodings, workbook size) and its located messages, but without reading the tables.
+
+    Raises
+    ------
+    CaseError
+        If the case cannot even be read that far, or its id cannot name an output folder.
+    """
+    return _Reader(Path(path)).inputs()
+
+
+def inputs_hash(path: str | Path, files: list[Path] | tuple[Path, ...], seed: str = "") -> str:
+    """SHA-256 over ``seed`` and the input ``files`` of the case at ``path`` (names relative to the case,
+    and bytes): :meth:`Case.content_hash`, and with the environment as ``seed`` the batch's change key."""
+    p = Path(path)
+    base = p if p.is_dir() else p.parent
+    h = hashlib.sha256(seed.encode())
+    for f in sorted(files):
+        h.update(str(f.relative_to(base)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def validate_case(path: str | Path) -> list[Issue]:
@@ -185,36 +207,9 @@ class _Reader:
         return None, self.issues
 
     def _read_folder(self, folder: Path, name: str = "case.yaml") -> tuple[Case | None, list[Issue]]:
-        self.meta_file = name
-        yaml_path = folder / name
-        self.files.append(yaml_path)
-        try:
-            text = yaml_path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            self.issue("不是 UTF-8 编码的文本文件")
+        data = self._read_yaml(folder, name)
+        if data is None:
             return None, self.issues
-        try:
-            doc = _yaml.load(text)
-            data = doc.data
-            self.meta_rows = _yaml.lines(doc.node)
-        except _yaml.TooBig as exc:
-            self.issue(str(exc))
-            return None, self.issues
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            self.issue(f"YAML 格式错误：{getattr(exc, 'problem', None) or exc}",
-                       row=mark.line + 1 if mark else None)
-            return None, self.issues
-        except RecursionError:
-            self.issue("YAML 嵌套层次过深（[ ] 或 { } 嵌套了成百上千层），无法读取")
-            return None, self.issues
-        if not isinstance(data, dict):
-            self.issue("内容应为“字段: 值”形式的映射")
-            return None, self.issues
-        for d in doc.duplicates:
-            self.issue(f"字段「{d.key}」重复：第{d.first}行和第{d.again}行都写了它（YAML 会不加提示地只保留后一个），"
-                       "请删去其中一行", row=d.again, column=d.key)
-        self.notes += [f"{name} 第{line}行：{note}" for line, note in doc.notes]
         meta = self._meta(data)
         raws: dict[str, _Raw] = {}
         tables = data.get("tables") or {}
@@ -239,6 +234,99 @@ class _Reader:
                            column="tables")
         return self._finish(folder, "folder", meta, raws)
 
+    def _read_yaml(self, folder: Path, name: str) -> dict[str, Any] | None:
+        """``case.yaml`` as a mapping, or None when it cannot be read (reported)."""
+        self.meta_file = name
+        yaml_path = folder / name
+        self.files.append(yaml_path)
+        try:
+            text = yaml_path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.issue("不是 UTF-8 编码的文本文件")
+            return None
+        except OSError as exc:
+            self.issue(f"无法读取（{exc.strerror or type(exc).__name__}）")
+            return None
+        try:
+            doc = _yaml.load(text)
+            data = doc.data
+            self.meta_rows = _yaml.lines(doc.node)
+        except _yaml.TooBig as exc:
+            self.issue(str(exc))
+            return None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            self.issue(f"YAML 格式错误：{getattr(exc, 'problem', None) or exc}",
+                       row=mark.line + 1 if mark else None)
+            return None
+        except RecursionError:
+            self.issue("YAML 嵌套层次过深（[ ] 或 { } 嵌套了成百上千层），无法读取")
+            return None
+        if not isinstance(data, dict):
+            self.issue("内容应为“字段: 值”形式的映射")
+            return None
+        for d in doc.duplicates:
+            self.issue(f"字段「{d.key}」重复：第{d.first}行和第{d.again}行都写了它（YAML 会不加提示地只保留后一个），"
+                       "请删去其中一行", row=d.again, column=d.key)
+        self.notes += [f"{name} 第{line}行：{note}" for line, note in doc.notes]
+        return data
+
+    def inputs(self) -> tuple[str, list[Path]]:
+        """(case id, input files) read cheaply, as :func:`case_inputs` describes."""
+        p = self.path
+        if p.is_dir() and (p / "case.yaml").is_file():
+            data = self._read_yaml(p, "case.yaml")
+            if data is None or self.issues:
+                raise CaseError(self.issues, str(p))
+            tables = data.get("tables") if isinstance(data.get("tables"), dict) else {}
+            for rel in tables.values():
+                # only files inside the case folder count; others are refused when the case is loaded
+                try:
+                    f = p / str(rel)
+                    if f.is_file() and f.resolve().is_relative_to(p.resolve()):
+                        self.files.append(f)
+                except (OSError, RuntimeError, ValueError):      # a symlink loop, a NUL in the name
+                    pass
+            case_id = _text(data.get("id")) or p.name
+        else:
+            book = p / "case.xlsx" if p.is_dir() else p
+            self.meta_file, self.meta_sheet = book.name, S.META_SHEET
+            self.files.append(book)
+            case_id = self._workbook_id(book) or book.stem
+            if self.issues:
+                raise CaseError(self.issues, str(p))
+        if not ID_PATTERN.match(case_id):     # the id becomes a folder name under the output folder
+            self.issue(f"案例编号「{_short(case_id, quote=False)}」只能由小写字母、数字和 - 组成（不以 - 开头或结尾，"
+                       "至多 64 个字符），因为它用作输出文件夹名", **self._where("id"))
+            raise CaseError(self.issues, str(p))
+        return case_id, self.files
+
+    def _workbook_id(self, book: Path) -> str | None:
+        """The 案例编号 of a workbook's 基本信息 sheet (None when it has none); problems reported."""
+        import openpyxl
+
+        too_big = _xlsx_too_big(book)
+        if too_big:
+            self.issue(too_big)
+            return None
+        labels = {S._fold(S.META_LABELS["id"]), "id"}
+        try:
+            wb = openpyxl.load_workbook(book, read_only=True, data_only=True)
+        except Exception as exc:               # openpyxl on a damaged file may raise anything
+            self.issue(f"无法作为 Excel 工作簿打开（{type(exc).__name__}）")
+            return None
+        try:
+            ws = next((w for w in wb.worksheets if w.title.strip() == S.META_SHEET), None)
+            for i, row in enumerate(ws.iter_rows(max_col=2, values_only=True) if ws else (), start=1):
+                if row and not _missing(row[0]) and S._fold(str(row[0])) in labels:
+                    self.meta_rows["id"] = i
+                    return _text(row[1]) if len(row) > 1 else None
+        except Exception as exc:
+            self.issue(f"工作表无法读取，文件可能已损坏（{type(exc).__name__}）", sheet=S.META_SHEET)
+        finally:
+            wb.close()
+        return None
+
     def _read_workbook(self, path: Path) -> tuple[Case | None, list[Issue]]:
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
@@ -246,6 +334,10 @@ class _Reader:
         self.meta_file = path.name
         self.meta_sheet = S.META_SHEET
         self.files.append(path)
+        too_big = _xlsx_too_big(path)
+        if too_big:
+            self.issue(too_big)
+            return None, self.issues
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
@@ -1033,6 +1125,23 @@ def _workbook_extras(path: Path) -> dict[str, tuple[dict[tuple[int, int], str], 
     return out
 
 
+#: the most bytes a case workbook may unpack to; a real one unpacks to a few MiB, a 200,000-row survey to ~100
+XLSX_LIMIT = 512 * 2**20
+
+
+def _xlsx_too_big(path: Path) -> str | None:
+    """Why a workbook is not read at all (its parts unpack beyond :data:`XLSX_LIMIT`), or None."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            total = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None                          # not a zip file: opening it says so
+    if total <= XLSX_LIMIT:
+        return None
+    return (f"工作簿解压后有 {total / 2**20:,.0f} MiB，超过 {XLSX_LIMIT / 2**20:,.0f} MiB 的上限，不予读取"
+            "（文件可能已损坏或经过构造；案例工作簿通常只有几 MiB）")
+
+
 _UNIT_LINE = re.compile(r"单位\s*:\s*(百万元|千元|万元|亿元|元)")
 _HEADER_UNIT = re.compile(r"^(.*?)\s*[（(]\s*(?:单位\s*[:：]\s*)?(百万元|千元|万元|亿元|元)\s*[)）]$")
 _TOTALS = {"合计", "总计", "共计", "合计数", "总合计", "total", "sum", "grandtotal"}
@@ -1446,4 +1555,4 @@ def _write_workbook(path: Path, meta: dict[str, Any], narrative: dict[str, str],
     write_bytes(path, buf.getvalue())
 
 
-__all__ = ["ID_PATTERN", "Case", "load_case", "new_case", "validate_case"]
+__all__ = ["ID_PATTERN", "XLSX_LIMIT", "Case", "case_inputs", "inputs_hash", "load_case", "new_case", "validate_case"]

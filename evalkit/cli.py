@@ -78,8 +78,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             _say(f"✗ {path}：{len(exc.issues)} 处问题，未运行")
             for issue in exc.issues:
                 _say(f"  - {issue}")
+    seen: dict[str, str] = {}
+    for path, case in cases:
+        if case.id in seen:                 # two cases would write into one output folder
+            bad = True
+            _say(f"✗ {path}：案例编号「{case.id}」与 {seen[case.id]} 重复，未运行")
+        seen.setdefault(case.id, path)
     if bad:
         return BAD_INPUT
+    for path, case in cases:
+        if case.warnings:
+            _say(f"⚠ {path}：{len(case.warnings)} 处数据前后不一致，报告的计算说明中会列出（详见 evalkit validate）")
     out_root = Path(args.out)
     worst = OK
     printer = PdfPrinter() if "pdf" in formats else None

@@ -28,6 +28,8 @@ from .errors import ExportError, InputError, RunError
 NOTEBOOK = _paths.NOTEBOOKS / "key_evaluation.ipynb"
 TEMPLATE = "evalkit"
 FORMATS = ("html", "pdf")
+#: every file a run may leave in a case's output folder (manifest.json aside)
+OUTPUTS = ("report.ipynb", "results.json", *(f"report.{f}" for f in FORMATS))
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage")
@@ -120,6 +122,7 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
             "status": "ok",
             "input_hash": case.content_hash(),
             "evalkit_version": _version(),
+            "code_hash": code_hash(),
             "lock_hash": file_hash(_paths.LOCK),
             "notebook_hash": file_hash(Path(notebook or NOTEBOOK)),
             "template_hash": tree_hash(_paths.TEMPLATES / TEMPLATE),
@@ -127,10 +130,19 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
             "durations": {k: round(v, 3) for k, v in durations.items()},
         })
         out.mkdir(parents=True, exist_ok=True)
+        # the manifest goes first and comes back last: until it is back the folder is not up to date, and
+        # an output of a format this run did not produce (an older report.pdf) is removed, not left beside
+        # the new results
+        (out / "manifest.json").unlink(missing_ok=True)
         outputs = {}
-        for name in [*produced, "manifest.json"]:
+        for name in produced:
             os.replace(staging / name, out / name)
             outputs[name] = out / name
+        for name in OUTPUTS:
+            if name not in produced:
+                (out / name).unlink(missing_ok=True)
+        os.replace(staging / "manifest.json", out / "manifest.json")
+        outputs["manifest.json"] = out / "manifest.json"
         return RunResult(case.id, out, outputs, durations, results)
     except OSError as exc:                   # a full disk, a folder that cannot be written
         raise ExportError(_io.write_failure(exc, out)) from exc
@@ -351,11 +363,24 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).exists() else ""
 
 
-def tree_hash(folder: Path) -> str:
+def tree_hash(folder: Path, pattern: str = "*") -> str:
     h = hashlib.sha256()
-    for f in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+    for f in sorted(p for p in Path(folder).rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
         h.update(str(f.relative_to(folder)).encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
+
+
+def code_hash() -> str:
+    """SHA-256 over evalkit's own source files, as installed: what a version string does not say, a
+    change of a scoring rule between two runs of the same version does."""
+    global _CODE_HASH
+    if _CODE_HASH is None:
+        package = Path(__file__).resolve().parent
+        _CODE_HASH = tree_hash(package, "*.py")
+    return _CODE_HASH
+
+
+_CODE_HASH: str | None = None
 
 
 def _version() -> str:

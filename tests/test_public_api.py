@@ -29,3 +29,17 @@ def test_case_error_lists_every_issue_in_its_message():
     assert "2 处问题" in str(err)
     assert "case.yaml 第3行 列「project.department」：缺少必填字段「主管部门」" in str(err)
     assert "case.xlsx 工作表「指标体系」 第7行 列「分值」：必须为数字，实际为「十」" in str(err)
+
+
+def test_no_module_of_the_package_shadows_a_standard_module():
+    """The fork server runs evalkit/_forkkernel.py as a script, so evalkit/ is first on its sys.path:
+    a module there named like a standard one (``_csv``) would replace it for every library. Modules
+    built into the interpreter (``_io``) are never looked up on the path."""
+    import sys
+    from pathlib import Path
+
+    import evalkit
+
+    names = {p.stem for p in Path(evalkit.__file__).parent.glob("*.py")} | {
+        p.name for p in Path(evalkit.__file__).parent.iterdir() if p.is_dir()}
+    assert not names & (set(sys.stdlib_module_names) - set(sys.builtin_module_names))
