@@ -817,6 +817,12 @@ class _Reader:
                 canon.append(None)
                 continue
             name, unit = _header_name(spec, h)
+            if name is None and not spec.open:
+                if '"' in str(h):
+                    self.issue(f"列名「{_short(h, quote=False)}」含有英文双引号，多半是误输入：请删去引号", row=hrow,
+                               column=str(h).strip(), **where)
+                else:
+                    self.notes.append(f"{place} 列「{_short(h, quote=False)}」不是本表的列，未读取")
             if name in shown:
                 self.issue(f"列「{h}」与列「{shown[name]}」是同一列，重复了", row=hrow, column=str(h), **where)
                 name = None
