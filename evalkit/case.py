@@ -464,7 +464,7 @@ class _Reader:
                 if key in S.MONEY_META:
                     self.meta_scale[key] = S.MONEY_UNITS[unit.group(2)]
                     if unit.group(2) != "元":
-                        self.notes.append(f"{S.META_SHEET} 第{i}行「{label}」：金额以{unit.group(2)}为单位，已换算为元"
+                        self.notes.append(f"{S.META_SHEET} 第{i}行「{label}」：金额按{unit.group(2)}读取，已换算为元"
                                           f"（×{S.MONEY_UNITS[unit.group(2)]:,}）")
                 else:
                     key = None
@@ -839,7 +839,7 @@ class _Reader:
             unit = unit or (sheet_unit[0] if sheet_unit else "元")
             scales[name] = S.MONEY_UNITS[unit]
             if unit != "元":
-                self.notes.append(f"{place} 列「{shown[name]}」：金额以{unit}为单位，已换算为元（×{S.MONEY_UNITS[unit]:,}）")
+                self.notes.append(f"{place} 列「{shown[name]}」：金额按{unit}读取，已换算为元（×{S.MONEY_UNITS[unit]:,}）")
         extra = {pos: str(h).strip() for pos, (h, name) in enumerate(zip(header, canon))
                  if spec.open and name is None and not _missing(h)}
         first: dict[str, int] = {}

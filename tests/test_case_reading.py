@@ -125,7 +125,7 @@ def test_a_workbook_typed_as_people_type_is_read_with_notes(tmp_path):
     assert case.warnings == ()
     notes = "\n".join(case.notes)
     assert "第1行「2023年测试项目资金预算执行情况表」不是表头" in notes
-    assert "已换算为元（×10,000）" in notes
+    assert "金额按万元读取，已换算为元（×10,000）" in notes
     assert f"第{last}行是合计行" in notes
     assert "「2023年」读作 2023" in notes
 
