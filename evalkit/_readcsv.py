@@ -12,16 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Record:
-    """One CSV record: its cells and the 1-based lines it starts and ends on."""
-
-    line: int
-    end: int
-    cells: list[str]
 
 
 class Broken(ValueError):
@@ -32,8 +22,9 @@ class Broken(ValueError):
         self.line = line
 
 
-def read(text: str) -> list[Record]:
-    """Every record of ``text`` (blank lines are records with no cells), in order.
+def read(text: str) -> tuple[list[tuple[int, list[str]]], dict[int, int]]:
+    """(records, spans): every record of ``text`` with the 1-based line it starts on (a blank line is a
+    record with no cells), and for each record that runs over several lines, its first line → last line.
 
     Raises
     ------
@@ -45,18 +36,23 @@ def read(text: str) -> list[Record]:
         line = text.count("\n", 0, nul) + 1
         raise Broken("含有空字符（\\0）：文件已损坏，或不是文本格式的 CSV（在 Excel 中请另存为“CSV UTF-8”）", line)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    out: list[Record] = []
+    if '"' not in text:                    # no quotes: one record per line
+        return list(enumerate(reader, start=1)), {}
+    out: list[tuple[int, list[str]]] = []
+    spans: dict[int, int] = {}
     end = 0
     while True:
         start = end + 1
         try:
             cells = next(reader)
         except StopIteration:
-            return out
+            return out, spans
         except csv.Error as exc:
             raise Broken(_quote_message(start, reader.line_num, str(exc)), start) from None
         end = reader.line_num
-        out.append(Record(start, end, cells))
+        out.append((start, cells))
+        if end > start:
+            spans[start] = end
 
 
 def _quote_message(start: int, line: int, reason: str) -> str:
@@ -68,16 +64,16 @@ def _quote_message(start: int, line: int, reason: str) -> str:
     return f"英文双引号（\"）不配对：一个单元格的结束引号后还有其他字符（如 \"a\"b）。{fix}"
 
 
-def swallowed(record: Record, width: int) -> int | None:
-    """The line of ``record`` that looks like a whole CSV row of ``width`` fields swallowed into a
-    quoted cell (it holds at least ``width - 1`` commas), or None."""
-    if record.end == record.line or width < 2:
+def swallowed(cells: list[str], line: int, width: int) -> int | None:
+    """The line of a record starting on ``line`` that looks like a whole CSV row of ``width`` fields
+    swallowed into a quoted cell (it holds at least ``width - 1`` commas), or None."""
+    if width < 2:
         return None
-    for cell in record.cells:
+    for cell in cells:
         if "\n" not in cell and "\r" not in cell:
             continue
         pieces = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         for offset, piece in enumerate(pieces[1:], start=1):
             if piece.count(",") >= width - 1:
-                return record.line + offset
+                return line + offset
     return None

@@ -159,7 +159,7 @@ class _Raw:
     rows: list[tuple[int, list[Any]]]
     file: str
     sheet: str | None
-    records: dict[int, _csv.Record] | None = None     # a CSV file's records by first line; None for a sheet
+    spans: dict[int, int] | None = None     # a CSV file's records over several lines: first → last; None: a sheet
     broken: bool = False                              # unreadable; already reported
 
 
@@ -540,11 +540,11 @@ class _Reader:
             self.issue("不是 UTF-8 编码（在 Excel 中另存为时请选择“CSV UTF-8”）", file=shown)
             return _Raw([], shown, None, broken=True)
         try:
-            records = _csv.read(text)
+            rows, spans = _csv.read(text)
         except _csv.Broken as exc:
             self.issue(str(exc), file=shown, row=exc.line)
             return _Raw([], shown, None, broken=True)
-        return _Raw([(r.line, r.cells) for r in records], shown, None, {r.line: r for r in records})
+        return _Raw(rows, shown, None, spans)
 
     # -- metadata -------------------------------------------------------------------------------
     def _meta(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -854,7 +854,7 @@ class _Reader:
             self.issue(f"缺少必需的列「{c.zh}」（{c.name}）", row=hrow, **where)
         if missing:
             return None
-        if raw.records is not None and not self._csv_rows(spec, raw, top, canon, extra, where):
+        if raw.spans is not None and not self._csv_rows(spec, raw, top, canon, extra, where):
             return None
         records, index, kept, totals = [], [], [], []
         for rownum, cells in raw.rows[top + 1:]:
@@ -946,32 +946,31 @@ class _Reader:
         free = {c.name for c in spec.columns if c.kind == "text" and c.vocab is None}
         ok = True
         for rownum, cells in raw.rows[top + 1:]:
-            if not cells or all(_missing(c) for c in cells):
-                continue
             n = len(cells)
-            if n > width and any(not _missing(c) for c in cells[width:]):
-                self.issue(f"这一行有 {n} 个字段，比表头的 {width} 列多：多半是某个内容含逗号却没有用英文双引号括起"
-                           "（或多了一个逗号），各列会因此错位", row=rownum, **where)
-                ok = False
-            elif n < width:
-                self.issue(f"这一行只有 {n} 个字段，表头有 {width} 列：请检查是否少了逗号（行末的空单元格也要保留逗号），"
-                           "否则各列会错位", row=rownum, **where)
-                ok = False
-            record = raw.records[rownum]
-            if record.end == record.line:
+            if n != width and not all(_missing(c) for c in cells):
+                if n < width:
+                    self.issue(f"这一行只有 {n} 个字段，表头有 {width} 列：请检查是否少了逗号（行末的空单元格也要保留逗号），"
+                               "否则各列会错位", row=rownum, **where)
+                    ok = False
+                elif any(not _missing(c) for c in cells[width:]):
+                    self.issue(f"这一行有 {n} 个字段，比表头的 {width} 列多：多半是某个内容含逗号却没有用英文双引号括起"
+                               "（或多了一个逗号），各列会因此错位", row=rownum, **where)
+                    ok = False
+            end = raw.spans.get(rownum)
+            if end is None:
                 continue
             for pos, cell in enumerate(cells):
                 if "\n" not in cell and "\r" not in cell:
                     continue
                 name = canon[pos] if pos < len(canon) else None
                 column = extra.get(pos) or (str(header[pos]).strip() if pos < len(header) else None)
-                swallowed = _csv.swallowed(record, width)
+                swallowed = _csv.swallowed(cells, rownum, width)
                 if (name is None and pos not in extra) or (name is not None and name not in free):
-                    self.issue(f"这一格的内容跨了第{record.line}–{record.end}行，但这一列不应换行：多半是某个英文双引号没有闭合，"
+                    self.issue(f"这一格的内容跨了第{rownum}–{end}行，但这一列不应换行：多半是某个英文双引号没有闭合，"
                                "把后面的行并进了这个单元格", row=rownum, column=column, **where)
                     ok = False
                 elif swallowed is not None:
-                    self.issue(f"这一格带引号的内容跨了第{record.line}–{record.end}行，其中第{swallowed}行像是一整行数据：多半是"
+                    self.issue(f"这一格带引号的内容跨了第{rownum}–{end}行，其中第{swallowed}行像是一整行数据：多半是"
                                "一个英文双引号没有闭合，把后面的行并进了这个单元格", row=rownum, column=column, **where)
                     ok = False
         return ok
@@ -1069,10 +1068,13 @@ def _consistency(case: Case, headers: Mapping[str, Mapping[str, str]], meta: Any
                    f"（{S.META_LABELS['funding.' + key][:3]} {f[key]:,.2f} 元 ÷ {S.META_LABELS['funding.' + base][:3]} "
                    f"{f[base]:,.2f} 元）：两者不符，请核对")
     if "survey" in case.tables and "questions" in case.tables:
-        try:
-            fed = derive.survey_actuals(case, scheme)
-        except InputError:
-            fed = {}                      # the survey check reports what is wrong with the survey
+        stated = set(ind.loc[ind["actual"].notna(), "code"])
+        fed = {}
+        if stated & {q.indicator for q in derive.questions(case.tables["questions"])[0] if q.indicator}:
+            try:
+                fed = derive.survey_actuals(case, scheme)
+            except InputError:
+                pass                      # the survey check reports what is wrong with the survey
         for code, (value, _) in fed.items():
             rows = ind.index[ind["code"] == code]
             if len(rows) and not _missing(ind.at[rows[0], "actual"]) and not _agrees(ind.at[rows[0], "actual"],
@@ -1151,6 +1153,7 @@ def _xlsx_too_big(path: Path) -> str | None:
 _UNIT_LINE = re.compile(r"单位\s*:\s*(百万元|千元|万元|亿元|元)")
 _HEADER_UNIT = re.compile(r"^(.*?)\s*[（(]\s*(?:单位\s*[:：]\s*)?(百万元|千元|万元|亿元|元)\s*[)）]$")
 _TOTALS = {"合计", "总计", "共计", "合计数", "总合计", "total", "sum", "grandtotal"}
+_TOTAL_STARTS = {t[0] for t in _TOTALS} | {t[0].upper() for t in _TOTALS}
 
 
 def _header_name(spec: S.Table, header: Any) -> tuple[str | None, str | None]:
@@ -1188,9 +1191,11 @@ def _header_index(spec: S.Table | None, rows: list[list[Any]]) -> int:
 
 
 def _is_total(cells: list[Any]) -> bool:
-    """Whether a row is a 合计 (total) row: one of its first three filled cells says so."""
-    texts = [c for c in cells if not _missing(c)][:3]
-    return any(isinstance(t, str) and "".join(t.split()).casefold() in _TOTALS for t in texts)
+    """Whether a row is a 合计 (total) row: one of its first three cells says so."""
+    for t in cells[:3]:
+        if type(t) is str and t.lstrip()[:1] in _TOTAL_STARTS and "".join(t.split()).casefold() in _TOTALS:
+            return True
+    return False
 
 
 _MONEY_IN_FORMAT = re.compile("百万元|千元|万元|亿元|万|亿")
