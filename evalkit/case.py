@@ -878,6 +878,7 @@ class _Reader:
             if col.name in plain:
                 out[col.name] = [_text(rec.get(col.name)) or col.default for rec in records]
         checked = [c for c in spec.columns if c.name not in plain]
+        formatted: dict[str, list[tuple[int, str]]] = {}
         for rownum, rec in zip(index, records) if checked else ():
             unit = _text(rec.get("unit"))
             for col in checked:
@@ -897,11 +898,16 @@ class _Reader:
                         self.issue(f"{err}", row=rownum, column=shown.get(col.name, col.name), **where)
                         self.bad_cells.add((spec.name, rownum, col.name))
                         num = float("nan")
+                    elif how and isinstance(value, _Shown):     # one note a column: the first cell, and how many
+                        formatted.setdefault(col.name, []).append((rownum, how))
                     elif how:
                         self.notes.append(f"{raw.sheet or raw.file} 第{rownum}行 {shown[col.name]}：{how}")
                     out[col.name].append(num)
                 else:
                     out[col.name].append(self._vocab(spec, col, _text(value), rownum, shown, where))
+        for name, cells in formatted.items():
+            more = f"（共 {len(cells)} 个单元格如此读取）" if len(cells) > 1 else ""
+            self.notes.append(f"{place} 第{cells[0][0]}行 {shown[name]}：{cells[0][1]}{more}")
         for pos, header in extra.items():   # an open table's own columns, as text, column by column
             cells_ = [cells[pos] if pos < len(cells) else None for cells in kept]
             texts = [c.strip() if type(c) is str else _text(c) for c in cells_]   # _text, fast for CSV text
@@ -1240,8 +1246,14 @@ def _shown(cell: Any, styles: dict[int, tuple[str, str, str]]) -> Any:
         return value
     kind, unit, fmt = styles[cell._style_id]
     if kind == "percent":
-        return _Shown(format((Decimal(repr(value)) * 100).normalize(), "f") + "%", float(value), fmt, kind)
+        return _Shown(format((_excel_decimal(value) * 100).normalize(), "f") + "%", float(value), fmt, kind)
     return _Shown(f"{value:.15g}{unit}", float(value), fmt, kind)
+
+
+def _excel_decimal(value: float) -> Decimal:
+    """A number as Excel holds and shows it: 15 significant digits (a typed 91.67% is stored as
+    0.91670000000000007 in the file and is 0.9167)."""
+    return Decimal(f"{value:.15g}")
 
 
 def _missing(x: Any) -> bool:
@@ -1310,7 +1322,7 @@ def _number(x: Any, *, percent: bool = False, suffix: str | None = None, money: 
             if not percent:
                 return float("nan"), (f"单元格设为百分比格式（显示为 {x}），但这里不是百分数：请把单元格格式改为“常规”后"
                                       "填写数值"), None
-            value = float(Decimal(repr(x.stored)) * 100)
+            value = float(_excel_decimal(x.stored) * 100)
             return value, None, f"单元格为百分比格式，Excel 存储为 {x.stored:.15g}，按显示的 {x} 读作 {value:.15g}"
     if isinstance(x, (int, float)):
         try:
