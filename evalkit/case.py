@@ -1176,23 +1176,22 @@ def _header_name(spec: S.Table, header: Any) -> tuple[str | None, str | None]:
 
 
 def _header_index(spec: S.Table | None, rows: list[list[Any]]) -> int:
-    """Where a table's header is among its first rows (0-based): the first row that is not blank,
-    unless it and the few after it hold one cell each (a title, a ``单位：万元`` line) above a row that
-    names the table's columns."""
+    """Where a table's header is among its first rows (0-based): the first of the first six rows that
+    names two of the table's columns (one, for a table of one column), below any title rows (a title,
+    a ``单位：万元`` line); for a table of the case's own columns (the survey), the first row of two
+    cells or more below rows of one. The first row that is not blank, when no row qualifies."""
     def filled(cells: list[Any]) -> int:
         return sum(not _missing(c) for c in cells)
 
-    def names_columns(cells: list[Any]) -> bool:
-        if spec is None or spec.open:
-            return filled(cells) >= 2
-        return any(not _missing(c) and _header_name(spec, c)[0] is not None for c in cells)
-
     first = next((i for i, cells in enumerate(rows) if filled(cells)), 0)
+    need = min(2, len(spec.columns)) if spec is not None else 2
     for i in range(first, min(len(rows), first + 6)):
-        if names_columns(rows[i]):
+        if spec is None or spec.open:
+            if filled(rows[i]) >= 2:
+                return i
+            continue
+        if sum(not _missing(c) and _header_name(spec, c)[0] is not None for c in rows[i]) >= need:
             return i
-        if filled(rows[i]) > 1:
-            break
     return first
 
 

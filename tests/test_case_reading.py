@@ -361,3 +361,18 @@ def test_the_microcredit_workbook_still_reads_as_before(tmp_path):
     shutil.copy(CASES / "demo-microcredit" / "case.xlsx", tmp_path / "case.xlsx")
     case = load_case(tmp_path / "case.xlsx")
     assert case.id == "demo-microcredit" and len(case.indicators) > 10
+
+
+def test_a_csv_saved_from_a_printed_sheet_reads_below_its_title_lines(tmp_path):
+    """A sheet laid out for printing and saved as CSV: a title line with a date in another cell, a unit
+    line, then the header and the rows, then 合计."""
+    folder = write_case(tmp_path)
+    (folder / "budget.csv").write_text(
+        "某县测试项目资金预算执行情况表,,,编制日期：2024年5月\n,,,单位：万元\n"
+        "资金来源,预算数,到位数,执行数\n中央补助资金,60,50,48\n县级配套资金,40,40,37.5\n合计,100,90,85.5\n",
+        encoding="utf-8-sig")
+    case = load_case(folder)
+    assert case.table("budget").index.tolist() == [4, 5]
+    assert case.table("budget")["spent"].tolist() == [480000.0, 375000.0]
+    assert case.warnings == ()
+    assert any("第2行「单位：万元」不是表头，按单位说明读取" in n for n in case.notes)
