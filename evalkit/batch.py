@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from . import _io, _paths
+from . import _io, _paths, _text
 from .errors import EvalkitError, ExportError, InputError
 
 MANIFEST = "manifest.json"
@@ -222,7 +222,7 @@ class Progress:
             what = {"ok": f"✓ {record.get('score', 0):.2f} 分 {record.get('grade', '')}（{record.get('seconds', 0):.1f} 秒）",
                     "up-to-date": "未变，跳过",
                     "failed": f"✗ 失败：{record.get('error', {}).get('message', '')[:200]}"}[status]
-            self.stream.write(f"[{self.done}/{self.total}] {name}：{what}\n")
+            self.stream.write(_text.escape(f"[{self.done}/{self.total}] {name}：{what}") + "\n")   # one line
         self.stream.flush()
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from . import _schema as S
+from . import _text as T
 from . import compare as cmp
 from . import costbenefit as cb
 from . import derive
@@ -242,7 +243,7 @@ class _Reader:
                 self.issue(f"未知的表格「{tname}」（可用：{', '.join(S.TABLES)}）",
                            row=self.meta_rows.get(f"tables.{tname}"), column=f"tables.{tname}")
                 continue
-            if isinstance(rel, str) and any(ord(ch) < 32 for ch in rel):
+            if isinstance(rel, str) and (any(ord(ch) < 32 for ch in rel) or T.INVISIBLE.search(rel)):
                 self.issue(f"表格文件名 {_short(rel)} 含有控制字符（如换行、\\0）", row=self.meta_rows.get(f"tables.{tname}"),
                            column=f"tables.{tname}")
                 continue
@@ -637,6 +638,7 @@ class _Reader:
             parsed = self._table(S.TABLES[tname], raw)
             if parsed is not None:
                 tables[tname], headers[tname] = parsed
+        meta = self._invisible(meta, tables, headers, raws)
         sources = {t: (r.file, r.sheet) for t, r in raws.items()}
         if "survey" in tables and "questions" in tables:
             self._survey_answers(tables["survey"], tables["questions"], raws["survey"], headers["survey"])
@@ -840,6 +842,34 @@ class _Reader:
             self.bad_cells.add((spec.name, rownum, col.name))
             return ""
         return got
+
+    def _invisible(self, meta: dict[str, Any], tables: dict[str, pd.DataFrame], headers: dict[str, dict[str, str]],
+                   raws: dict[str, _Raw]) -> dict[str, Any]:
+        """Remove control and bidirectional characters from every text of the case, each cell noted
+        (:mod:`evalkit._text`); returns the cleaned metadata, cleans the tables and their headers in place."""
+        meta, found = T.clean_tree(meta)
+        for key, how in found:
+            sheet = S.NARRATIVE_SHEET if self.meta_sheet and key.startswith("narrative.") else self.meta_sheet
+            row = self.meta_rows.get(key)
+            label = S.META_LABELS.get(key) or S.NARRATIVE_LABELS.get(key.removeprefix("narrative."), key)
+            self.notes.append(f"{sheet or self.meta_file}{f' 第{row}行' if row else ''} {label}：{how}")
+        for tname, df in tables.items():
+            where, shown = raws[tname].sheet or raws[tname].file, headers[tname]
+            for name in [c for c in df.columns if isinstance(c, str) and T.INVISIBLE.search(c)]:
+                new, how = T.clean(name)
+                new = new.strip()
+                if new in df.columns or not new:
+                    self.issue(f"列名「{_short(name, quote=False)}」删去不可见的控制字符后与其他列同名或为空", row=1,
+                               column=name, file=raws[tname].file, sheet=raws[tname].sheet)
+                    continue
+                df.columns = [new if c == name else c for c in df.columns]
+                shown[new] = shown.pop(name, new)
+                self.notes.append(f"{where} 第1行 列名「{new}」：{how}")
+            for canonical, header in list(shown.items()):
+                shown[canonical] = T.drop(header).strip() or header
+            for column, cells in T.clean_frame(df).items():
+                self.notes += T.cell_notes(where, shown.get(column, column), cells)
+        return meta
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The ``evalkit`` command: validate, new, run, batch, demo-cases.
 
 Exit codes: 0 all good; 1 a case failed while running; 2 bad input (an invalid case or option).
-Messages go to stderr in Chinese; ``validate`` lists every problem of every case.
+Messages go to stderr in Chinese, one line each; ``validate`` lists every problem of every case.
+Every line is printed through :func:`evalkit._text.escape`: a control or bidirectional character in a
+case value or a file name is shown as ``\\x1b`` or ``\\u202e``, never sent to the terminal.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from ._text import escape
 from .errors import CaseError, EvalkitError, InputError
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
 
 def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    """One line on stderr, its control and bidirectional characters (line feeds too) written out."""
+    print(escape(msg), file=sys.stderr, flush=True)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -50,7 +54,8 @@ def cmd_new(args: argparse.Namespace) -> int:
         _say(f"✗ {exc}")
         return BAD_INPUT
     what = folder / ("case.xlsx" if args.xlsx else "case.yaml")
-    _say(f"✓ 已创建案例骨架 {what}\n  填写后运行：evalkit validate {folder}")
+    _say(f"✓ 已创建案例骨架 {what}")
+    _say(f"  填写后运行：evalkit validate {folder}")
     return OK
 
 
@@ -123,7 +128,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     _say(f"完成 {len(res.records)} 个案例（{res.seconds:.1f} 秒）：运行 {c['ok']} 个，未变 {c['up-to-date']} 个，"
          f"失败 {c['failed']} 个 → {res.manifest}" + (f"，汇总 {res.summary}" if res.summary else ""))
     for r in res.failed:
-        _say(f"  ✗ {r.get('id') or r['path']}：{r['error']['message'][:500]}")
+        issues = r["error"].get("issues")
+        _say(f"  ✗ {r.get('id') or r['path']}：" + (f"{len(issues)} 处问题" if issues else r["error"]["message"][:500]))
+        for issue in issues or ():
+            _say(f"    - {issue}")
     if res.summary_error:
         _say(f"  ✗ 汇总报告未能生成：{res.summary_error[:500]}")
     return FAILED if res.failed or res.summary_error else OK

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from . import _io, _paths
+from . import _io, _paths, _text
 from .case import load_case
 from .errors import ExportError, InputError, RunError
 
@@ -215,7 +215,7 @@ def export_html(nb: Any, *, title: str) -> str:
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb.metadata["evalkit"] = {"title": title}
+    nb.metadata["evalkit"] = {"title": _text.drop(title)}
     exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(_paths.TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     # cells tagged notebook-only (the notebook's own instructions) stay out of the report

@@ -5,13 +5,18 @@ No kernel, no browser: ``run`` is only exercised on inputs it must refuse before
 
 from __future__ import annotations
 
+import re
+
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from evalkit._text import escape, unescape
 from evalkit.case import validate_case
 from evalkit.cli import main
 
-from .helpers import DEMO_CASES, base_deductions, base_indicators, base_meta, write_case
+from .helpers import DEMO_CASES, base_deductions, base_indicators, base_meta, write_case, yaml_line
 
 
 def _broken(tmp_path):
@@ -137,3 +142,106 @@ def test_main_run_unknown_format_exit_2(tmp_path, capsys, fmt):
     assert f"不支持的输出格式：{fmt}" in err
     assert "可用：html,pdf" in err
     assert not out.exists()
+
+
+# ----------------------------------------------------------------------------------------------
+# What the command prints cannot act on the terminal: control and bidi characters are written out
+
+#: written out here, not taken from evalkit: every character that must never reach the terminal raw
+RAW = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+ESCAPES = "\x1b[2J\x1b]0;标题\x07\x1b]8;;http://127.0.0.1:9/\x07点我\x1b]8;;\x07\x00\x9b\u202e\u2066"
+SHOWN = "\\x1b[2J\\x1b]0;标题\\x07\\x1b]8;;http://127.0.0.1:9/\\x07点我\\x1b]8;;\\x07\\x00\\x9b\\u202e\\u2066"
+#: the same in a file name (no NUL, no /)
+NAME, NAME_SHOWN = "\x1b[2J\x1b]0;标题\x07\x9b\u202e\u2066", "\\x1b[2J\\x1b]0;标题\\x07\\x9b\\u202e\\u2066"
+
+
+def _lines(err: str) -> list[str]:
+    assert err.endswith("\n")
+    lines = err[:-1].split("\n")
+    assert [line for line in lines if RAW.search(line)] == []
+    return lines
+
+
+def test_main_validate_writes_out_control_characters_of_case_values_and_paths(tmp_path, capsys):
+    ind = base_indicators()
+    ind[1]["type"] = "定量" + ESCAPES                                     # row 3: refused, and quoted
+    folder = write_case(tmp_path / ("案例" + NAME), indicators=ind, zh=True)
+    code = main(["validate", str(folder)])
+    lines = _lines(capsys.readouterr().err)
+    assert code == 2
+    assert lines[0] == f"✗ {tmp_path}/案例{NAME_SHOWN}/case：1 处问题"
+    assert lines[1] == f"  - indicators.csv 第3行 列「指标类型」：「定量{SHOWN}」不是有效的指标类型（应为：定量/定性/扣分/满意度）"
+
+
+def test_main_validate_notes_the_characters_removed_from_a_valid_case(tmp_path, capsys):
+    meta = base_meta()
+    meta["project"]["name"] = "测试\u202e项目\x1b[0m"
+    folder = write_case(tmp_path, meta=meta, zh=True)
+    assert main(["validate", str(folder)]) == 0
+    lines = _lines(capsys.readouterr().err)
+    assert lines[1] == (f"  · case.yaml 第{yaml_line(folder, 'name:')}行 项目名称：删去了 2 个不可见的控制字符"
+                        "（U+202E 从右至左覆盖、U+001B 转义）")
+
+
+def test_main_run_writes_out_control_characters_of_a_refused_case(tmp_path, capsys):
+    folder = _broken(tmp_path / NAME)
+    assert main(["run", str(folder), "--out", str(tmp_path / "out"), "--format", "html"]) == 2
+    lines = _lines(capsys.readouterr().err)
+    assert lines[0] == f"✗ {tmp_path}/{NAME_SHOWN}/case：4 处问题，未运行"
+
+
+def test_main_new_writes_out_control_characters_of_a_refused_id(tmp_path, capsys):
+    assert main(["new", "x" + ESCAPES, "--dir", str(tmp_path)]) == 2
+    assert _lines(capsys.readouterr().err) == [f"✗ 案例编号「x{SHOWN}」只能由小写字母、数字和 - 组成"]
+
+
+def test_main_batch_progress_and_summary_write_out_control_characters(tmp_path, capsys):
+    folder = write_case(tmp_path / "cases", meta=base_meta("id" + ESCAPES), name="hostile")
+    code = main(["batch", str(folder), "--out", str(tmp_path / "build"), "--format", "html", "--no-summary"])
+    lines = _lines(capsys.readouterr().err)
+    assert code == 1
+    refused = f"案例编号「id{SHOWN}」只能由小写字母、数字和 - 组成（{folder}/case.yaml）"
+    assert lines[0] == f"[1/1] hostile：✗ 失败：无法读取案例：{refused}"
+    assert lines[2] == f"  ✗ {folder}：无法读取案例：{refused}"
+
+
+def test_main_batch_lists_the_issues_of_an_invalid_case_one_a_line(tmp_path, capsys, monkeypatch):
+    import evalkit.batch
+
+    issues = ["indicators.csv 第3行 列「指标类型」：「定量\n✓ 伪造的一行\u202e」不是有效的指标类型", "case.yaml：第二处"]
+    record = {"path": "cases/x", "id": "x", "status": "failed",
+              "error": {"kind": "invalid", "message": "案例 cases/x 有 2 处问题：\n  - …", "issues": issues}}
+    result = evalkit.batch.BatchResult((record,), tmp_path / "manifest.json", 0.1, counts={"ok": 0, "up-to-date": 0,
+                                                                                           "failed": 1})
+    monkeypatch.setattr(evalkit.batch, "run_batch", lambda *a, **k: result)
+    assert main(["batch", "cases", "--out", str(tmp_path)]) == 1
+    assert _lines(capsys.readouterr().err)[1:] == [
+        "  ✗ x：2 处问题",
+        "    - indicators.csv 第3行 列「指标类型」：「定量\\n✓ 伪造的一行\\u202e」不是有效的指标类型",   # a line feed cannot forge a line
+        "    - case.yaml：第二处"]
+
+
+SPECIAL = list("\\xunrt0123456789abcdefABCDEF\x00\x1b\x07\t\n\r\x7f\x85\x9b\u061c\u200e\u200f\u202a\u202e\u2066\u2069"
+               "\ud800\udcff")
+
+
+@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from(SPECIAL))))
+def test_escape_writes_out_every_control_character_and_can_be_undone(text):
+    shown = escape(text)
+    assert RAW.search(shown) is None
+    assert unescape(shown) == text                  # so no two texts are shown alike
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\\", blacklist_categories=("Cc", "Cs"))
+               .filter(lambda c: not RAW.match(c))))
+def test_escape_leaves_text_without_control_characters_or_backslashes_as_it_is(text):
+    assert escape(text) == text
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("\x1b[31m红\x1b[0m", "\\x1b[31m红\\x1b[0m"), ("a\u202eb", "a\\u202eb"), ("一\n二\t三\r", "一\\n二\\t三\\r"),
+    ("C:\\案例\\demo", "C:\\案例\\demo"), ("C:\\new", "C:\\\\new"), ("\\x1b", "\\\\x1b"), ("\\", "\\"),
+    ("\\\x1b", "\\\\\\x1b"), ("\udcff", "\\udcff"),
+])
+def test_escape_examples(text, shown):
+    assert escape(text) == shown and unescape(shown) == text

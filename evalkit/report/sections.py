@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from .._fmt import value
+from .._text import drop
 from ..case import Case
 from ..scoring import RULE_TEXT, Scorecard
 from . import charts
@@ -66,7 +67,7 @@ def _markdown() -> Callable[[str], str]:
 def markdown(text: str) -> str:
     """Evaluator Markdown → HTML; raw HTML is shown as text, images are not loaded and unsafe links are
     not made links."""
-    return f'<div class="narrative">{_markdown()(text)}</div>' if text.strip() else ""
+    return f'<div class="narrative">{_markdown()(drop(text))}</div>' if text.strip() else ""
 
 
 def heading(key: str) -> str:
