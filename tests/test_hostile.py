@@ -55,7 +55,13 @@ PROJECT = "城区绿化养护$\\frac{1}{0}$" + PAYLOADS[0]
 #: Markdown that must keep its formatting, and links and images that must not become live
 MARKDOWN = ("**加粗**\n\n- 列表一\n- 列表二\n\n| 项目 | 说明 |\n|---|---|\n| <b>粗</b> | **粗** |\n\n"
             "[第五部分](#ch5)\n\n![照片](/etc/hostname)\n\n![远程](http://127.0.0.1:9/t.png)\n\n"
-            "[跳转](<java\tscript:window.__pwned=7>)\n\n[文件](file:///etc/passwd)\n\n[数据](data:text/html,x)\n")
+            "[跳转](<java\tscript:window.__pwned=7>)\n\n[文件](file:///etc/passwd)\n\n[数据](data:text/html,x)\n\n"
+            + "\n\n".join(f"[{name}]({url})" for name, url in (
+                ("共享", "//127.0.0.1/share"), ("口令", "/etc/passwd"), ("网盘", "\\\\\\\\127.0.0.1\\\\share"),
+                ("本地", "./x"), ("页面", "x.html"), ("上级", "../a.pdf"))) + "\n")
+#: how the links of MARKDOWN without a scheme read in the report: as typed (a Markdown \\ is one \)
+SCHEMELESS = ("[共享](//127.0.0.1/share)", "[口令](/etc/passwd)", "[网盘](\\\\127.0.0.1\\share)", "[本地](./x)",
+              "[页面](x.html)", "[上级](../a.pdf)")
 #: characters that are not seen but act — terminal escapes (colour, window title, hyperlink), NUL, a C1
 #: control, bidirectional overrides, isolates and marks — each with what must remain once they are removed
 CONTROLS = {
@@ -242,6 +248,8 @@ def assert_inert(doc: str) -> _Markup:
             assert not url.startswith(("javascript:", "vbscript:", "data:", "file:")), (tag, key, value)
             if tag == "use":
                 assert value.startswith("#"), value             # matplotlib's own glyph references
+            if tag == "a":      # a place in the document or an absolute web or mail address, never a local path
+                assert value.startswith("#") or re.match(r"(?i)(https?://|mailto:)", value), value
         assert "javascript:" not in value.lower(), (tag, key, value)
     for in_svg, sheet in m.styles:      # the report's own CSS and matplotlib's one-line SVG style only
         assert sheet.lstrip().startswith("/* evalkit report") or (in_svg and "display" not in sheet), sheet[:200]
@@ -309,9 +317,11 @@ def test_narrative_markdown_keeps_its_formatting_in_the_report(hostile_sections)
             "<td>&lt;b&gt;粗&lt;/b&gt;</td>\n<td><strong>粗</strong></td>\n</tr>\n</tbody>\n</table>") in doc
     assert "<ul>\n<li>列表一</li>\n<li>列表二</li>\n</ul>" in doc
     assert '<p><a href="#ch5">第五部分</a></p>' in doc
-    assert '<p>!<a href="/etc/hostname">照片</a></p>' in doc                  # an image is never loaded
+    assert "<p>![照片](/etc/hostname)</p>" in doc                  # an image is never loaded, nor a local file
     assert '<p>!<a href="http://127.0.0.1:9/t.png">远程</a></p>' in doc
     assert "<p>[文件](file:///etc/passwd)</p>" in doc and "<p>[数据](data:text/html,x)</p>" in doc
+    for link in SCHEMELESS:                                          # no scheme: it would be a file: link
+        assert f"<p>{html.escape(link, quote=False)}</p>" in doc, link
 
 
 @pytest.mark.parametrize(("source", "rendered"), [
@@ -329,9 +339,20 @@ def test_narrative_markdown_keeps_its_formatting_in_the_report(hostile_sections)
     ("[x](data:image/png;base64,AAAA)", "<p>[x](data:image/png;base64,AAAA)</p>\n"),
     ("[x](file:///etc/passwd)", "<p>[x](file:///etc/passwd)</p>\n"),
     ("<javascript:alert(1)>", "<p>&lt;javascript:alert(1)&gt;</p>\n"),
-    ("[x](<java\tscript:alert(1)>)", '<p><a href="java%09script:alert(1)">x</a></p>\n'),   # a relative path
+    ("[x](<java\tscript:alert(1)>)", "<p>[x](&lt;java\tscript:alert(1)&gt;)</p>\n"),
     ("![x](data:image/png;base64,AAAA)", "<p>![x](data:image/png;base64,AAAA)</p>\n"),
-    ("![现场](photos/a.jpg)", '<p>!<a href="photos/a.jpg">现场</a></p>\n'),
+    ("![现场](photos/a.jpg)", "<p>![现场](photos/a.jpg)</p>\n"),
+    # without a scheme a link resolves against the report's own location: a file: link in the HTML and PDF
+    ("[共享](//host/share)", "<p>[共享](//host/share)</p>\n"),
+    ("[x](/etc/passwd)", "<p>[x](/etc/passwd)</p>\n"),
+    ("[x](\\\\\\\\host\\\\share)", "<p>[x](\\\\host\\share)</p>\n"),
+    ("[x](./x)", "<p>[x](./x)</p>\n"),
+    ("[x](x.html)", "<p>[x](x.html)</p>\n"),
+    ("[x](附件.pdf)", "<p>[x](附件.pdf)</p>\n"),
+    ("[x](http:x.html)", "<p>[x](http:x.html)</p>\n"),
+    ("[x](https:\\\\evil.example)", "<p>[x](https:\\evil.example)</p>\n"),
+    ("<//host/share>", "<p>&lt;//host/share&gt;</p>\n"),
+    ("[x](HTTPS://a.example)", '<p><a href="HTTPS://a.example">x</a></p>\n'),
     ("[x](https://example.org/a?b=1&c=2 \"t\\\" onmouseover=1\")",
      '<p><a href="https://example.org/a?b=1&amp;c=2" title="t&quot; onmouseover=1">x</a></p>\n'),
     ("<mailto:a@example.org>", '<p><a href="mailto:a@example.org">mailto:a@example.org</a></p>\n'),
@@ -343,9 +364,11 @@ def test_markdown_renders_formatting_and_never_raw_html_live_links_or_images(sou
 
 @pytest.mark.parametrize(("url", "ok"), [
     ("https://a.example", True), ("http://a.example", True), ("mailto:x@a.example", True), ("#ch5", True),
-    ("附件.pdf", True), ("../a.pdf", True), ("javascript:alert(1)", False), (" JAVASCRIPT:x", False),
+    ("附件.pdf", False), ("../a.pdf", False), ("javascript:alert(1)", False), (" JAVASCRIPT:x", False),
     ("vbscript:x", False), ("data:image/png;base64,AA", False), ("file:///etc/passwd", False),
-    ("ftp://a.example", False), ("c:/windows", False), ("java%09script:x", True),
+    ("ftp://a.example", False), ("c:/windows", False), ("java%09script:x", False), ("//host/share", False),
+    ("/etc/passwd", False), ("%5C%5Chost%5Cshare", False), ("./x", False), ("x.html", False), ("", False),
+    ("http:x.html", False), ("https:%5C%5Cevil.example", False), ("HTTPS://a.example", True),
 ])
 def test_safe_link_allows_only_web_and_mail_schemes(url, ok):
     assert sections.safe_link(url) is ok
@@ -527,6 +550,8 @@ def open_in_chromium(page_html: Path) -> dict:
                 live: document.querySelectorAll('script, iframe, frame, object, embed, img, textarea, form, base, link').length,
                 handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => /^on/i.test(a.name))).length,
                 protocols: [...new Set([...document.querySelectorAll('a[href]')].map(a => a.protocol))].sort(),
+                local: [...document.querySelectorAll('a[href]')].filter(a => a.protocol === 'file:'
+                        && !a.getAttribute('href').startsWith('#')).map(a => a.getAttribute('href')),
             })"""
             seen["before"] = page.evaluate(probe)
             links = page.locator('.narrative a[href^="#"]')
@@ -554,6 +579,7 @@ def assert_nothing_ran(seen: dict, page_html: Path, title: str) -> None:
         assert state["body"] != "none"
         assert state["live"] == 0 and state["handlers"] == 0
         assert set(state["protocols"]) <= {"file:", "http:", "https:", "mailto:"}, state["protocols"]
+        assert state["local"] == [], "a file: link other than a place in the page itself"
     assert seen["dialogs"] == [] and seen["errors"] == []
     assert [u for u in seen["requests"] if u.split("#")[0] != page_html.resolve().as_uri()] == []
     assert [m for m in seen["console"] if m[0] in ("error", "warning")] == [], "a blocked script or load says so"
@@ -598,7 +624,8 @@ def assert_pdf_shows_and_runs_nothing(pdf: Path, title: str, expected: list[str]
             action = annot.get_object().get("/A", {})
             assert action.get("/S") in (None, "/URI", "/GoTo"), action
             uri = str(action.get("/URI", "")).lower()
-            assert not uri.startswith(("javascript:", "data:", "vbscript:")), uri
+            assert not uri.startswith(("javascript:", "data:", "vbscript:", "file:")), uri
+            assert not uri or uri.startswith(("http://", "https://", "mailto:")), uri
 
 
 def _tree(root: Path) -> set[Path]:
@@ -635,6 +662,11 @@ def test_hostile_report_html_is_inert_and_shows_the_payloads(hostile_run):
     for payload in PAYLOADS:
         assert payload in text, payload
     assert json.loads(res.outputs["results.json"].read_text(encoding="utf-8"))["title"] == TITLE
+    # no control or bidi character anywhere; what remains of them, and links without a scheme, as text
+    assert INVISIBLE.findall(doc) == []
+    for shown in (*CONTROLS.values(), *SCHEMELESS):
+        assert text.count(shown) >= 1, shown
+    assert "删去了 2 个不可见的控制字符（U+202E 从右至左覆盖、U+202C 嵌入结束）" in text      # the note, in 计算说明
 
 
 @pytest.mark.slow
@@ -650,7 +682,9 @@ def test_hostile_report_runs_no_script_in_chromium(hostile_run):
 @pytest.mark.pdf
 def test_hostile_report_pdf_holds_the_payloads_as_text(hostile_run):
     _, _, res = hostile_run
-    assert_pdf_shows_and_runs_nothing(res.outputs["report.pdf"], TITLE, [*PAYLOADS, PROJECT, "加粗"])
+    assert_pdf_shows_and_runs_nothing(res.outputs["report.pdf"], TITLE,
+                                      [*PAYLOADS, PROJECT, "加粗", *CONTROLS.values(), *SCHEMELESS])
+    assert INVISIBLE.findall(pdf_text(res.outputs["report.pdf"])) == []
 
 
 @pytest.mark.slow
@@ -706,6 +740,7 @@ def test_portfolio_summary_of_a_hostile_batch_is_inert(hostile_batch):
     summary = root / "build" / "summary.html"
     doc = summary.read_text(encoding="utf-8")
     assert_inert(doc)
+    assert INVISIBLE.findall(doc) == []
     assert policy(doc) == [CSP]
     assert f"<td>{minimal(PROJECT)}</td>" in doc
     # the failed case is listed with the message that refuses its id, the id shown as text
