@@ -245,3 +245,43 @@ def test_escape_leaves_text_without_control_characters_or_backslashes_as_it_is(t
 ])
 def test_escape_examples(text, shown):
     assert escape(text) == shown and unescape(shown) == text
+
+
+# ----------------------------------------------------------------------------------------------
+# Options: refused in Chinese with exit code 2, before anything runs
+
+
+@pytest.mark.parametrize("command", ["run", "batch"])
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "-inf", "1e999", "abc", "", "0x10"])
+def test_main_refuses_a_timeout_that_is_not_a_positive_finite_number(tmp_path, capsys, command, value):
+    out = tmp_path / "out"
+    code = main([command, str(DEMO_CASES[0]), "--out", str(out), "--format", "html", f"--timeout={value}"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == f"✗ --timeout 应为有限的正数（单个代码单元的最长运行秒数，如 600），实际为「{value}」\n"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "1.5", "abc", "", "两"])
+def test_main_batch_refuses_jobs_that_are_not_a_positive_integer(tmp_path, capsys, value):
+    out = tmp_path / "out"
+    assert main(["batch", str(DEMO_CASES[0]), "--out", str(out), f"--jobs={value}"]) == 2
+    assert capsys.readouterr().err == f"✗ --jobs 应为正整数（本机并行进程数），实际为「{value}」\n"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["run", "x", "--timeout"], "✗ --timeout 后面需要一个值（以 - 开头的值请写成 --timeout=值）"),
+    (["run", "x", "--timeout", "-inf"], "✗ --timeout 后面需要一个值（以 - 开头的值请写成 --timeout=值）"),
+    (["batch", "x", "--jobs"], "✗ --jobs 后面需要一个值（以 - 开头的值请写成 --jobs=值）"),
+    (["demo-cases", "abc", "d"], "✗ n 应为整数，实际为 'abc'"),
+    (["demo-cases", "2", "d", "--seed", "x"], "✗ --seed 应为整数，实际为 'x'"),
+    (["run"], "✗ 缺少参数：CASE"),
+    ([], "✗ 缺少参数：命令"),
+    (["nope"], "✗ 未知的命令 'nope'（可用：'validate', 'new', 'run', 'batch', 'demo-cases'）"),
+    (["validate", "x", "--bogus\x1b[2J"], "✗ 无法识别的参数：--bogus\\x1b[2J"),
+])
+def test_main_bad_arguments_are_chinese_and_exit_2(capsys, argv, said):
+    assert main(argv) == 2
+    lines = _lines(capsys.readouterr().err)
+    assert lines[0] == said and lines[1].startswith("  运行 evalkit") and lines[1].endswith(" -h 查看用法")
