@@ -29,7 +29,9 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    return write_bytes(path, text.encode("utf-8"))
+    """UTF-8; an undecodable byte of a file name quoted in ``text`` (a lone surrogate) is written as
+    ``\\udcff``, which in a JSON string reads back as the same character."""
+    return write_bytes(path, text.encode("utf-8", errors="backslashreplace"))
 
 
 def write_json(path: str | Path, data: Any) -> Path:
@@ -44,11 +46,13 @@ _REASONS = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配�
             errno.EMFILE: "打开的文件过多", errno.ENFILE: "打开的文件过多", errno.EIO: "磁盘读写出错",
             errno.EBUSY: "文件正被占用", errno.ENOTEMPTY: "文件夹不是空的"}
 _READ_REASONS = {**_REASONS, errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限"}
+#: the errors of a write that finds no room: whatever was being written, it is a failed write
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
 
 
 def _reason(exc: OSError, reasons: dict[int, str]) -> str:
     known = reasons.get(exc.errno or 0)
-    return known or f"系统错误（{exc.strerror or type(exc).__name__}）"
+    return known or f"系统错误：{exc.strerror or type(exc).__name__}"
 
 
 def write_failure(exc: OSError, where: str | Path, *, kept: bool = True) -> str:
@@ -60,6 +64,12 @@ def write_failure(exc: OSError, where: str | Path, *, kept: bool = True) -> str:
 def read_failure(exc: OSError, where: str | Path | None = None) -> str:
     """A Chinese sentence for a failed read: ``读取 case.yaml 失败：没有读取权限``."""
     return f"读取 {where or exc.filename or '文件'} 失败：{_reason(exc, _READ_REASONS)}"
+
+
+def os_failure(exc: OSError) -> str:
+    """An OSError that is neither clearly a read nor a write: ``路径不存在（/x/y）``."""
+    where = f"（{exc.filename}）" if exc.filename else ""
+    return _reason(exc, _READ_REASONS) + where
 
 
 def kind(path: str | Path) -> str:

@@ -28,6 +28,7 @@ _BREAK = re.compile(r"\r\n?")
 #: the lone surrogates that stand for the undecodable bytes of a file name
 _ESCAPED = re.compile(f"[{_CLASS}\t\n\r\ud800-\udfff]")
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: a backslash that is doubled in the terminal form, because what follows it would read as an escape
 _AMBIGUOUS = re.compile(r"\\(?=[\\tnr]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|[" + _CLASS
                         + "\t\n\r\ud800-\udfff])")
@@ -81,10 +82,13 @@ def _clean(text: str) -> tuple[str, list[str]]:
 
 
 def drop(text: str) -> str:
-    """``text`` without its invisible characters, nothing said (the report's second wall)."""
+    """``text`` without its invisible characters, nothing said (the report's second wall). A lone
+    surrogate (an undecodable byte of a file name, which UTF-8 cannot hold) is written out as ``\\udcff``.
+    """
     if "\r" in text:
         text = _BREAK.sub("\n", text)
-    return INVISIBLE.sub("", text)
+    text = INVISIBLE.sub("", text)
+    return _SURROGATE.sub(_escaped, text) if _SURROGATE.search(text) else text
 
 
 def _escaped(m: re.Match[str]) -> str:

@@ -24,11 +24,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from . import _io, derive
 from . import _schema as S
 from . import _text as T
 from . import compare as cmp
 from . import costbenefit as cb
-from . import derive
 from . import factors as fa
 from .errors import CaseError, InputError, Issue, Problem
 from .scoring import Scheme, check_indicators, get_scheme
@@ -191,17 +191,28 @@ class _Reader:
 
     # -- entry ----------------------------------------------------------------------------------
     def read(self) -> tuple[Case | None, list[Issue]]:
+        try:
+            return self._read()
+        except OSError as exc:              # a file that cannot be read: permissions, a device error
+            self.issue(_io.read_failure(exc), file=str(exc.filename or self.path))
+            return None, self.issues
+
+    def _read(self) -> tuple[Case | None, list[Issue]]:
         p = self.path
         if p.is_dir():
             if (p / "case.yaml").is_file():
                 return self._read_folder(p)
             if (p / "case.xlsx").is_file():
                 return self._read_workbook(p / "case.xlsx")
-            self.issue("文件夹中没有 case.yaml 或 case.xlsx", file=str(p))
+            there = [n for n in ("case.yaml", "case.xlsx") if _io.kind(p / n) != "missing"]
+            self.issue(f"{there[0]} {_io.describe(p / there[0])}" if there else "文件夹中没有 case.yaml 或 case.xlsx",
+                       file=str(p))
         elif p.is_file() and p.suffix.lower() == ".xlsx":
             return self._read_workbook(p)
         elif p.is_file() and p.name.endswith((".yaml", ".yml")):
             return self._read_folder(p.parent, p.name)
+        elif _io.kind(p) not in ("missing", "file"):          # a symlink loop, a dangling link, a device
+            self.issue(f"无法作为案例读取：{_io.describe(p)}（应为含 case.yaml 的文件夹或一个 .xlsx 工作簿）", file=str(p))
         else:
             self.issue("找不到案例：应为含 case.yaml 的文件夹或一个 .xlsx 工作簿", file=str(p))
         return None, self.issues
@@ -431,13 +442,16 @@ class _Reader:
         target = folder / rel
         try:
             inside = target.resolve().is_relative_to(folder.resolve())
-        except OSError:
-            inside = False
+        except (OSError, RuntimeError):       # a symlink loop: RuntimeError before Python 3.13
+            self.issue(f"表格文件「{rel}」{_io.describe(target)}，无法读取", row=row, column=key)
+            return None
         if not inside:
             self.issue(f"表格文件「{rel}」指向案例文件夹之外", row=row, column=key)
             return None
         if not target.is_file():
-            self.issue(f"找不到表格文件「{rel}」", row=row, column=key)
+            found = _io.kind(target)
+            self.issue(f"找不到表格文件「{rel}」" if found == "missing" else f"表格文件「{rel}」{_io.describe(target)}",
+                       row=row, column=key)
             return None
         return target
 
@@ -1149,12 +1163,16 @@ def new_case(case_id: str, dest: str | Path = "cases", *, xlsx: bool = False) ->
     Raises
     ------
     InputError
-        If ``case_id`` is not a valid id or the folder already exists.
+        If ``case_id`` is not a valid id, ``dest`` is not a folder, or the case's folder already exists.
+    OSError
+        If the folder cannot be written (no permission, a full disk); nothing is left behind.
     """
     if not ID_PATTERN.match(case_id):
         raise InputError(f"案例编号「{case_id}」只能由小写字母、数字和 - 组成")
+    if problem := _io.folder_problem(dest):
+        raise InputError(f"{dest} {problem}，无法在其中新建案例")
     folder = Path(dest) / case_id
-    if folder.exists():
+    if _io.kind(folder) != "missing":               # a dangling symlink counts: it would be replaced
         raise InputError(f"{folder} 已存在，不会覆盖")
     meta = _skeleton_meta(case_id)
     narrative = {k: f"（请填写{v}）" for k, v in S.NARRATIVE_LABELS.items()}

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, _io
 from ._text import escape
 from .errors import CaseError, EvalkitError, InputError
 
@@ -79,6 +79,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     except InputError as exc:
         _say(f"✗ {exc}")
         return BAD_INPUT
+    except OSError as exc:                      # a read-only folder, a full disk
+        _say(f"✗ {_io.write_failure(exc, Path(args.dir) / args.id, kept=False)}")
+        return FAILED
     what = folder / ("case.xlsx" if args.xlsx else "case.yaml")
     _say(f"✓ 已创建案例骨架 {what}")
     _say(f"  填写后运行：evalkit validate {folder}")
@@ -87,7 +90,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .case import load_case
-    from .run import FORMATS, PdfPrinter, run_case
+    from .run import FORMATS, PdfPrinter, _check_paths, run_case
 
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
@@ -111,6 +114,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if bad:
         return BAD_INPUT
     out_root = Path(args.out)
+    if problem := _io.folder_problem(out_root):
+        _say(f"✗ 输出目录 {out_root} {problem}")
+        return BAD_INPUT
+    for _, case in cases:           # an output folder that is a file, a name the notebook cannot take
+        try:
+            _check_paths(case.path, out_root / case.id, None)
+        except InputError as exc:
+            _say(f"✗ {exc}")
+            return BAD_INPUT
     worst = OK
     printer = PdfPrinter() if "pdf" in formats else None
     try:
@@ -181,6 +193,9 @@ def cmd_demo_cases(args: argparse.Namespace) -> int:
     except InputError as exc:
         _say(f"✗ {exc}")
         return BAD_INPUT
+    except OSError as exc:                      # a read-only folder, a full disk
+        _say(f"✗ {_io.write_failure(exc, args.dir, kept=False)}")
+        return FAILED
     _say(f"✓ 已生成 {len(folders)} 个示例案例于 {args.dir}")
     return OK
 

@@ -5,7 +5,12 @@ No kernel, no browser: ``run`` is only exercised on inputs it must refuse before
 
 from __future__ import annotations
 
+import errno
+import json
+import os
 import re
+import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -285,3 +290,225 @@ def test_main_bad_arguments_are_chinese_and_exit_2(capsys, argv, said):
     assert main(argv) == 2
     lines = _lines(capsys.readouterr().err)
     assert lines[0] == said and lines[1].startswith("  运行 evalkit") and lines[1].endswith(" -h 查看用法")
+
+
+# ----------------------------------------------------------------------------------------------
+# Odd paths and failing writes: a Chinese line and an exit code, never a traceback
+
+
+def _copy(tmp_path, name: str = "demo-water"):
+    folder = tmp_path / "cases" / name
+    shutil.copytree(DEMO_CASES[0].parent / name, folder)
+    return folder
+
+
+def test_main_validate_table_that_is_a_symlink_loop_exit_2(tmp_path, capsys):
+    folder = _copy(tmp_path)
+    (folder / "budget.csv").unlink()
+    (folder / "budget.csv").symlink_to("budget.csv")           # Path.resolve() raises RuntimeError
+    assert main(["validate", str(folder)]) == 2
+    lines = _lines(capsys.readouterr().err)
+    assert lines[1] == (f"  - case.yaml 第{yaml_line(folder, 'budget:')}行 列「tables.budget」："
+                        "表格文件「budget.csv」是循环的符号链接，无法读取")
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    (lambda p: p.symlink_to(p.name), "case.yaml 是循环的符号链接"),
+    (lambda p: p.mkdir(), "case.yaml 是文件夹，不是文件"),
+    (lambda p: p.symlink_to("nowhere.yaml"), "case.yaml 是指向不存在位置的符号链接"),
+])
+def test_main_validate_case_yaml_that_is_not_a_file_exit_2(tmp_path, capsys, make, said):
+    folder = _copy(tmp_path)
+    (folder / "case.yaml").unlink()
+    make(folder / "case.yaml")
+    assert main(["validate", str(folder)]) == 2
+    assert _lines(capsys.readouterr().err)[1] == f"  - {folder}：{said}"
+
+
+@pytest.mark.parametrize("name", ["loop", "book.xlsx"])
+def test_main_validate_case_path_that_is_a_symlink_loop_exit_2(tmp_path, capsys, name):
+    (tmp_path / name).symlink_to(name)
+    assert main(["validate", str(tmp_path / name)]) == 2
+    assert _lines(capsys.readouterr().err)[1] == (f"  - {tmp_path / name}：无法作为案例读取：是循环的符号链接"
+                                                  "（应为含 case.yaml 的文件夹或一个 .xlsx 工作簿）")
+
+
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_main_case_path_that_does_not_exist_exit_2(tmp_path, capsys, command):
+    out = tmp_path / "out"
+    assert main([command, str(tmp_path / "nope"), "--out", str(out), "--format", "html"]) == 2
+    err = capsys.readouterr().err
+    assert "找不到案例" in err and str(tmp_path / "nope") in err
+    assert not out.exists()
+
+
+def test_main_batch_folder_whose_case_yaml_is_a_symlink_loop_fails_that_case(tmp_path, capsys):
+    folder = _copy(tmp_path)
+    (folder / "case.yaml").unlink()
+    (folder / "case.yaml").symlink_to("case.yaml")
+    code = main(["batch", str(folder.parent), "--out", str(tmp_path / "out"), "--format", "html"])
+    lines = _lines(capsys.readouterr().err)
+    assert code == 1
+    assert lines[-1] == f"  ✗ {folder}：无法读取案例：{folder / 'case.yaml'} 是循环的符号链接"
+
+
+def test_main_batch_path_that_is_a_symlink_loop_exit_2(tmp_path, capsys):
+    (tmp_path / "loop").symlink_to("loop")
+    assert main(["batch", str(tmp_path / "loop"), "--out", str(tmp_path / "out")]) == 2
+    assert _lines(capsys.readouterr().err) == [f"✗ 无法读取案例 {tmp_path / 'loop'}：是循环的符号链接"]
+
+
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_main_out_that_is_an_existing_file_exit_2(tmp_path, capsys, command):
+    out = tmp_path / "out.txt"
+    out.write_text("不是文件夹", encoding="utf-8")
+    assert main([command, str(DEMO_CASES[0]), "--out", str(out), "--format", "html"]) == 2
+    assert _lines(capsys.readouterr().err) == [f"✗ 输出目录 {out} 是文件，不是文件夹"]
+    assert out.read_text(encoding="utf-8") == "不是文件夹"
+
+
+def test_main_run_case_output_folder_that_is_a_file_exit_2(tmp_path, capsys):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "demo-water").write_text("", encoding="utf-8")
+    assert main(["run", str(DEMO_CASES[0]), "--out", str(tmp_path / "out"), "--format", "html"]) == 2
+    assert _lines(capsys.readouterr().err) == [f"✗ 输出目录 {tmp_path / 'out' / 'demo-water'} 是文件，不是文件夹"]
+
+
+def test_main_batch_missing_notebook_exit_2(tmp_path, capsys):
+    code = main(["batch", str(DEMO_CASES[0]), "--out", str(tmp_path / "out"), "--notebook", str(tmp_path / "x.ipynb")])
+    assert code == 2
+    assert _lines(capsys.readouterr().err) == [f"✗ 报告笔记本 {tmp_path / 'x.ipynb'} 不存在"]
+
+
+def test_main_case_folder_named_with_undecodable_bytes(tmp_path, capsys):
+    """A folder name that is not UTF-8 cannot be passed to the notebook: refused, shown as \\udcff."""
+    folder = _copy(tmp_path, "demo-water").rename(tmp_path / "cases" / os.fsdecode(b"water-\xff"))
+    assert main(["run", str(folder), "--out", str(tmp_path / "out"), "--format", "html"]) == 2
+    shown = f"{tmp_path}/cases/water-\\udcff"
+    assert _lines(capsys.readouterr().err) == [f"✗ 案例路径 {shown} 含有不是 UTF-8 编码的字节，无法传给笔记本：请把文件夹改名"]
+    assert main(["batch", str(folder.parent), "--out", str(tmp_path / "out"), "--format", "html"]) == 1
+    assert _lines(capsys.readouterr().err)[-1].startswith(f"  ✗ demo-water：案例路径 {shown} 含有不是 UTF-8 编码的字节")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert [c["path"] for c in manifest["cases"]] == [str(folder)]          # the same path, read back
+
+
+@pytest.mark.parametrize("command", ["new", "demo-cases"])
+def test_main_new_and_demo_cases_into_a_file_exit_2(tmp_path, capsys, command):
+    target = tmp_path / "afile"
+    target.write_text("", encoding="utf-8")
+    argv = ["new", "x", "--dir", str(target)] if command == "new" else ["demo-cases", "2", str(target)]
+    assert main(argv) == 2
+    what = "新建案例" if command == "new" else "生成案例"
+    assert _lines(capsys.readouterr().err) == [f"✗ {target} 是文件，不是文件夹，无法在其中{what}"]
+
+
+def _refuse_writes_in(monkeypatch, folder, err=errno.EACCES):
+    """Simulate a folder that cannot be written (tests may run as root, for whom chmod changes nothing)."""
+    real = os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        if Path(path).parent == folder:
+            raise PermissionError(err, os.strerror(err), str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+
+
+@pytest.mark.parametrize("command", ["new", "demo-cases"])
+def test_main_new_and_demo_cases_into_a_read_only_folder_exit_1(tmp_path, capsys, monkeypatch, command):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    _refuse_writes_in(monkeypatch, folder)
+    argv = ["new", "x", "--dir", str(folder)] if command == "new" else ["demo-cases", "2", str(folder)]
+    assert main(argv) == 1
+    where = folder / "x" if command == "new" else folder
+    assert _lines(capsys.readouterr().err) == [f"✗ 写入 {where} 失败：没有写入权限"]
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_main_new_into_a_really_read_only_folder_exit_1(tmp_path, capsys):
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o555)
+    assert main(["new", "x", "--dir", str(folder)]) == 1
+    assert _lines(capsys.readouterr().err) == [f"✗ 写入 {folder / 'x'} 失败：没有写入权限"]
+
+
+def _no_kernel(monkeypatch, tmp_path):
+    """A batch whose one case "ran" (no worker) and whose summary notebook "ran" (no kernel)."""
+    import nbformat
+
+    import evalkit.batch
+    import evalkit.run
+
+    def ran(todo, **kwargs):
+        return [{"path": a[0], "out": a[1], "key": a[4], "id": a[6], "status": "ok", "score": 90.0, "grade": "优"}
+                for a in todo]
+
+    def executed(notebook, target, parameters, case_id, timeout, kernels=None):
+        nb = nbformat.v4.new_notebook()
+        nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+            "display_data", {"text/html": "<p>汇总</p>"})]))
+        return nb
+
+    monkeypatch.setattr(evalkit.batch, "_run", ran)
+    monkeypatch.setattr(evalkit.run, "_execute", executed)
+
+
+def _disk_full_at(monkeypatch, name):
+    from evalkit import _io
+
+    real = _io.write_bytes
+
+    def full(path, data):
+        if Path(path).name == name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(_io, "write_bytes", full)
+
+
+def test_main_batch_full_disk_while_writing_the_summary_exit_1(tmp_path, capsys, monkeypatch):
+    _no_kernel(monkeypatch, tmp_path)
+    _disk_full_at(monkeypatch, "summary.html")
+    out = tmp_path / "out"
+    assert main(["batch", str(DEMO_CASES[0]), "--out", str(out), "--format", "html"]) == 1
+    lines = _lines(capsys.readouterr().err)
+    assert lines[-1] == f"  ✗ 汇总报告未能生成：写入 {out / 'summary.html'} 失败：磁盘空间不足（原有的输出保持不变）"
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]            # no staging folder left
+
+
+@pytest.mark.parametrize("where", ["papermill", "staging"])
+def test_write_summary_full_disk_is_an_export_error(tmp_path, monkeypatch, where):
+    import tempfile
+
+    import papermill
+
+    from evalkit.batch import write_summary
+    from evalkit.errors import ExportError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x"))
+
+    monkeypatch.setattr(papermill if where == "papermill" else tempfile,
+                        "execute_notebook" if where == "papermill" else "mkdtemp", full)
+    with pytest.raises(ExportError, match="失败：磁盘空间不足（原有的输出保持不变）"):
+        write_summary(tmp_path, formats=("html",))
+
+
+def test_run_one_full_disk_while_adding_the_batch_key_is_a_failed_write(tmp_path, monkeypatch):
+    import evalkit.batch
+    import evalkit.run
+
+    def ran(case, out_dir, formats, **kwargs):
+        Path(out_dir).mkdir(parents=True)
+        (Path(out_dir) / "manifest.json").write_text("{}", encoding="utf-8")
+        return evalkit.run.RunResult("demo-water", Path(out_dir), {}, {}, {"score": 1.0, "grade": "差"})
+
+    monkeypatch.setattr(evalkit.run, "run_case", ran)
+    monkeypatch.setattr(evalkit.batch, "_worker_state", lambda formats: {"printer": None, "kernels": None})
+    _disk_full_at(monkeypatch, "manifest.json")
+    record = evalkit.batch.run_one(str(DEMO_CASES[0]), str(tmp_path / "out"), ("html",), 60.0, "key")
+    assert record["status"] == "failed"
+    assert record["error"] == {"kind": "ExportError",
+                               "message": f"写入 {tmp_path / 'out' / 'manifest.json'} 失败：磁盘空间不足（原有的输出保持不变）"}
