@@ -63,7 +63,12 @@ def write_failure(exc: OSError, where: str | Path, *, kept: bool = True) -> str:
 
 def read_failure(exc: OSError, where: str | Path | None = None) -> str:
     """A Chinese sentence for a failed read: ``读取 case.yaml 失败：没有读取权限``."""
-    return f"读取 {where or exc.filename or '文件'} 失败：{_reason(exc, _READ_REASONS)}"
+    return f"读取 {where or exc.filename or '文件'} 失败：{read_reason(exc)}"
+
+
+def read_reason(exc: OSError) -> str:
+    """Why a read failed, in Chinese: ``没有读取权限``."""
+    return _reason(exc, _READ_REASONS)
 
 
 def os_failure(exc: OSError) -> str:
@@ -75,17 +80,14 @@ def os_failure(exc: OSError) -> str:
 def kind(path: str | Path) -> str:
     """What is at ``path``: ``"file"``, ``"folder"``, ``"missing"``, ``"loop"`` (a symlink loop),
     ``"dangling"`` (a symlink to nothing), ``"notdir"`` (a file where a folder should be on the way),
-    ``"other"`` (a device, a socket…) or ``"unreadable"``. Never raises."""
+    ``"other"`` (a device, a socket…), ``"denied"``, ``"toolong"`` or ``"unreadable"``. Never raises."""
     try:
         st = os.stat(path)
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return "loop"
-        if exc.errno == errno.ENOTDIR:
-            return "notdir"
         if exc.errno == errno.ENOENT:
             return "dangling" if os.path.islink(path) else "missing"
-        return "unreadable"
+        return {errno.ELOOP: "loop", errno.ENOTDIR: "notdir", errno.EACCES: "denied", errno.EPERM: "denied",
+                errno.ENAMETOOLONG: "toolong"}.get(exc.errno or 0, "unreadable")
     except ValueError:                        # a NUL in the name
         return "missing"
     return "folder" if stat.S_ISDIR(st.st_mode) else "file" if stat.S_ISREG(st.st_mode) else "other"
@@ -93,7 +95,8 @@ def kind(path: str | Path) -> str:
 
 _KINDS = {"file": "是文件，不是文件夹", "folder": "是文件夹，不是文件", "missing": "不存在", "loop": "是循环的符号链接",
           "dangling": "是指向不存在位置的符号链接", "notdir": "所在的路径中有一段是文件，不是文件夹",
-          "other": "不是普通的文件或文件夹", "unreadable": "无法访问"}
+          "other": "不是普通的文件或文件夹", "denied": "没有访问权限", "toolong": "名称过长",
+          "unreadable": "无法访问"}
 
 
 def describe(path: str | Path) -> str:

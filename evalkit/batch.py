@@ -46,6 +46,8 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         p = Path(raw)
+        if (what := _io.kind(p)) not in ("file", "folder"):
+            raise InputError(f"找不到案例：{p}" if what == "missing" else f"无法读取案例 {p}：{_io.describe(p)}")
         if _is_case(p) or _unreadable_case(p):
             found.append(p)
         elif p.is_dir():
@@ -55,8 +57,7 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
             except OSError as exc:
                 raise InputError(_io.read_failure(exc, p)) from exc
         else:
-            what = _io.kind(p)
-            raise InputError(f"找不到案例：{p}" if what == "missing" else f"无法读取案例 {p}：{_io.describe(p)}")
+            raise InputError(f"找不到案例：{p}（应为案例文件夹、.xlsx 工作簿或包含案例的文件夹）")
     return list(dict.fromkeys(found))
 
 

@@ -194,7 +194,7 @@ class _Reader:
         try:
             return self._read()
         except OSError as exc:              # a file that cannot be read: permissions, a device error
-            self.issue(_io.read_failure(exc), file=str(exc.filename or self.path))
+            self.issue(f"无法读取：{_io.read_reason(exc)}", file=str(exc.filename or self.path))
             return None, self.issues
 
     def _read(self) -> tuple[Case | None, list[Issue]]:
@@ -448,8 +448,7 @@ class _Reader:
         if not inside:
             self.issue(f"表格文件「{rel}」指向案例文件夹之外", row=row, column=key)
             return None
-        if not target.is_file():
-            found = _io.kind(target)
+        if (found := _io.kind(target)) != "file":
             self.issue(f"找不到表格文件「{rel}」" if found == "missing" else f"表格文件「{rel}」{_io.describe(target)}",
                        row=row, column=key)
             return None

@@ -512,3 +512,25 @@ def test_run_one_full_disk_while_adding_the_batch_key_is_a_failed_write(tmp_path
     assert record["status"] == "failed"
     assert record["error"] == {"kind": "ExportError",
                                "message": f"写入 {tmp_path / 'out' / 'manifest.json'} 失败：磁盘空间不足（原有的输出保持不变）"}
+
+
+def test_main_validate_case_yaml_that_cannot_be_read_exit_2(tmp_path, capsys, monkeypatch):
+    folder = _copy(tmp_path)
+    real = Path.read_text
+
+    def denied(self, *args, **kwargs):
+        if self.name == "case.yaml":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", denied)
+    assert main(["validate", str(folder)]) == 2
+    assert _lines(capsys.readouterr().err)[1] == f"  - {folder / 'case.yaml'}：无法读取：没有读取权限"
+
+
+@pytest.mark.parametrize("command", ["validate", "run", "batch"])
+def test_main_case_path_with_a_name_too_long_for_the_file_system_exit_2(tmp_path, capsys, command):
+    path = tmp_path / ("长" * 100)                                    # 300 bytes: ENAMETOOLONG
+    assert main([command, str(path), "--out", str(tmp_path / "out")][: 2 if command == "validate" else 4]) == 2
+    lines = _lines(capsys.readouterr().err)
+    assert lines[-1].endswith("名称过长" if command == "batch" else "无法读取：文件名过长"), lines
