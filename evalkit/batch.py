@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import _io, _paths
+from . import _io, _paths, _text
 from .errors import CaseError, EvalkitError, ExportError, InputError
 
 MANIFEST = "manifest.json"
@@ -45,18 +45,33 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         p = Path(raw)
-        if _is_case(p):
+        if (what := _io.kind(p)) not in ("file", "folder"):
+            raise InputError(f"找不到案例：{p}" if what == "missing" else f"无法读取案例 {p}：{_io.describe(p)}")
+        if _is_case(p) or _unreadable_case(p):
             found.append(p)
         elif p.is_dir():
-            found += sorted(c for c in p.iterdir() if c.is_dir() and not c.name.startswith(".") and _is_case(c))
+            try:
+                found += sorted(c for c in p.iterdir() if c.is_dir() and not c.name.startswith(".")
+                                and (_is_case(c) or _unreadable_case(c)))
+            except OSError as exc:
+                raise InputError(_io.read_failure(exc, p)) from exc
         else:
-            raise InputError(f"找不到案例：{p}")
+            raise InputError(f"找不到案例：{p}（应为案例文件夹、.xlsx 工作簿或包含案例的文件夹）")
     return list(dict.fromkeys(found))
 
 
 def _is_case(p: Path) -> bool:
     return (p.is_dir() and ((p / "case.yaml").is_file() or (p / "case.xlsx").is_file())) or \
         (p.is_file() and p.suffix.lower() == ".xlsx")
+
+
+def _unreadable_case(p: Path) -> str | None:
+    """A folder whose case.yaml or case.xlsx is there but is not a file (a folder, a symlink loop): what
+    is wrong with it, so that the case is listed as failed rather than silently left out."""
+    if not p.is_dir() or _is_case(p):
+        return None
+    there = [n for n in ("case.yaml", "case.xlsx") if _io.kind(p / n) != "missing"]
+    return f"{p / there[0]} {_io.describe(p / there[0])}" if there else None
 
 
 def _environment_key(formats: Sequence[str], notebook: Path) -> str:
@@ -72,6 +87,8 @@ def case_key(case: Path, env_key: str) -> tuple[str, str]:
     own code does. The case is read only as far as :func:`evalkit.case.case_inputs` reads it."""
     from .case import case_inputs, inputs_hash
 
+    if problem := _unreadable_case(case):
+        raise InputError(problem)
     case_id, files = case_inputs(case)
     return case_id, inputs_hash(case, files, env_key)
 
@@ -143,6 +160,9 @@ def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key
                                               "ename": exc.ename, "evalue": exc.evalue})
     except EvalkitError as exc:
         record.update(status="failed", error={"kind": type(exc).__name__, "message": str(exc)})
+    except OSError as exc:            # the batch key added to the case's manifest.json
+        record.update(status="failed", error={"kind": "ExportError",
+                                              "message": _io.write_failure(exc, Path(out_dir) / MANIFEST)})
     except Exception as exc:
         record.update(status="failed", error={"kind": type(exc).__name__, "message": str(exc)})
     record["seconds"] = round(time.perf_counter() - t0, 3)
@@ -183,7 +203,7 @@ class Progress:
             what = {"ok": f"✓ {record.get('score', 0):.2f} 分 {record.get('grade', '')}（{record.get('seconds', 0):.1f} 秒）",
                     "up-to-date": "未变，跳过",
                     "failed": f"✗ 失败：{record.get('error', {}).get('message', '')[:200]}"}[status]
-            self.stream.write(f"[{self.done}/{self.total}] {name}：{what}\n")
+            self.stream.write(_text.escape(f"[{self.done}/{self.total}] {name}：{what}") + "\n")   # one line
         self.stream.flush()
 
 
@@ -236,7 +256,7 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         ``out/manifest.json`` lists every case with its status and, for a failure, the cell,
         exception and message.
     """
-    from .run import FORMATS, NOTEBOOK
+    from .run import FORMATS, NOTEBOOK, _check_paths
 
     t0 = time.perf_counter()
     notebook = Path(notebook or NOTEBOOK)
@@ -244,6 +264,10 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
     if any(f not in FORMATS for f in formats):
         raise InputError(f"不支持的输出格式：{', '.join(formats)}（可用：{', '.join(FORMATS)}）")
     out = Path(out)
+    if _io.kind(notebook) != "file":
+        raise InputError(f"报告笔记本 {notebook} {_io.describe(notebook)}")
+    if problem := _io.folder_problem(out):
+        raise InputError(f"输出目录 {out} {problem}")
     cases = discover(paths)
     env_key = _environment_key(formats, notebook)
     todo, records = [], []
@@ -255,9 +279,10 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
             records.append({"path": str(case), "status": "failed", "key": "", "error": {
                 "kind": "invalid", "message": "；".join(map(str, exc.issues)), "issues": [str(i) for i in exc.issues]}})
             continue
-        except OSError as exc:
-            records.append({"path": str(case), "status": "failed", "key": "", "error": {
-                "kind": "invalid", "message": f"无法读取案例：{exc.strerror or type(exc).__name__}"}})
+        except Exception as exc:             # a path that cannot be read, a refused one: the case fails alone
+            why = _io.read_failure(exc) if isinstance(exc, OSError) else exc
+            records.append({"path": str(case), "status": "failed", "key": "",
+                            "error": {"kind": "invalid", "message": f"无法读取案例：{why}"}})
             continue
         if case_id in seen:
             records.append({"path": str(case), "id": case_id, "status": "failed", "key": key,
@@ -265,6 +290,12 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
             continue
         seen[case_id] = case
         out_dir = out / case_id
+        try:
+            _check_paths(case, out_dir, notebook)       # refused here, not after a worker has started
+        except InputError as exc:
+            records.append({"path": str(case), "id": case_id, "status": "failed", "key": key,
+                            "error": {"kind": "invalid", "message": str(exc)}})
+            continue
         if not force and _up_to_date(out_dir, key):
             records.append({"path": str(case), "id": case_id, "status": "up-to-date", "key": key, "out": str(out_dir)})
         else:

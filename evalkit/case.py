@@ -25,12 +25,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from . import _io, derive
 from . import _readcsv as _csv
 from . import _readyaml as _yaml
 from . import _schema as S
+from . import _text as T
 from . import compare as cmp
 from . import costbenefit as cb
-from . import derive
 from . import factors as fa
 from .errors import CaseError, InputError, Issue, Problem
 from .scoring import DERIVED, Scheme, check_indicators, get_scheme
@@ -191,17 +192,28 @@ class _Reader:
 
     # -- entry ----------------------------------------------------------------------------------
     def read(self) -> tuple[Case | None, list[Issue]]:
+        try:
+            return self._read()
+        except OSError as exc:              # a file that cannot be read: permissions, a device error
+            self.issue(f"无法读取：{_io.read_reason(exc)}", file=str(exc.filename or self.path))
+            return None, self.issues
+
+    def _read(self) -> tuple[Case | None, list[Issue]]:
         p = self.path
         if p.is_dir():
             if (p / "case.yaml").is_file():
                 return self._read_folder(p)
             if (p / "case.xlsx").is_file():
                 return self._read_workbook(p / "case.xlsx")
-            self.issue("文件夹中没有 case.yaml 或 case.xlsx", file=str(p))
+            there = [n for n in ("case.yaml", "case.xlsx") if _io.kind(p / n) != "missing"]
+            self.issue(f"{there[0]} {_io.describe(p / there[0])}" if there else "文件夹中没有 case.yaml 或 case.xlsx",
+                       file=str(p))
         elif p.is_file() and p.suffix.lower() == ".xlsx":
             return self._read_workbook(p)
         elif p.is_file() and p.name.endswith((".yaml", ".yml")):
             return self._read_folder(p.parent, p.name)
+        elif _io.kind(p) not in ("missing", "file"):          # a symlink loop, a dangling link, a device
+            self.issue(f"无法作为案例读取：{_io.describe(p)}（应为含 case.yaml 的文件夹或一个 .xlsx 工作簿）", file=str(p))
         else:
             self.issue("找不到案例：应为含 case.yaml 的文件夹或一个 .xlsx 工作簿", file=str(p))
         return None, self.issues
@@ -221,7 +233,7 @@ class _Reader:
                 self.issue(f"未知的表格「{tname}」（可用：{', '.join(S.TABLES)}）",
                            row=self.meta_rows.get(f"tables.{tname}"), column=f"tables.{tname}")
                 continue
-            if isinstance(rel, str) and any(ord(ch) < 32 for ch in rel):
+            if isinstance(rel, str) and (any(ord(ch) < 32 for ch in rel) or T.INVISIBLE.search(rel)):
                 self.issue(f"表格文件名 {_short(rel)} 含有控制字符（如换行、\\0）", row=self.meta_rows.get(f"tables.{tname}"),
                            column=f"tables.{tname}")
                 continue
@@ -240,12 +252,9 @@ class _Reader:
         yaml_path = folder / name
         self.files.append(yaml_path)
         try:
-            text = yaml_path.read_bytes().decode("utf-8-sig")
+            text = yaml_path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             self.issue("不是 UTF-8 编码的文本文件")
-            return None
-        except OSError as exc:
-            self.issue(f"无法读取（{exc.strerror or type(exc).__name__}）")
             return None
         try:
             doc = _yaml.load(text)
@@ -522,13 +531,15 @@ class _Reader:
         target = folder / rel
         try:
             inside = target.resolve().is_relative_to(folder.resolve())
-        except OSError:
-            inside = False
+        except (OSError, RuntimeError):       # a symlink loop: RuntimeError before Python 3.13
+            self.issue(f"表格文件「{rel}」{_io.describe(target)}，无法读取", row=row, column=key)
+            return None
         if not inside:
             self.issue(f"表格文件「{rel}」指向案例文件夹之外", row=row, column=key)
             return None
-        if not target.is_file():
-            self.issue(f"找不到表格文件「{rel}」", row=row, column=key)
+        if (found := _io.kind(target)) != "file":
+            self.issue(f"找不到表格文件「{rel}」" if found == "missing" else f"表格文件「{rel}」{_io.describe(target)}",
+                       row=row, column=key)
             return None
         return target
 
@@ -726,6 +737,7 @@ class _Reader:
             parsed = self._table(S.TABLES[tname], raw)
             if parsed is not None:
                 tables[tname], headers[tname] = parsed
+        meta = self._invisible(meta, tables, headers, raws)
         sources = {t: (r.file, r.sheet) for t, r in raws.items()}
         unreadable = set(raws) - set(tables)     # reported already: checks that need them are not run
         if "survey" in tables and "questions" in tables:
@@ -1037,6 +1049,34 @@ class _Reader:
             self.bad_cells.add((spec.name, rownum, col.name))
             return ""
         return got
+
+    def _invisible(self, meta: dict[str, Any], tables: dict[str, pd.DataFrame], headers: dict[str, dict[str, str]],
+                   raws: dict[str, _Raw]) -> dict[str, Any]:
+        """Remove control and bidirectional characters from every text of the case, each cell noted
+        (:mod:`evalkit._text`); returns the cleaned metadata, cleans the tables and their headers in place."""
+        meta, found = T.clean_tree(meta)
+        for key, how in found:
+            sheet = S.NARRATIVE_SHEET if self.meta_sheet and key.startswith("narrative.") else self.meta_sheet
+            row = self.meta_rows.get(key)
+            label = S.META_LABELS.get(key) or S.NARRATIVE_LABELS.get(key.removeprefix("narrative."), key)
+            self.notes.append(f"{sheet or self.meta_file}{f' 第{row}行' if row else ''} {label}：{how}")
+        for tname, df in tables.items():
+            where, shown = raws[tname].sheet or raws[tname].file, headers[tname]
+            for name in [c for c in df.columns if isinstance(c, str) and T.INVISIBLE.search(c)]:
+                new, how = T.clean(name)
+                new = new.strip()
+                if new in df.columns or not new:
+                    self.issue(f"列名「{_short(name, quote=False)}」删去不可见的控制字符后与其他列同名或为空", row=1,
+                               column=name, file=raws[tname].file, sheet=raws[tname].sheet)
+                    continue
+                df.columns = [new if c == name else c for c in df.columns]
+                shown[new] = shown.pop(name, new)
+                self.notes.append(f"{where} 第1行 列名「{new}」：{how}")
+            for canonical, header in list(shown.items()):
+                shown[canonical] = T.drop(header).strip() or header
+            for column, cells in T.clean_frame(df).items():
+                self.notes += T.cell_notes(where, shown.get(column, column), cells)
+        return meta
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1485,12 +1525,16 @@ def new_case(case_id: str, dest: str | Path = "cases", *, xlsx: bool = False) ->
     Raises
     ------
     InputError
-        If ``case_id`` is not a valid id or the folder already exists.
+        If ``case_id`` is not a valid id, ``dest`` is not a folder, or the case's folder already exists.
+    OSError
+        If the folder cannot be written (no permission, a full disk); nothing is left behind.
     """
     if not ID_PATTERN.match(case_id):
         raise InputError(f"案例编号「{case_id}」只能由小写字母、数字和 - 组成")
+    if problem := _io.folder_problem(dest):
+        raise InputError(f"{dest} {problem}，无法在其中新建案例")
     folder = Path(dest) / case_id
-    if folder.exists():
+    if _io.kind(folder) != "missing":               # a dangling symlink counts: it would be replaced
         raise InputError(f"{folder} 已存在，不会覆盖")
     meta = _skeleton_meta(case_id)
     narrative = {k: f"（请填写{v}）" for k, v in S.NARRATIVE_LABELS.items()}

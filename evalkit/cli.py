@@ -1,25 +1,55 @@
 """The ``evalkit`` command: validate, new, run, batch, demo-cases.
 
 Exit codes: 0 all good; 1 a case failed while running; 2 bad input (an invalid case or option).
-Messages go to stderr in Chinese; ``validate`` lists every problem of every case.
+Messages go to stderr in Chinese, one line each; ``validate`` lists every problem of every case.
+Every line is printed through :func:`evalkit._text.escape`: a control or bidirectional character in a
+case value or a file name is shown as ``\\x1b`` or ``\\u202e``, never sent to the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from . import __version__
+from . import __version__, _io
+from ._text import escape
 from .errors import CaseError, EvalkitError, InputError
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
 
 def _say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    """One line on stderr, its control and bidirectional characters (line feeds too) written out."""
+    print(escape(msg), file=sys.stderr, flush=True)
+
+
+def _seconds(text: str) -> float | None:
+    """``--timeout``: a positive finite number of seconds, or None."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def _count(text: str) -> int | None:
+    """``--jobs``: a positive integer, or None."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+def _bad_timeout(text: str) -> int:
+    _say(f"✗ --timeout 应为有限的正数（单个代码单元的最长运行秒数，如 600），实际为「{text}」")
+    return BAD_INPUT
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -53,20 +83,27 @@ def cmd_new(args: argparse.Namespace) -> int:
     except InputError as exc:
         _say(f"✗ {exc}")
         return BAD_INPUT
+    except OSError as exc:                      # a read-only folder, a full disk
+        _say(f"✗ {_io.write_failure(exc, Path(args.dir) / args.id, kept=False)}")
+        return FAILED
     what = folder / ("case.xlsx" if args.xlsx else "case.yaml")
-    _say(f"✓ 已创建案例骨架 {what}\n  填写后运行：evalkit validate {folder}")
+    _say(f"✓ 已创建案例骨架 {what}")
+    _say(f"  填写后运行：evalkit validate {folder}")
     return OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .case import load_case
-    from .run import FORMATS, PdfPrinter, run_case
+    from .run import FORMATS, PdfPrinter, _check_paths, run_case
 
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         _say(f"✗ 不支持的输出格式：{args.format}（可用：{','.join(FORMATS)}）")
         return BAD_INPUT
+    timeout = _seconds(args.timeout)
+    if timeout is None:
+        return _bad_timeout(args.timeout)
     # validate every case first: an invalid case stops the command before anything is written
     cases = []
     bad = False
@@ -90,6 +127,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if case.warnings:
             _say(f"⚠ {path}：{len(case.warnings)} 处数据前后不一致，报告的计算说明中会列出（详见 evalkit validate）")
     out_root = Path(args.out)
+    if problem := _io.folder_problem(out_root):
+        _say(f"✗ 输出目录 {out_root} {problem}")
+        return BAD_INPUT
+    for _, case in cases:           # an output folder that is a file, a name the notebook cannot take
+        try:
+            _check_paths(case.path, out_root / case.id, None)
+        except InputError as exc:
+            _say(f"✗ {exc}")
+            return BAD_INPUT
     worst = OK
     printer = PdfPrinter() if "pdf" in formats else None
     try:
@@ -99,7 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             t0 = time.perf_counter()
             _say(f"[{n}/{len(cases)}] {case.id}：运行中……")
             try:
-                res = run_case(path, out_root / case.id, formats, timeout=args.timeout, printer=printer)
+                res = run_case(path, out_root / case.id, formats, timeout=timeout, printer=printer)
             except EvalkitError as exc:
                 worst = FAILED
                 _say(f"[{n}/{len(cases)}] ✗ {case.id} 失败（{time.perf_counter() - t0:.1f} 秒）：{exc}")
@@ -122,9 +168,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    timeout = _seconds(args.timeout)
+    if timeout is None:
+        return _bad_timeout(args.timeout)
+    jobs = None if args.jobs is None else _count(args.jobs)
+    if args.jobs is not None and jobs is None:
+        _say(f"✗ --jobs 应为正整数（本机并行进程数），实际为「{args.jobs}」")
+        return BAD_INPUT
     try:
-        res = run_batch(args.paths, args.out, jobs=args.jobs, formats=formats, force=args.force,
-                        scheduler=args.scheduler, timeout=args.timeout, summary=not args.no_summary,
+        res = run_batch(args.paths, args.out, jobs=jobs, formats=formats, force=args.force,
+                        scheduler=args.scheduler, timeout=timeout, summary=not args.no_summary,
                         notebook=args.notebook)
     except InputError as exc:
         _say(f"✗ {exc}")
@@ -136,7 +189,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     _say(f"完成 {len(res.records)} 个案例（{res.seconds:.1f} 秒）：运行 {c['ok']} 个，未变 {c['up-to-date']} 个，"
          f"失败 {c['failed']} 个 → {res.manifest}" + (f"，汇总 {res.summary}" if res.summary else ""))
     for r in res.failed:
-        _say(f"  ✗ {r.get('id') or r['path']}：{r['error']['message'][:500]}")
+        issues = r["error"].get("issues")
+        _say(f"  ✗ {r.get('id') or r['path']}：" + (f"{len(issues)} 处问题" if issues else r["error"]["message"][:500]))
+        for issue in issues or ():
+            _say(f"    - {issue}")
     if res.summary_error:
         _say(f"  ✗ 汇总报告未能生成：{res.summary_error[:500]}")
     return FAILED if res.failed or res.summary_error else OK
@@ -150,12 +206,47 @@ def cmd_demo_cases(args: argparse.Namespace) -> int:
     except InputError as exc:
         _say(f"✗ {exc}")
         return BAD_INPUT
+    except OSError as exc:                      # a read-only folder, a full disk
+        _say(f"✗ {_io.write_failure(exc, args.dir, kept=False)}")
+        return FAILED
     _say(f"✓ 已生成 {len(folders)} 个示例案例于 {args.dir}")
     return OK
 
 
+class _UsageError(Exception):
+    """A command line argparse cannot read; ``str()`` is the Chinese message."""
+
+    def __init__(self, message: str, prog: str):
+        super().__init__(message)
+        self.prog = prog
+
+
+#: argparse's messages (Python 3.11) → Chinese; anything else is shown after 命令行参数有误
+_USAGE = (
+    (r"the following arguments are required: (.*)", "缺少参数：{0}"),
+    (r"unrecognized arguments: (.*)", "无法识别的参数：{0}"),
+    (r"ambiguous option: (\S+) could match (.*)", "选项 {0} 有歧义，可能是：{1}"),
+    (r"argument 命令: invalid choice: (.*) \(choose from (.*)\)", "未知的命令 {0}（可用：{1}）"),
+    (r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)", "{0} 的值 {1} 无效（可用：{2}）"),
+    (r"argument (\S+): invalid int value: (.*)", "{0} 应为整数，实际为 {1}"),
+    (r"argument (\S+): expected one argument", "{0} 后面需要一个值（以 - 开头的值请写成 {0}=值）"),
+    (r"argument (\S+): expected at least one argument", "{0} 后面至少需要一个值"),
+    (r"argument (\S+): ignored explicit argument (.*)", "{0} 不接受值 {1}"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are Chinese and returned by :func:`main` as exit code 2."""
+
+    def error(self, message: str) -> Any:
+        for pattern, chinese in _USAGE:
+            if m := re.fullmatch(pattern, message):
+                raise _UsageError(chinese.format(*m.groups()), self.prog)
+        raise _UsageError(f"命令行参数有误：{message}", self.prog)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="evalkit", description="重点评价报告：校验案例、生成 HTML 与 PDF 报告")
+    parser = _Parser(prog="evalkit", description="重点评价报告：校验案例、生成 HTML 与 PDF 报告")
     parser.add_argument("--version", action="version", version=f"evalkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
@@ -173,17 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cases", nargs="+", metavar="CASE", help="案例文件夹或 .xlsx 工作簿")
     p.add_argument("--out", default="build", help="输出根目录（默认 build）")
     p.add_argument("--format", default="html,pdf", help="输出格式，逗号分隔：html,pdf（默认两者）")
-    p.add_argument("--timeout", type=float, default=600.0, help="单个代码单元的最长运行秒数（默认 600）")
+    p.add_argument("--timeout", default="600", help="单个代码单元的最长运行秒数（正数，默认 600）")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("batch", help="批量运行：并行、增量（只重跑有变化的案例），并生成汇总")
     p.add_argument("paths", nargs="+", metavar="PATH", help="案例或包含案例的文件夹")
     p.add_argument("--out", default="build", help="输出根目录（默认 build）")
-    p.add_argument("--jobs", type=int, default=None, help="本机并行进程数（默认 CPU 核数）")
+    p.add_argument("--jobs", default=None, help="本机并行进程数（正整数，默认 CPU 核数）")
     p.add_argument("--format", default="html,pdf", help="输出格式，逗号分隔：html,pdf")
     p.add_argument("--force", action="store_true", help="全部重跑，不论是否有变化")
     p.add_argument("--scheduler", default=None, help="Dask 分布式调度器地址，如 tcp://10.0.0.5:8786")
-    p.add_argument("--timeout", type=float, default=600.0, help="单个代码单元的最长运行秒数（默认 600）")
+    p.add_argument("--timeout", default="600", help="单个代码单元的最长运行秒数（正数，默认 600）")
     p.add_argument("--no-summary", action="store_true", help="不生成 summary.html 汇总")
     p.add_argument("--notebook", default=None, help="改用另一个报告笔记本（参数与 key_evaluation.ipynb 相同）")
     p.set_defaults(func=cmd_batch)
@@ -197,7 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; returns its exit code (0, 1 or 2), never raises for bad arguments."""
+    try:
+        args = build_parser().parse_args(argv)
+    except _UsageError as exc:
+        _say(f"✗ {exc}")
+        _say(f"  运行 {exc.prog} -h 查看用法")
+        return BAD_INPUT
     return args.func(args)
 
 

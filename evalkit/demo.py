@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from . import _io
 from .errors import InputError
 
 SECTORS = (
@@ -88,6 +89,8 @@ def make_demo_cases(n: int, dest: str | Path, *, seed: int = 2024) -> list[Path]
     """Write ``n`` synthetic cases ``dest/demo-0001`` … ; returns their folders."""
     if n < 1:
         raise InputError(f"案例数量必须为正整数，实际为 {n}")
+    if problem := _io.folder_problem(dest):
+        raise InputError(f"{dest} {problem}，无法在其中生成案例")
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)

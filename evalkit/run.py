@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from . import _io, _paths
+from . import _io, _paths, _text
 from .case import load_case
 from .errors import ExportError, InputError, RunError
 
@@ -78,7 +78,9 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
     RunError
         If a notebook cell fails; ``cell_index``, ``ename`` and ``evalue`` say which and why.
     ExportError
-        If the HTML or PDF cannot be produced.
+        If the HTML or PDF cannot be produced, or an output cannot be written.
+    InputError
+        If ``out_dir`` is a file, ``notebook`` does not exist, or a path cannot be passed to the notebook.
     """
     formats = tuple(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
@@ -86,6 +88,7 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
         raise InputError(f"不支持的输出格式：{', '.join(unknown)}（可用：{', '.join(FORMATS)}）")
     case = load_case(case_dir)
     out = Path(out_dir)
+    _check_paths(case.path, out, notebook)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(out.parent)       # left by a run that was killed
@@ -150,6 +153,19 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _check_paths(case_path: Path, out: Path, notebook: str | Path | None) -> None:
+    """Refuse, before anything runs, an output folder that is a file and paths the notebook cannot take."""
+    if problem := _io.folder_problem(out):
+        raise InputError(f"输出目录 {out} {problem}")
+    if notebook is not None and _io.kind(notebook) != "file":
+        raise InputError(f"报告笔记本 {notebook} {_io.describe(notebook)}")
+    for what, path in (("案例路径", case_path), ("输出目录", out)):
+        try:
+            str(path.absolute()).encode("utf-8")
+        except UnicodeEncodeError:           # undecodable bytes in a file name (surrogates)
+            raise InputError(f"{what} {path} 含有不是 UTF-8 编码的字节，无法传给笔记本：请把文件夹改名") from None
+
+
 def staging_prefix(name: str) -> str:
     """The staging folder's name beside the outputs: it says which process on which host owns it."""
     return f".{name}.{_host()}.{os.getpid()}."
@@ -194,6 +210,11 @@ def _execute(notebook: Path, target: Path, parameters: dict[str, Any], case_id: 
     except PapermillExecutionError as exc:
         raise RunError(f"案例 {case_id} 的笔记本第 {exc.exec_count} 个代码单元出错：{exc.ename}: {exc.evalue}",
                        case_id=case_id, cell_index=exc.cell_index, ename=exc.ename, evalue=exc.evalue) from exc
+    except OSError as exc:
+        if exc.errno not in _io.NO_ROOM:
+            raise RunError(f"案例 {case_id} 的笔记本未能运行完毕：{_io.os_failure(exc)}", case_id=case_id,
+                           ename=type(exc).__name__, evalue=str(exc)) from exc
+        raise ExportError(_io.write_failure(exc, target)) from exc     # writing the executed notebook
     except Exception as exc:  # kernel died, timed out, could not start
         raise RunError(f"案例 {case_id} 的笔记本未能运行完毕：{type(exc).__name__}: {exc}",
                        case_id=case_id, ename=type(exc).__name__, evalue=str(exc)) from exc
@@ -206,8 +227,11 @@ def render_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, *
     """Execute any evalkit notebook with ``parameters`` and write ``out_dir/<stem>.html`` (and PDF),
     atomically; returns the HTML path."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(stem), suffix=".staging", dir=out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=staging_prefix(stem), suffix=".staging", dir=out_dir))
+    except OSError as exc:
+        raise ExportError(_io.write_failure(exc, out_dir)) from exc
     try:
         nb = _execute(Path(notebook), staging / f"{stem}.ipynb", parameters, stem, timeout)
         _io.write_text(staging / f"{stem}.html", export_html(nb, title=title))
@@ -218,6 +242,8 @@ def render_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, *
             if (staging / name).exists():
                 os.replace(staging / name, out_dir / name)
         return out_dir / f"{stem}.html"
+    except OSError as exc:                   # a full disk, a folder that cannot be written
+        raise ExportError(_io.write_failure(exc, out_dir / f"{stem}.html")) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -227,7 +253,7 @@ def export_html(nb: Any, *, title: str) -> str:
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb.metadata["evalkit"] = {"title": title}
+    nb.metadata["evalkit"] = {"title": _text.drop(title)}
     exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(_paths.TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     # cells tagged notebook-only (the notebook's own instructions) stay out of the report

@@ -10,8 +10,9 @@ without a computed value, merged cells, extra, missing and renamed sheets and nu
 
 The property: ``validate_case`` returns a list and never raises; ``load_case`` returns a Case or
 raises CaseError; every issue has a Chinese message and names its file (and the row and column of a
-cell); a case that loads scores under its own scheme to a total inside [0, total], and under any
-other scheme either scores or raises InputError with a Chinese message. Anything else — a KeyError, a
+cell); a case that loads holds no control or bidirectional character in any text (each removal is a
+note), and scores under its own scheme to a total inside [0, total], and under any other scheme
+either scores or raises InputError with a Chinese message. Anything else — a KeyError, a
 NaN score, an openpyxl error — is a bug.
 
 Example counts come from the hypothesis profile (tests/conftest.py): ``ci`` by default,
@@ -48,6 +49,7 @@ from .helpers import CASES, base_indicators, only, write_case
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -87,7 +89,8 @@ HOSTILE_TEXT = [
     "-1000000", "0", "0.0", "-0", "100", "100.0", "1" * 400, "9" * 30, "abc", "十", "一百", "１２３．５", "８５",
     "1,200", "1，200", "12,00", "1,200.5", "６００，０００", "85%", "８５％", "%", "1、2、3", "4、5", "1/3", "１／３",
     "2023年5月1日", "2023.5.1", "2023/05/01", "二〇二三年五月", "2023-02-30", "2024-05-20", "2023", "２０２３",
-    "\x00", "\x07\x1b", "a\r\nb", '"', '""', "'", "=A1*2", "=1/0", "#DIV/0!", "#N/A", "😀", "👨‍👩‍👧", "\u200b",
+    "\x00", "\x07\x1b", "a\r\nb", "\x1b]8;;x\x07链接\x1b]8;;\x07", "反\u202e转", "\u2066隔离\u2069", "\x9b31m",
+    '"', '""', "'", "=A1*2", "=1/0", "#DIV/0!", "#N/A", "😀", "👨‍👩‍👧", "\u200b",
     "\ufeff", "Ａ１１", "A11", "B13", "D41", "决策", "产出", "效益", "定量", "定性", "扣分", "满意度", "正向", "反向",
     "达成", "部分达成", "是", "否", "投资", "成本", "效益", "triangular", "量表", "分组", "True", "None", "null",
     "~", "x" * 3000, "长" * 500, "[1, 2]", "{a: 1}", "!!python/object:os.system", "&a", "*a", "- 1", ": x",
@@ -476,9 +479,21 @@ def check_case(path: Path) -> ek.Case | None:
         return None
     case = load_case(path)
     for note in case.notes:
-        assert CJK.search(note) and "读" in note, note
+        assert CJK.search(note) and ("读" in note or "不可见的控制字符" in note), note
+    texts = [str(c) for t in case.tables.values() for c in t.columns]
+    texts += [v for t in case.tables.values() for c in t.columns for v in t[c] if isinstance(v, str)]
+    texts += [v for v in _leaves(dict(case.meta)) if isinstance(v, str)]
+    assert [t for t in texts if INVISIBLE.search(t)] == []
     check_scores(case)
     return case
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _leaves(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in _leaves(v)]
+    return [value]
 
 
 @given(base=st.sampled_from(FOLDER_BASES), mutations=st.lists(folder_mutation, min_size=1, max_size=4))

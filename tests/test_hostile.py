@@ -27,10 +27,12 @@ import yaml
 
 import evalkit as ek
 import evalkit.batch
+import evalkit.case
 from evalkit.case import _skeleton_meta, _write_workbook
 from evalkit.errors import CaseError, InputError
 from evalkit.report import charts, sections
 from evalkit.report.portfolio import Portfolio
+from evalkit.report.tables import esc
 
 from .conftest import DEMO_CASES, ROOT
 
@@ -54,7 +56,29 @@ PROJECT = "城区绿化养护$\\frac{1}{0}$" + PAYLOADS[0]
 #: Markdown that must keep its formatting, and links and images that must not become live
 MARKDOWN = ("**加粗**\n\n- 列表一\n- 列表二\n\n| 项目 | 说明 |\n|---|---|\n| <b>粗</b> | **粗** |\n\n"
             "[第五部分](#ch5)\n\n![照片](/etc/hostname)\n\n![远程](http://127.0.0.1:9/t.png)\n\n"
-            "[跳转](<java\tscript:window.__pwned=7>)\n\n[文件](file:///etc/passwd)\n\n[数据](data:text/html,x)\n")
+            "[跳转](<java\tscript:window.__pwned=7>)\n\n[文件](file:///etc/passwd)\n\n[数据](data:text/html,x)\n\n"
+            + "\n\n".join(f"[{name}]({url})" for name, url in (
+                ("共享", "//127.0.0.1/share"), ("口令", "/etc/passwd"), ("网盘", "\\\\\\\\127.0.0.1\\\\share"),
+                ("本地", "./x"), ("页面", "x.html"), ("上级", "../a.pdf"))) + "\n")
+#: how the links of MARKDOWN without a scheme read in the report: as typed (a Markdown \\ is one \)
+SCHEMELESS = ("[共享](//127.0.0.1/share)", "[口令](/etc/passwd)", "[网盘](\\\\127.0.0.1\\share)", "[本地](./x)",
+              "[页面](x.html)", "[上级](../a.pdf)")
+#: characters that are not seen but act — terminal escapes (colour, window title, hyperlink), NUL, a C1
+#: control, bidirectional overrides, isolates and marks — each with what must remain once they are removed
+CONTROLS = {
+    "\x1b[31m红字\x1b[0m": "[31m红字[0m",
+    "\x1b]0;窗口标题\x07": "]0;窗口标题",
+    "\x1b]8;;http://127.0.0.1:9/\x07超链接\x1b]8;;\x07": "]8;;http://127.0.0.1:9/超链接]8;;",
+    "空\x00字符\x08": "空字符",
+    "C1\x9b31m控制\x85": "C131m控制",
+    "付款\u202e分5000\u202c元": "付款分5000元",
+    "\u2067隔离\u2069文字": "隔离文字",
+    "标记\u200f\u200e\u061c\u202a\u202b\u202d\u2066\u2068": "标记",
+}
+#: the same in CSV cells, but for NUL: a NUL byte makes evalkit refuse the whole CSV file (tests/test_case_reading.py)
+CSV_CONTROLS = [k.replace("\x00", "") for k in CONTROLS]
+#: written out here, not taken from evalkit, so that a character evalkit forgot is caught
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -83,11 +107,14 @@ def hostile_case(dest: Path, case_id: str = "hostile") -> Path:
     data["project"]["name"] = PROJECT
     for key in ("department", "implementer", "commissioner", "region", "category", "period"):
         data["project"][key] = f"{key}{ALL}"
+    data["project"]["region"] += "".join(CONTROLS)
     data["evaluation"]["evaluator"] = "评价机构" + ALL
     data["evaluation"]["team"] = ["孙立群" + PAYLOADS[0], "黄雅婷" + PAYLOADS[1]]
     for key in data["narrative"]:
         data["narrative"][key] += "\n" + "\n\n".join(PAYLOADS) + "\n"
     data["narrative"]["other"] += "\n" + MARKDOWN
+    for key in data["narrative"]:
+        data["narrative"][key] += "\n" + "\n\n".join(CONTROLS) + "\n"
     (dest / "case.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
     def indicators(rows, fields):
@@ -99,15 +126,17 @@ def hostile_case(dest: Path, case_id: str = "hostile") -> Path:
             r["basis"] += PAYLOADS[(i + 2) % len(PAYLOADS)]
             if r["deviation"]:
                 r["deviation"] += PAYLOADS[(i + 3) % len(PAYLOADS)]
+            r["name"] += CSV_CONTROLS[i % len(CONTROLS)]
 
     def deductions(rows, fields):
         for i, r in enumerate(rows):
             r["reason"] += PAYLOADS[i % len(PAYLOADS)]
             r["evidence"] += PAYLOADS[(i + 5) % len(PAYLOADS)]
+            r["reason"] += CSV_CONTROLS[-1 - i % len(CONTROLS)]
 
     def budget(rows, fields):
         rows[0]["item"] += PAYLOADS[0]
-        rows[1]["item"] += PAYLOADS[-1]
+        rows[1]["item"] += PAYLOADS[-1] + CSV_CONTROLS[5]
 
     def alternatives(rows, fields):
         for i, r in enumerate(rows):
@@ -124,7 +153,7 @@ def hostile_case(dest: Path, case_id: str = "hostile") -> Path:
     def survey(rows, fields):
         for i, r in enumerate(rows):
             r["街道" + PAYLOADS[4]] = r.pop("街道") + PAYLOADS[len(r["respondent"]) % 2]
-            r["意见建议"] = PAYLOADS[i % len(PAYLOADS)]
+            r["意见建议"] = PAYLOADS[i % len(PAYLOADS)] + CSV_CONTROLS[i % len(CONTROLS)]
         return [f if f != "街道" else "街道" + PAYLOADS[4] for f in fields] + ["意见建议"]
 
     for name, change in (("indicators", indicators), ("deductions", deductions), ("budget", budget),
@@ -222,6 +251,8 @@ def assert_inert(doc: str) -> _Markup:
             assert not url.startswith(("javascript:", "vbscript:", "data:", "file:")), (tag, key, value)
             if tag == "use":
                 assert value.startswith("#"), value             # matplotlib's own glyph references
+            if tag == "a":      # a place in the document or an absolute web or mail address, never a local path
+                assert value.startswith("#") or re.match(r"(?i)(https?://|mailto:)", value), value
         assert "javascript:" not in value.lower(), (tag, key, value)
     for in_svg, sheet in m.styles:      # the report's own CSS and matplotlib's one-line SVG style only
         assert sheet.lstrip().startswith("/* evalkit report") or (in_svg and "display" not in sheet), sheet[:200]
@@ -289,9 +320,11 @@ def test_narrative_markdown_keeps_its_formatting_in_the_report(hostile_sections)
             "<td>&lt;b&gt;粗&lt;/b&gt;</td>\n<td><strong>粗</strong></td>\n</tr>\n</tbody>\n</table>") in doc
     assert "<ul>\n<li>列表一</li>\n<li>列表二</li>\n</ul>" in doc
     assert '<p><a href="#ch5">第五部分</a></p>' in doc
-    assert '<p>!<a href="/etc/hostname">照片</a></p>' in doc                  # an image is never loaded
+    assert "<p>![照片](/etc/hostname)</p>" in doc                  # an image is never loaded, nor a local file
     assert '<p>!<a href="http://127.0.0.1:9/t.png">远程</a></p>' in doc
     assert "<p>[文件](file:///etc/passwd)</p>" in doc and "<p>[数据](data:text/html,x)</p>" in doc
+    for link in SCHEMELESS:                                          # no scheme: it would be a file: link
+        assert f"<p>{html.escape(link, quote=False)}</p>" in doc, link
 
 
 @pytest.mark.parametrize(("source", "rendered"), [
@@ -309,9 +342,20 @@ def test_narrative_markdown_keeps_its_formatting_in_the_report(hostile_sections)
     ("[x](data:image/png;base64,AAAA)", "<p>[x](data:image/png;base64,AAAA)</p>\n"),
     ("[x](file:///etc/passwd)", "<p>[x](file:///etc/passwd)</p>\n"),
     ("<javascript:alert(1)>", "<p>&lt;javascript:alert(1)&gt;</p>\n"),
-    ("[x](<java\tscript:alert(1)>)", '<p><a href="java%09script:alert(1)">x</a></p>\n'),   # a relative path
+    ("[x](<java\tscript:alert(1)>)", "<p>[x](&lt;java\tscript:alert(1)&gt;)</p>\n"),
     ("![x](data:image/png;base64,AAAA)", "<p>![x](data:image/png;base64,AAAA)</p>\n"),
-    ("![现场](photos/a.jpg)", '<p>!<a href="photos/a.jpg">现场</a></p>\n'),
+    ("![现场](photos/a.jpg)", "<p>![现场](photos/a.jpg)</p>\n"),
+    # without a scheme a link resolves against the report's own location: a file: link in the HTML and PDF
+    ("[共享](//host/share)", "<p>[共享](//host/share)</p>\n"),
+    ("[x](/etc/passwd)", "<p>[x](/etc/passwd)</p>\n"),
+    ("[x](\\\\\\\\host\\\\share)", "<p>[x](\\\\host\\share)</p>\n"),
+    ("[x](./x)", "<p>[x](./x)</p>\n"),
+    ("[x](x.html)", "<p>[x](x.html)</p>\n"),
+    ("[x](附件.pdf)", "<p>[x](附件.pdf)</p>\n"),
+    ("[x](http:x.html)", "<p>[x](http:x.html)</p>\n"),
+    ("[x](https:\\\\evil.example)", "<p>[x](https:\\evil.example)</p>\n"),
+    ("<//host/share>", "<p>&lt;//host/share&gt;</p>\n"),
+    ("[x](HTTPS://a.example)", '<p><a href="HTTPS://a.example">x</a></p>\n'),
     ("[x](https://example.org/a?b=1&c=2 \"t\\\" onmouseover=1\")",
      '<p><a href="https://example.org/a?b=1&amp;c=2" title="t&quot; onmouseover=1">x</a></p>\n'),
     ("<mailto:a@example.org>", '<p><a href="mailto:a@example.org">mailto:a@example.org</a></p>\n'),
@@ -323,9 +367,11 @@ def test_markdown_renders_formatting_and_never_raw_html_live_links_or_images(sou
 
 @pytest.mark.parametrize(("url", "ok"), [
     ("https://a.example", True), ("http://a.example", True), ("mailto:x@a.example", True), ("#ch5", True),
-    ("附件.pdf", True), ("../a.pdf", True), ("javascript:alert(1)", False), (" JAVASCRIPT:x", False),
+    ("附件.pdf", False), ("../a.pdf", False), ("javascript:alert(1)", False), (" JAVASCRIPT:x", False),
     ("vbscript:x", False), ("data:image/png;base64,AA", False), ("file:///etc/passwd", False),
-    ("ftp://a.example", False), ("c:/windows", False), ("java%09script:x", True),
+    ("ftp://a.example", False), ("c:/windows", False), ("java%09script:x", False), ("//host/share", False),
+    ("/etc/passwd", False), ("%5C%5Chost%5Cshare", False), ("./x", False), ("x.html", False), ("", False),
+    ("http:x.html", False), ("https:%5C%5Cevil.example", False), ("HTTPS://a.example", True),
 ])
 def test_safe_link_allows_only_web_and_mail_schemes(url, ok):
     assert sections.safe_link(url) is ok
@@ -369,6 +415,118 @@ def test_portfolio_shows_hostile_titles_projects_and_failures_as_text(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------
+# Invisible characters: removed when the case is read, each cell noted; dropped again by the report
+
+
+def _texts(case: ek.Case) -> list[str]:
+    """Every text a loaded case holds: metadata values, table cells and column names."""
+    out: list[str] = []
+
+    def walk(v):
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(dict(case.meta))
+    for df in case.tables.values():
+        out += [str(c) for c in df.columns]
+        for column in df.columns:
+            out += [v for v in df[column] if isinstance(v, str)]
+    return out
+
+
+def _line(folder: Path, key: str) -> int:
+    text = (folder / "case.yaml").read_text(encoding="utf-8")
+    return next(n for n, t in enumerate(text.splitlines(), 1) if t.strip().startswith(f"{key}:"))
+
+
+def test_loader_removes_control_and_bidi_characters_and_notes_each_cell(hostile):
+    case = ek.load_case(hostile)
+    assert [t for t in _texts(case) if INVISIBLE.search(t)] == []
+    assert case.project["region"] == "region" + ALL + "".join(CONTROLS.values())
+    for part in case.narrative.values():
+        assert "\n\n".join(CONTROLS.values()) in part
+    names = list(case.indicators["name"])
+    assert names[0].endswith(PAYLOADS[0] + "[31m红字[0m") and names[5].endswith("付款分5000元")
+    assert case.table("budget")["item"].iloc[1] == "城市基础设施配套费" + PAYLOADS[-1] + "付款分5000元"
+    notes = set(case.notes)
+    # one note a cell; one for the column when more than three of its cells had such characters
+    assert "budget.csv 第3行 item：删去了 2 个不可见的控制字符（U+202E 从右至左覆盖、U+202C 嵌入结束）" in notes
+    kinds = len(set(INVISIBLE.findall("".join(CONTROLS))))
+    everything = (f"删去了 {len(INVISIBLE.findall(''.join(CONTROLS)))} 个不可见的控制字符（U+001B 转义 ×5、U+0007 响铃 ×3、"
+                  f"U+0000 空字符、U+0008 退格、U+009B 控制序列引导、U+0085 C1 控制字符 等 {kinds} 种）")
+    assert f"case.yaml 第{_line(hostile, 'region')}行 项目地区：{everything}" in notes
+    assert f"case.yaml 第{_line(hostile, 'overview')}行 项目概况：{everything}" in notes
+    n_ind = len(case.indicators)
+    assert (f"indicators.csv 列「name」第2、3、4行等 {n_ind} 个单元格：删去了 "
+            f"{sum(len(INVISIBLE.findall(CSV_CONTROLS[i % len(CONTROLS)].rstrip())) for i in range(n_ind))} "   # \\x85 ends
+            "个不可见的控制字符"
+            "（U+001B 转义 ×15、") in " ".join(notes)
+    by_column = sorted(n.split("：")[0] for n in notes if n.startswith(("indicators", "deductions", "survey")))
+    assert by_column == [f"deductions.csv 列「reason」第2、3、4行等 {len(case.table('deductions'))} 个单元格",
+                         f"indicators.csv 列「name」第2、3、4行等 {n_ind} 个单元格",
+                         f"survey.csv 列「意见建议」第2、3、4行等 {len(case.table('survey'))} 个单元格"]
+    assert len(notes) == 8 + 1 + 4                      # the narrative's parts, 项目地区, four columns
+
+
+def test_workbook_cells_with_bidi_characters_are_cleaned_and_named_by_sheet_and_row(tmp_path):
+    book = ek.case.new_case("wb", tmp_path, xlsx=True) / "case.xlsx"
+    wb = openpyxl.load_workbook(book)
+    meta_row = next(r for r in wb["基本信息"].iter_rows() if r[0].value == "项目名称")
+    meta_row[1].value = "某\u202e项目"
+    wb["指标体系"]["D3"].value = "绩效\u2066目标\u2069合理性"
+    wb["报告文字"]["B2"].value = "概况\u200f文字"
+    wb.save(book)
+    case = ek.load_case(book)
+    assert case.project["name"] == "某项目" and case.indicators["name"].iloc[1] == "绩效目标合理性"
+    assert case.narrative["overview"] == "概况文字"
+    assert set(case.notes) == {
+        f"基本信息 第{meta_row[0].row}行 项目名称：删去了 1 个不可见的控制字符（U+202E 从右至左覆盖）",
+        "指标体系 第3行 三级指标：删去了 2 个不可见的控制字符（U+2066 从左至右隔离、U+2069 隔离结束）",
+        "报告文字 第2行 项目概况：删去了 1 个不可见的控制字符（U+200F 从右至左标记）"}
+
+
+def test_column_name_with_a_control_character_is_cleaned_with_its_questions(tmp_path):
+    folder = _case_with(tmp_path, lambda d: None)
+    for name, old, new in (("survey.csv", "街道", "街\u202e道"), ("questions.csv", "街道", "街\u202e道")):
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    case = ek.load_case(folder)
+    assert "街道" in case.table("survey").columns
+    assert "survey.csv 第1行 列名「街道」：删去了 1 个不可见的控制字符（U+202E 从右至左覆盖）" in case.notes
+    assert [t for t in _texts(case) if INVISIBLE.search(t)] == []
+
+
+def test_table_file_name_with_a_bidi_character_is_refused(tmp_path):
+    folder = _case_with(tmp_path, lambda d: d["tables"].update(budget="budget\u202ecsv.txt"))
+    assert any("列「tables.budget」：表格文件名 'budget\\u202ecsv.txt' 含有控制字符" in i for i in _issues(folder))
+
+
+def test_every_section_holds_no_control_or_bidi_character(hostile_sections):
+    doc = hostile_sections
+    assert INVISIBLE.findall(doc) == []
+    text = visible(doc)
+    for cleaned in CONTROLS.values():
+        assert text.count(cleaned) >= 8, cleaned                 # at least once in each narrative part
+    assert any(t.endswith("付款分5000元") for t in re.findall(r"<text[^>]*>([^<]*)</text>", doc)), "a chart label"
+
+
+@pytest.mark.parametrize("raw", list(CONTROLS))
+def test_report_escaping_drops_what_the_loader_would_have_removed(raw):
+    """The second wall: text that reached the report without the loader still shows no such character."""
+    assert esc(raw) == html.escape(CONTROLS[raw])
+    assert INVISIBLE.findall(sections.markdown(f"**{raw}**")) == []
+    assert html.escape(CONTROLS[raw]) in sections.markdown(raw)
+    svg = charts.to_svg(charts.budget_execution([raw], [1e6], [1e6], [9e5]), alt=raw)
+    assert INVISIBLE.findall(svg) == [] and html.escape(CONTROLS[raw], quote=False) in svg
+
+
+# ----------------------------------------------------------------------------------------------
 # Slow: the real pipeline, and the HTML opened in Chromium with JavaScript on
 
 
@@ -395,6 +553,8 @@ def open_in_chromium(page_html: Path) -> dict:
                 live: document.querySelectorAll('script, iframe, frame, object, embed, img, textarea, form, base, link').length,
                 handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => /^on/i.test(a.name))).length,
                 protocols: [...new Set([...document.querySelectorAll('a[href]')].map(a => a.protocol))].sort(),
+                local: [...document.querySelectorAll('a[href]')].filter(a => a.protocol === 'file:'
+                        && !a.getAttribute('href').startsWith('#')).map(a => a.getAttribute('href')),
             })"""
             seen["before"] = page.evaluate(probe)
             links = page.locator('.narrative a[href^="#"]')
@@ -422,6 +582,7 @@ def assert_nothing_ran(seen: dict, page_html: Path, title: str) -> None:
         assert state["body"] != "none"
         assert state["live"] == 0 and state["handlers"] == 0
         assert set(state["protocols"]) <= {"file:", "http:", "https:", "mailto:"}, state["protocols"]
+        assert state["local"] == [], "a file: link other than a place in the page itself"
     assert seen["dialogs"] == [] and seen["errors"] == []
     assert [u for u in seen["requests"] if u.split("#")[0] != page_html.resolve().as_uri()] == []
     assert [m for m in seen["console"] if m[0] in ("error", "warning")] == [], "a blocked script or load says so"
@@ -466,7 +627,8 @@ def assert_pdf_shows_and_runs_nothing(pdf: Path, title: str, expected: list[str]
             action = annot.get_object().get("/A", {})
             assert action.get("/S") in (None, "/URI", "/GoTo"), action
             uri = str(action.get("/URI", "")).lower()
-            assert not uri.startswith(("javascript:", "data:", "vbscript:")), uri
+            assert not uri.startswith(("javascript:", "data:", "vbscript:", "file:")), uri
+            assert not uri or uri.startswith(("http://", "https://", "mailto:")), uri
 
 
 def _tree(root: Path) -> set[Path]:
@@ -503,6 +665,11 @@ def test_hostile_report_html_is_inert_and_shows_the_payloads(hostile_run):
     for payload in PAYLOADS:
         assert payload in text, payload
     assert json.loads(res.outputs["results.json"].read_text(encoding="utf-8"))["title"] == TITLE
+    # no control or bidi character anywhere; what remains of them, and links without a scheme, as text
+    assert INVISIBLE.findall(doc) == []
+    for shown in (*CONTROLS.values(), *SCHEMELESS):
+        assert text.count(shown) >= 1, shown
+    assert "删去了 2 个不可见的控制字符（U+202E 从右至左覆盖、U+202C 嵌入结束）" in text      # the note, in 计算说明
 
 
 @pytest.mark.slow
@@ -518,7 +685,9 @@ def test_hostile_report_runs_no_script_in_chromium(hostile_run):
 @pytest.mark.pdf
 def test_hostile_report_pdf_holds_the_payloads_as_text(hostile_run):
     _, _, res = hostile_run
-    assert_pdf_shows_and_runs_nothing(res.outputs["report.pdf"], TITLE, [*PAYLOADS, PROJECT, "加粗"])
+    assert_pdf_shows_and_runs_nothing(res.outputs["report.pdf"], TITLE,
+                                      [*PAYLOADS, PROJECT, "加粗", *CONTROLS.values(), *SCHEMELESS])
+    assert INVISIBLE.findall(pdf_text(res.outputs["report.pdf"])) == []
 
 
 @pytest.mark.slow
@@ -574,10 +743,12 @@ def test_portfolio_summary_of_a_hostile_batch_is_inert(hostile_batch):
     summary = root / "build" / "summary.html"
     doc = summary.read_text(encoding="utf-8")
     assert_inert(doc)
+    assert INVISIBLE.findall(doc) == []
     assert policy(doc) == [CSP]
     assert f"<td>{minimal(PROJECT)}</td>" in doc
     # the failed case is listed with the message that refuses its id, the id shown as text
-    assert f"案例编号「../../escaped{minimal(PAYLOADS[0])}」只能由小写字母、数字和 - 组成" in doc
+    shown = evalkit.case._short(f"../../escaped{PAYLOADS[0]}", quote=False)      # as the loader quotes it
+    assert f"案例编号「{minimal(shown)}」只能由小写字母、数字和 - 组成" in doc
     seen = open_in_chromium(summary)
     assert_nothing_ran(seen, summary, "绩效评价结果汇总")
     assert_pdf_shows_and_runs_nothing(root / "build" / "summary.pdf", "绩效评价结果汇总", [PROJECT])
@@ -646,7 +817,7 @@ def test_new_case_refuses_an_id_that_is_not_a_folder_name(tmp_path, bad_id):
 def test_batch_never_takes_an_unchecked_id_as_an_output_folder(tmp_path):
     planted = tmp_path / "planted"                    # an absolute id would name this folder
     folder = _case_with(tmp_path, lambda d: d.update(id=str(planted)))
-    with pytest.raises(InputError, match="只能由小写字母、数字和 - 组成"):
+    with pytest.raises(CaseError, match="只能由小写字母、数字和 - 组成"):
         evalkit.batch.case_key(folder, "env")
     res = evalkit.batch.run_batch([folder], tmp_path / "build", formats=("html",), summary=False,
                                   progress=lambda r: None)
@@ -657,7 +828,7 @@ def test_batch_never_takes_an_unchecked_id_as_an_output_folder(tmp_path):
 
 def test_batch_key_reads_no_table_outside_the_case_folder(tmp_path):
     folder = _case_with(tmp_path, lambda d: d["tables"].update(budget="/etc/passwd"))
-    case_id, files = evalkit.batch._inputs(folder)
+    case_id, files = evalkit.case.case_inputs(folder)
     assert case_id == "demo-greening" and Path("/etc/passwd") not in files
     assert all(f.resolve().is_relative_to(folder.resolve()) for f in files)
 

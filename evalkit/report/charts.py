@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._fmt import value as _value
+from .._text import drop
 
 FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
 PALETTE = {"planned": "#9fb7d4", "allocated": "#4f7cac", "spent": "#1f3f66",
@@ -42,14 +43,26 @@ def _self_contained(build: Any) -> Any:
     @functools.wraps(build)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from matplotlib.text import Text
+        from matplotlib.ticker import FixedFormatter, FuncFormatter
 
         fig = build(*args, **kwargs)
         for text in fig.findobj(Text):
             text.set_fontfamily(FONTS)
             text.set_parse_math(False)
+            text.set_text(drop(text.get_text()))     # no control or bidi character drawn (evalkit._text)
+        for axis in (a for ax in fig.axes for a in (ax.xaxis, ax.yaxis)):   # tick labels given as a list
+            labels = axis.get_major_formatter()
+            if isinstance(labels, FixedFormatter):
+                labels.seq = [drop(str(s)) for s in labels.seq]
+            elif isinstance(labels, FuncFormatter):
+                labels.func = functools.partial(_dropped, labels.func)
         return fig
 
     return wrapper
+
+
+def _dropped(func: Any, x: Any, pos: Any = None) -> str:
+    return drop(str(func(x, pos)))
 
 
 def _pyplot() -> Any:
@@ -78,13 +91,14 @@ def to_svg(fig: Any, *, alt: str | None = None) -> str:
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)     # RDF boilerplate
+    svg = drop(svg)             # no control or bidi character in a label (evalkit._text: the second wall)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{_attr(alt)}" ', 1)
 
 
 def _attr(text: str) -> str:
     import html
 
-    return html.escape(text, quote=True)
+    return html.escape(drop(text), quote=True)
 
 
 @_self_contained

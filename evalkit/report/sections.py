@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from .._fmt import value
+from .._text import drop
 from ..case import Case
 from ..scoring import RULE_TEXT, Scorecard
 from . import charts
@@ -36,19 +37,28 @@ _ORDINALS = "一二三四五六七八九十"
 _COMPARATORS = {"正向": "≥", "反向": "≤", "等于": "="}
 
 
-#: the only URL schemes a narrative link may use; a link without a scheme (``#ch5``, ``附件.pdf``) is kept
+#: the only URL schemes a narrative link may use; besides, a link to a place in the report (``#ch5``) is kept
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 
 
 def safe_link(url: str) -> bool:
-    """Whether a narrative link may become ``<a href>``: http, https, mailto or no scheme at all.
+    """Whether a narrative link may become ``<a href>``: an absolute ``http://``, ``https://`` or
+    ``mailto:`` address, or ``#id``, a place in the report itself.
 
-    ``url`` is markdown-it's normalised link (entities decoded, control characters and spaces
-    percent-encoded), so ``javascript:``, ``vbscript:``, ``data:`` and ``file:`` in any spelling are refused.
+    Everything else stays text, since a browser or the printed PDF would resolve it against the report's
+    own location and make it a ``file:`` link: ``javascript:``, ``vbscript:``, ``data:`` and ``file:`` in any
+    spelling, and links without a scheme (``//host/share``, ``/etc/passwd``, ``\\\\host\\share``, ``./x``,
+    ``附件.pdf``). ``url`` is markdown-it's normalised link (entities decoded, backslashes, control
+    characters and spaces percent-encoded).
     """
-    m = _SCHEME.match(url.strip().lower())
-    return m is None or m.group(1) in LINK_SCHEMES
+    url = url.strip()
+    if url.startswith("#"):
+        return True
+    m = _SCHEME.match(url.lower())
+    if m is None or m.group(1) not in LINK_SCHEMES:
+        return False
+    return m.group(1) == "mailto" or url[m.end():].startswith("//")
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +76,7 @@ def _markdown() -> Callable[[str], str]:
 def markdown(text: str) -> str:
     """Evaluator Markdown → HTML; raw HTML is shown as text, images are not loaded and unsafe links are
     not made links."""
-    return f'<div class="narrative">{_markdown()(text)}</div>' if text.strip() else ""
+    return f'<div class="narrative">{_markdown()(drop(text))}</div>' if text.strip() else ""
 
 
 def heading(key: str) -> str:

@@ -7,10 +7,16 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .._text import drop
+
 
 def esc(x: Any) -> str:
-    """Text shown as text: every case string passes through here before it reaches HTML."""
-    return html.escape("" if x is None else str(x), quote=True)
+    """Text shown as text: every case string passes through here before it reaches HTML.
+
+    Control and bidirectional characters (``\\x1b``, U+202E…) are dropped: the loader has removed
+    them from case text already (:mod:`evalkit._text`), this is the second wall.
+    """
+    return html.escape(drop("" if x is None else str(x)), quote=True)
 
 
 def _nan(x: Any) -> bool:
