@@ -65,7 +65,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for issue in exc.issues:
                 _say(f"  - {issue}")
             continue
-        _say(f"✓ {path}：通过校验" + (f"；{len(case.notes)} 处数值按以下方式读取，请核对：" if case.notes else ""))
+        _say(f"✓ {path}：通过校验" + (f"；{len(case.notes)} 处内容按以下方式读取，请核对：" if case.notes else ""))
         for note in case.notes:
             _say(f"  · {note}")
         if case.warnings:

@@ -67,7 +67,7 @@ def test_main_validate_shows_how_odd_values_were_read(tmp_path, capsys):
     code = main(["validate", str(folder)])
     err = capsys.readouterr().err
     assert code == 0
-    assert f"✓ {folder}：通过校验；1 处数值按以下方式读取，请核对：" in err
+    assert f"✓ {folder}：通过校验；1 处内容按以下方式读取，请核对：" in err
     assert "  · indicators.csv 第6行" in err and "「９５」读作 95（全角字符按半角读取）" in err
 
 
