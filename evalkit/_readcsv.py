@@ -66,14 +66,19 @@ def _quote_message(start: int, line: int, reason: str) -> str:
 
 def swallowed(cells: list[str], line: int, width: int) -> int | None:
     """The line of a record starting on ``line`` that looks like a whole CSV row of ``width`` fields
-    swallowed into a quoted cell (it holds at least ``width - 1`` commas), or None."""
+    swallowed into a quoted cell, or None. A line inside the cell looks like a row when it holds
+    ``width - 1`` commas; its last line does when its commas and the fields after the cell add up to
+    that many (``B13,0.5,原因",DG-03``: a row whose opening quote was two lines up)."""
     if width < 2:
         return None
-    for cell in cells:
+    for pos, cell in enumerate(cells):
         if "\n" not in cell and "\r" not in cell:
             continue
         pieces = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        after = len(cells) - pos - 1
         for offset, piece in enumerate(pieces[1:], start=1):
-            if piece.count(",") >= width - 1:
+            commas = piece.count(",")
+            last = offset == len(pieces) - 1
+            if commas >= width - 1 or (last and commas and commas + after >= width - 1):
                 return line + offset
     return None

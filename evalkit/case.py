@@ -1127,8 +1127,7 @@ def _consistency(case: Case, headers: Mapping[str, Mapping[str, str]], meta: Any
                                                                                      Decimal(repr(value))):
                 at("indicators", rows[0], "actual",
                    f"{ind.at[rows[0], 'name']}的实际完成值填写为 {ind.at[rows[0], 'actual']:g}，由问卷计算为 {value:.2f}："
-                   "两者不符，"
-                   "报告采用问卷计算的结果，请核对")
+                   "两者不符；计分采用填写的数值，请核对（留空则采用问卷计算的结果）")
         n = len(case.tables["survey"])
         params = case.evaluation.get("parameters", {})
         valid, approached = params.get("survey_valid"), params.get("survey_approached")

@@ -558,11 +558,13 @@ def score(case_or_indicators: Any, *, scheme: str | Scheme | None = None,
                                                  indicators["type"])]
             indicators = indicators.assign(weight=weighting.weights, score=rescaled, level1_weight=float("nan"),
                                            level2_weight=float("nan"))
+        # a stated actual is scored as stated (the case check warns when it disagrees with the survey)
+        stated = set(indicators.loc[indicators["actual"].notna(), "code"])
+        actuals = {code: a for code, a in actuals.items() if code not in stated}
         if actuals:
             indicators = indicators.copy()
             for code, (value, _) in actuals.items():
-                empty = (indicators["code"] == code) & indicators["actual"].isna()
-                indicators.loc[empty, "actual"] = value
+                indicators.loc[indicators["code"] == code, "actual"] = value
     elif isinstance(case_or_indicators, pd.DataFrame):
         indicators = _complete(case_or_indicators)
         the_scheme = get_scheme(scheme or "mof-2020-key")

@@ -376,3 +376,28 @@ def test_a_csv_saved_from_a_printed_sheet_reads_below_its_title_lines(tmp_path):
     assert case.table("budget")["spent"].tolist() == [480000.0, 375000.0]
     assert case.warnings == ()
     assert any("第2行「单位：万元」不是表头，按单位说明读取" in n for n in case.notes)
+
+
+def test_a_stray_quote_pair_on_adjacent_lines_is_refused(demo_copy):
+    """「"从项目…」 on one line and 「…规范。"」 on the next: csv reads the two deductions as one."""
+    case = demo_copy("demo-water")
+    path = case / "deductions.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("B13,0.5,", 'B13,0.5,"', 1)
+    lines[3] = lines[3].replace("。,DG-B13-03", '。",DG-B13-03')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    issue = only(validate_case(case), "像是一整行数据")
+    assert (issue.file, issue.row, issue.column) == ("deductions.csv", 3, "reason")
+
+
+def test_a_stray_quote_pair_in_a_survey_group_column_is_refused(demo_copy):
+    case = demo_copy("demo-greening")
+    path = case / "survey.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for at, before, after in ((5, '"', ""), (6, "", '"')):       # rows 6 and 7, the 街道 column
+        cells = lines[at].split(",")
+        cells[1] = before + cells[1] + after
+        lines[at] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    issue = only(validate_case(case), "像是一整行数据")
+    assert (issue.file, issue.row, issue.column) == ("survey.csv", 6, "街道")
