@@ -244,6 +244,11 @@ class _Reader:
             if spec.required and tname not in tables:
                 self.issue(f"缺少必需的表格「{spec.sheet}」（tables.{tname}）", row=self.meta_rows.get("tables"),
                            column="tables")
+        named = {str(rel) for rel in tables.values()}
+        for tname, spec in S.TABLES.items():      # a table file left out of case.yaml is not read: say so
+            if tname not in tables and spec.file not in named and (folder / spec.file).is_file():
+                self.notes.append(f"文件夹中有 {spec.file}，但 case.yaml 的 tables 中没有列出它（{tname}: {spec.file}），"
+                                  f"未读取{spec.sheet}")
         return self._finish(folder, "folder", meta, raws)
 
     def _read_yaml(self, folder: Path, name: str) -> dict[str, Any] | None:
@@ -278,6 +283,8 @@ class _Reader:
             self.issue(f"字段「{d.key}」重复：第{d.first}行和第{d.again}行都写了它（YAML 会不加提示地只保留后一个），"
                        "请删去其中一行", row=d.again, column=d.key)
         self.notes += [f"{name} 第{line}行：{note}" for line, note in doc.notes]
+        for key in _unknown_keys(data):
+            self.issue(f"未知的字段「{key}」（拼写有误，或放错了层级？）", row=self.meta_rows.get(key), column=key)
         return data
 
     def inputs(self) -> tuple[str, list[Path]]:
@@ -364,6 +371,10 @@ class _Reader:
             if S.META_SHEET not in sheets:
                 self.issue(f"缺少工作表「{S.META_SHEET}」（现有：{'、'.join(sheets)}）", sheet=S.META_SHEET)
                 return None, self.issues
+            known = {S.META_SHEET, S.NARRATIVE_SHEET, *(t.sheet for t in S.TABLES.values())}
+            for title in sheets:
+                if title not in known:
+                    self.notes.append(f"工作表「{title}」不是案例的表，未读取（案例的表：{'、'.join(t.sheet for t in S.TABLES.values())}）")
             data = self._workbook_meta(self._sheet_rows(sheets[S.META_SHEET], extras))
             if S.NARRATIVE_SHEET in sheets:
                 data["narrative"] = self._workbook_narrative(self._sheet_rows(sheets[S.NARRATIVE_SHEET], extras))
@@ -1292,6 +1303,25 @@ def _excel_decimal(value: float) -> Decimal:
     """A number as Excel holds and shows it: 15 significant digits (a typed 91.67% is stored as
     0.91670000000000007 in the file and is 0.9167)."""
     return Decimal(f"{value:.15g}")
+
+
+#: the keys a case.yaml may hold under each section (tables, narrative, parameters and scoring rules
+#: are checked by name where they are read)
+_SECTIONS = {"project": {k.split(".")[1] for k in S.META_LABELS if k.startswith("project.")},
+             "funding": {k.split(".")[1] for k in S.META_LABELS if k.startswith("funding.")} | {"sources"},
+             "evaluation": {k.split(".")[1] for k in S.META_LABELS if k.startswith("evaluation.")}
+             | {"parameters", "scoring"}}
+_TOP = {"schema", "id", "title", "scheme", "project", "funding", "evaluation", "narrative", "tables"}
+
+
+def _unknown_keys(data: Mapping[str, Any]) -> list[str]:
+    """The dotted keys of case.yaml that no part of evalkit reads (``narative``, ``project.comissioner``)."""
+    out = [str(k) for k in data if k not in _TOP]
+    for section, keys in _SECTIONS.items():
+        value = data.get(section)
+        if isinstance(value, Mapping):
+            out += [f"{section}.{k}" for k in value if k not in keys]
+    return out
 
 
 def _missing(x: Any) -> bool:

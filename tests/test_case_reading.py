@@ -401,3 +401,28 @@ def test_a_stray_quote_pair_in_a_survey_group_column_is_refused(demo_copy):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     issue = only(validate_case(case), "像是一整行数据")
     assert (issue.file, issue.row, issue.column) == ("survey.csv", 6, "街道")
+
+
+def test_a_sheet_evalkit_does_not_know_is_noted_not_silently_dropped(tmp_path):
+    book = _book(tmp_path)
+    wb = openpyxl.load_workbook(book)
+    wb["扣分明细"].title = "扣分表"
+    wb.save(book)
+    case = load_case(book)
+    assert "deductions" not in case.tables
+    assert any(n.startswith("工作表「扣分表」不是案例的表，未读取") for n in case.notes)
+
+
+def test_a_table_file_left_out_of_case_yaml_is_noted(tmp_path):
+    folder = write_case(tmp_path, tables={"indicators": "indicators.csv", "budget": "budget.csv"})
+    case = load_case(folder)
+    assert any("文件夹中有 deductions.csv，但 case.yaml 的 tables 中没有列出它" in n for n in case.notes)
+
+
+@pytest.mark.parametrize("section, typo", [(None, "narative"), ("evaluation", "parameter"),
+                                           ("project", "comissioner")])
+def test_an_unknown_key_in_case_yaml_is_refused_as_the_workbook_refuses_it(tmp_path, section, typo):
+    meta = base_meta()
+    (meta if section is None else meta[section])[typo] = "x"
+    issue = only(validate_case(write_case(tmp_path, meta=meta)), "未知的字段")
+    assert issue.column == (typo if section is None else f"{section}.{typo}") and issue.row is not None
