@@ -900,10 +900,12 @@ class _Reader:
         for col in spec.columns:
             if col.name in plain:
                 out[col.name] = [_text(rec.get(col.name)) or col.default for rec in records]
+        if spec.name == "indicators" and "unit" in out:       # a full-width ％ is the unit %
+            out["unit"] = ["%" if u == "％" else u for u in out["unit"]]
         checked = [c for c in spec.columns if c.name not in plain]
         formatted: dict[str, list[tuple[int, str]]] = {}
         for rownum, rec in zip(index, records) if checked else ():
-            unit = _text(rec.get("unit"))
+            unit = _text(rec.get("unit")).replace("％", "%")
             for col in checked:
                 value = rec.get(col.name)
                 if col.kind in ("number", "integer"):
@@ -1104,18 +1106,33 @@ def _consistency(case: Case, headers: Mapping[str, Mapping[str, str]], meta: Any
     scheme = case.scheme
     ind = case.indicators
 
+    warned: set[tuple[str, Any, str | None]] = set()
+
     def at(table: str, row: Any, column: str | None, message: str) -> None:
+        if (table, row, column) in warned:         # one warning a cell: the first, most specific one
+            return
+        warned.add((table, row, column))
         file, sheet = case.sources[table]
         out.append(Issue(file, message, sheet, None if row is None else int(row),
                          headers.get(table, {}).get(column, column) if column else None))
 
     f = case.funding
+    label = {k: S.META_LABELS["funding." + k][:3] for k in ("planned", "allocated", "spent")}
     if len(f) == 3:
-        for row, r in ind[ind["name"].str.strip().isin(DERIVED) & (ind["type"] == "定量")].iterrows():
-            if _missing(r["actual"]) or r["unit"] != "%":
+        for more, less in (("spent", "allocated"), ("allocated", "planned")):
+            if f[more] > f[less] * (1 + 1e-12):
+                out.append(Issue(message=f"{label[more]} {f[more]:,.2f} 元大于{label[less]} {f[less]:,.2f} 元"
+                                 f"（{f[more] / f[less] * 100 if f[less] else float('inf'):,.2f}%）：请核对金额及其单位",
+                                 **meta(f"funding.{more}")))
+        for row, r in ind[ind["type"] == "定量"].iterrows():
+            key = next((k for name, k in _RATES.items() if name in str(r["name"])), None)
+            if key is None or r["unit"] not in ("%", "百分比"):
                 continue
-            key = DERIVED[r["name"].strip()]
             base = scheme.budget_execution_base if key == "spent" else "planned"
+            if _missing(r["actual"]):
+                if not f[base] and r["name"].strip() in DERIVED:
+                    at("indicators", row, "actual", f"{r['name'].strip()}由资金数据计算，但{label[base]}为 0：计为 0%，请核对")
+                continue
             if not f[base]:
                 continue
             want = Decimal(repr(f[key])) / Decimal(repr(f[base])) * 100
@@ -1124,6 +1141,13 @@ def _consistency(case: Case, headers: Mapping[str, Mapping[str, str]], meta: Any
                    f"{r['name'].strip()}填写为 {r['actual']:g}%，按资金数据计算为 {want:.2f}%"
                    f"（{S.META_LABELS['funding.' + key][:3]} {f[key]:,.2f} 元 ÷ {S.META_LABELS['funding.' + base][:3]} "
                    f"{f[base]:,.2f} 元）：两者不符，请核对")
+    for row, r in ind[(ind["unit"] == "%") & ind["type"].isin(["定量", "满意度"])].iterrows():
+        t, a = r["target"], r["actual"]           # 0.96 beside 100: a percent typed as a fraction
+        for said, other, what in ((a, t, "实际完成值"), (t, a, "指标值")):
+            if not _missing(said) and not _missing(other) and 0 < said <= 1.5 and other >= 10:
+                at("indicators", row, "actual" if what == "实际完成值" else "target",
+                   f"{r['name'].strip()}的{what}为 {said:g}%，而{'指标值' if what == '实际完成值' else '实际完成值'}为 "
+                   f"{other:g}%：如果是 {said * 100:g}%，请填写 {said * 100:g}（或把单元格设为百分比格式后填写）")
     if "survey" in case.tables and "questions" in case.tables:
         stated = set(ind.loc[ind["actual"].notna(), "code"])
         fed = {}
@@ -1149,6 +1173,10 @@ def _consistency(case: Case, headers: Mapping[str, Mapping[str, str]], meta: Any
             out.append(Issue(message=f"发放问卷数量写的是 {approached:,} 份，少于问卷调查表中的 {n:,} 份答卷，请核对",
                              **meta("evaluation.parameters.survey_approached")))
     return out
+
+
+#: the rates a stated actual of which is checked against the funding, by a part of the indicator's name
+_RATES = {"预算执行率": "spent", "资金执行率": "spent", "资金到位率": "allocated"}
 
 
 def _agrees(stated: float, computed: Decimal) -> bool:

@@ -426,3 +426,28 @@ def test_an_unknown_key_in_case_yaml_is_refused_as_the_workbook_refuses_it(tmp_p
     (meta if section is None else meta[section])[typo] = "x"
     issue = only(validate_case(write_case(tmp_path, meta=meta)), "未知的字段")
     assert issue.column == (typo if section is None else f"{section}.{typo}") and issue.row is not None
+
+
+def test_a_rate_named_otherwise_or_with_a_full_width_unit_is_still_checked(tmp_path):
+    ind = base_indicators()
+    ind[1].update(name="项目预算执行率", unit="％", actual=80)          # the money says 95 %
+    case = load_case(write_case(tmp_path, indicators=ind))
+    assert case.indicators.loc[3, "unit"] == "%"
+    assert "按资金数据计算为 95.00%" in only(list(case.warnings), "项目预算执行率").message
+
+
+def test_a_percent_typed_as_a_fraction_beside_a_whole_target_is_a_warning(tmp_path):
+    ind = base_indicators()
+    ind[3]["actual"] = 0.96                      # C11 实际完成率, target 100 %
+    warning = only(list(load_case(write_case(tmp_path, indicators=ind)).warnings), "实际完成率")
+    assert (warning.row, warning.column) == (5, "actual") and "如果是 96%，请填写 96" in warning.message
+
+
+def test_spending_above_the_allocation_is_a_warning(tmp_path):
+    meta = base_meta()
+    meta["funding"]["spent"] = 85_500_000          # 100 × what was meant
+    ind = base_indicators()
+    ind[1]["actual"] = None                         # 预算执行率 from the money
+    case = load_case(write_case(tmp_path, meta=meta, indicators=ind, budget=None))
+    warning = only(list(case.warnings), "大于到位数")
+    assert warning.column == "funding.spent" and "9,500.00%" in warning.message
