@@ -113,9 +113,10 @@ def load_case(path: str | Path) -> Case:
     CaseError
         If anything is wrong; ``.issues`` lists every problem with file, sheet, row and column.
     """
-    case, issues = _Reader(Path(path)).read()
+    reader = _Reader(Path(path))
+    case, issues = reader.read()
     if issues:
-        raise CaseError(issues, str(path))
+        raise CaseError(issues, str(path), reader.notes)
     assert case is not None
     return case
 
@@ -762,6 +763,9 @@ class _Reader:
         except InputError:
             scheme = None
         problems: list[Problem] = []
+        # a money field already reported (unreadable, repeated, missing): what follows from it is not
+        money = {k for key in S.MONEY_META for k in (key, S.META_LABELS[key])}
+        money_reported = any(i.column in money for i in self.issues)
         if "indicators" in tables and scheme is not None:
             ind = tables["indicators"]
             _fill_codes(ind, scheme)
@@ -769,7 +773,7 @@ class _Reader:
             fed = {q.indicator for q in derive.questions(tables.get("questions"))[0] if q.indicator}
             problems += check_indicators(ind, scheme, deductions=tables.get("deductions"), funding=funding,
                                          derived=fed if "survey" in raws else ())
-        if "budget" in tables and len(meta["funding"]) == 3:
+        if "budget" in tables and len(meta["funding"]) == 3 and not money_reported:
             for col in ("planned", "allocated", "spent"):
                 got = tables["budget"][col].sum()
                 want = meta["funding"][col]
@@ -799,8 +803,10 @@ class _Reader:
         for p in problems:
             if (p.table, p.row, p.column) in self.bad_cells or p.table not in sources:
                 continue
+            if money_reported and "没有资金数据可供计算" in p.message:
+                continue
             file, sheet = sources[p.table]
-            column = headers[p.table].get(p.column, p.column) if p.column else None
+            column = (headers[p.table].get(p.column) or _zh(p.table, p.column)) if p.column else None
             self.issue(p.message, file=file, sheet=sheet, row=None if p.row is None else int(p.row), column=column)
         if self.issues:
             return None, self.issues
@@ -815,6 +821,12 @@ class _Reader:
         where = {"file": raw.file, "sheet": raw.sheet}
         place = raw.sheet or raw.file
         if raw.broken:
+            return None
+        first = next((cells for _, cells in raw.rows if cells), [])
+        if raw.spans is not None and len(first) == 1 and (sep := next((c for c in ";\t|" if c in first[0]), None)):
+            name = {";": "分号（;）", "\t": "制表符（Tab）", "|": "竖线（|）"}[sep]
+            self.issue(f"这个 CSV 文件看起来是用{name}而不是逗号分隔的：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”", row=1,
+                       **where)
             return None
         top = _header_index(spec, [cells for _, cells in raw.rows])
         if not raw.rows or all(_missing(h) for h in raw.rows[top][1]):
@@ -1173,6 +1185,12 @@ def _consistency(case: Case, headers: Mapping[str, Mapping[str, str]], meta: Any
             out.append(Issue(message=f"发放问卷数量写的是 {approached:,} 份，少于问卷调查表中的 {n:,} 份答卷，请核对",
                              **meta("evaluation.parameters.survey_approached")))
     return out
+
+
+def _zh(table: str, column: str) -> str:
+    """A column's Chinese header, for a message about a column the table does not have."""
+    spec = S.TABLES.get(table)
+    return next((c.zh for c in spec.columns if c.name == column), column) if spec else column
 
 
 #: the rates a stated actual of which is checked against the funding, by a part of the indicator's name

@@ -64,6 +64,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             _say(f"✗ {path}：{len(exc.issues)} 处问题")
             for issue in exc.issues:
                 _say(f"  - {issue}")
+            if exc.notes:
+                _say("  读取时还注意到（可能与上面的问题有关）：")
+            for note in exc.notes:
+                _say(f"  · {note}")
             continue
         _say(f"✓ {path}：通过校验" + (f"；{len(case.notes)} 处内容按以下方式读取，请核对：" if case.notes else ""))
         for note in case.notes:

@@ -60,9 +60,11 @@ class Problem:
 class CaseError(EvalkitError):
     """The case is invalid; ``issues`` lists every problem found."""
 
-    def __init__(self, issues: list[Issue] | tuple[Issue, ...], path: str | None = None):
+    def __init__(self, issues: list[Issue] | tuple[Issue, ...], path: str | None = None,
+                 notes: list[str] | tuple[str, ...] = ()):
         self.issues = tuple(issues)
         self.path = path
+        self.notes = tuple(notes)           # how what could be read was read: it often explains an issue
         head = f"案例 {path} 有 {len(self.issues)} 处问题" if path else f"案例有 {len(self.issues)} 处问题"
         super().__init__(head + "：\n" + "\n".join(f"  - {i}" for i in self.issues))
 

@@ -451,3 +451,30 @@ def test_spending_above_the_allocation_is_a_warning(tmp_path):
     case = load_case(write_case(tmp_path, meta=meta, indicators=ind, budget=None))
     warning = only(list(case.warnings), "大于到位数")
     assert warning.column == "funding.spent" and "9,500.00%" in warning.message
+
+
+def test_an_unreadable_amount_is_one_message_not_a_cascade(tmp_path):
+    meta = base_meta()
+    meta["funding"]["spent"] = "85.5万元整"
+    ind = base_indicators()
+    ind[1]["actual"] = None                      # 预算执行率 would come from the money
+    issues = validate_case(write_case(tmp_path, meta=meta, indicators=ind))
+    assert [i.column for i in issues] == ["funding.spent"], issues
+
+
+def test_a_semicolon_separated_csv_is_named_as_such(tmp_path):
+    folder = write_case(tmp_path)
+    path = folder / "deductions.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    issue = only(validate_case(folder), "分号")
+    assert (issue.file, issue.row) == ("deductions.csv", 1)
+
+
+def test_validate_shows_the_notes_that_explain_a_refusal(tmp_path, capsys):
+    folder = write_case(tmp_path)
+    path = folder / "indicators.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",actual,", ",实际完成值（万元）,", 1), encoding="utf-8")
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "列「实际完成值」：定量指标必须填写实际完成值" in err
+    assert "· indicators.csv 列「实际完成值（万元）」不是本表的列，未读取" in err
