@@ -262,6 +262,7 @@ class _Reader:
         except UnicodeDecodeError:
             self.issue("不是 UTF-8 编码的文本文件")
             return None
+        text = self._yaml_printable(text, name)
         try:
             doc = _yaml.load(text)
             data = doc.data
@@ -271,8 +272,7 @@ class _Reader:
             return None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            self.issue(f"YAML 格式错误：{getattr(exc, 'problem', None) or exc}",
-                       row=mark.line + 1 if mark else None)
+            self.issue(_yaml_message(exc), row=mark.line + 1 if mark else None)
             return None
         except RecursionError:
             self.issue("YAML 嵌套层次过深（[ ] 或 { } 嵌套了成百上千层），无法读取")
@@ -287,6 +287,19 @@ class _Reader:
         for key in _unknown_keys(data):
             self.issue(f"未知的字段「{key}」（拼写有误，或放错了层级？）", row=self.meta_rows.get(key), column=key)
         return data
+
+    def _yaml_printable(self, text: str, name: str) -> str:
+        """The text without the control characters YAML refuses to read (an ESC pasted with a title),
+        each line noted, as the loader removes them from every other text of a case."""
+        if not _YAML_REFUSES.search(text):
+            return text
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if _YAML_REFUSES.search(line):
+                kept = _YAML_REFUSES.sub("", line)
+                self.notes.append(f"{name} 第{i + 1}行：{T.removed(_YAML_REFUSES.findall(line))}")
+                lines[i] = kept
+        return "\n".join(lines)
 
     def inputs(self) -> tuple[str, list[Path]]:
         """(case id, input files) read cheaply, as :func:`case_inputs` describes."""
@@ -1185,6 +1198,30 @@ def _consistency(case: Case, headers: Mapping[str, Mapping[str, str]], meta: Any
             out.append(Issue(message=f"发放问卷数量写的是 {approached:,} 份，少于问卷调查表中的 {n:,} 份答卷，请核对",
                              **meta("evaluation.parameters.survey_approached")))
     return out
+
+
+#: what YAML's reader refuses outright (it reads bidirectional marks, which the loader removes later)
+_YAML_REFUSES = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    """A YAML syntax error in Chinese: what is wrong and how to mend it, for the mistakes people make."""
+    problem = str(getattr(exc, "problem", None) or exc)
+    if "'\\t'" in problem or "'\t'" in problem:
+        return "这一行用了制表符（Tab）：YAML 只能用空格缩进和分隔，请把 Tab 换成空格"
+    bad = re.search(r"unacceptable character #x([0-9a-fA-F]{4})", problem)
+    if bad:
+        return (f"含有 YAML 不允许的字符 U+{bad.group(1).upper()}（不可见的控制字符，多半是从别处粘贴来的）："
+                "请删去它，或把这段文字用双引号括起并写成转义形式")
+    tag = re.search(r"constructor for the tag '([^']*)'", problem)
+    if tag:
+        shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        return f"含有 YAML 标签「{_short(shown, quote=False)}」：出于安全考虑，案例文件中不能使用标签，请删去"
+    if "mapping values are not allowed" in problem:
+        return "这一行的冒号（:）位置不对：值里含有“: ”时请把整个值用引号括起，或检查缩进"
+    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+        return "缩进或格式不对：同一层的字段须左对齐，“字段: 值”的冒号后要有空格"
+    return f"YAML 格式错误（{problem}）"
 
 
 def _zh(table: str, column: str) -> str:

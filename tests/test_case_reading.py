@@ -478,3 +478,23 @@ def test_validate_shows_the_notes_that_explain_a_refusal(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "列「实际完成值」：定量指标必须填写实际完成值" in err
     assert "· indicators.csv 列「实际完成值（万元）」不是本表的列，未读取" in err
+
+
+def test_a_control_character_pasted_into_case_yaml_is_removed_with_a_note(tmp_path):
+    folder = write_case(tmp_path)
+    path = folder / "case.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: 某县", "title: 某县\x1b[0m", 1), encoding="utf-8")
+    case = load_case(folder)
+    assert case.title.startswith("某县[0m")
+    assert any(n.startswith("case.yaml 第") and "U+001B" in n for n in case.notes)
+
+
+def test_a_tab_in_case_yaml_is_explained_in_chinese_with_its_line(tmp_path):
+    folder = write_case(tmp_path)
+    path = folder / "case.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  name:"))
+    lines[at] = "\t" + lines[at].lstrip()
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    issue = only(validate_case(folder), "制表符")
+    assert issue.row == at + 1
