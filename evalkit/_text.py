@@ -20,8 +20,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 #: the characters removed from case text: C0 controls except tab, line feed and carriage return,
-#: DEL, the C1 controls, and the bidirectional marks, embeddings, overrides and isolates
-_CLASS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+#: DEL, the C1 controls, the bidirectional marks, embeddings, overrides and isolates, and the zero-width
+#: space, word joiner and stray byte-order mark (``4\u200b2`` looks like 42 but is not a number)
+_CLASS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
 INVISIBLE = re.compile(f"[{_CLASS}]")
 _BREAK = re.compile(r"\r\n?")
 #: what the terminal form writes out: the invisible characters, tab, line feed, carriage return, and
@@ -38,7 +39,7 @@ _ESCAPE = re.compile(r"\\(?:([\\tnr])|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4}))")
 NAMES = {
     0x00: "空字符", 0x07: "响铃", 0x08: "退格", 0x0B: "垂直制表", 0x0C: "换页", 0x1B: "转义", 0x7F: "删除",
     0x9B: "控制序列引导", 0x9D: "操作系统命令",
-    0x061C: "阿拉伯字母标记", 0x200E: "从左至右标记", 0x200F: "从右至左标记",
+    0x061C: "阿拉伯字母标记", 0x200B: "零宽空格", 0x2060: "零宽连接符", 0xFEFF: "零宽不换行空格", 0x200E: "从左至右标记", 0x200F: "从右至左标记",
     0x202A: "从左至右嵌入", 0x202B: "从右至左嵌入", 0x202C: "嵌入结束", 0x202D: "从左至右覆盖", 0x202E: "从右至左覆盖",
     0x2066: "从左至右隔离", 0x2067: "从右至左隔离", 0x2068: "首字符方向隔离", 0x2069: "隔离结束",
 }

@@ -1439,7 +1439,11 @@ class _Shown(str):
         return obj
 
 
-_MONEY_SUFFIX = re.compile(r"^(.*?)\s*(" + "|".join(sorted(S.MONEY_UNITS, key=len, reverse=True)) + r")$")
+#: the money units a cell may end with (``95万`` is 95 万元)
+_CELL_UNITS = {**S.MONEY_UNITS, "万": 10_000, "亿": 100_000_000}
+_MONEY_SUFFIX = re.compile(r"^(.*?)\s*(" + "|".join(sorted(_CELL_UNITS, key=len, reverse=True)) + r")$")
+#: what people write for "nothing" in a number cell
+_NOTHING = {"—", "——", "-", "－", "/", "／", "无", "空", "n/a", "na", "N/A", "NA", "不适用", "×"}
 
 
 def _scaled(value: float, scale: int) -> float:
@@ -1486,8 +1490,12 @@ def _number(x: Any, *, percent: bool = False, suffix: str | None = None, money: 
     text = str(x).strip()
     if text.upper() in _EXCEL_ERRORS:
         return float("nan"), f"单元格是 Excel 错误值「{text}」（公式出错），请修正公式或改填数值", None
-    norm = unicodedata.normalize("NFKC", text).strip()
     how = []
+    hidden = T.INVISIBLE.findall(text)
+    if hidden:                                  # 9\u200b6 looks like 96: it is, once the space is gone
+        text = T.INVISIBLE.sub("", text).strip()
+        how.append(T.removed(hidden))
+    norm = unicodedata.normalize("NFKC", text).strip()
     if norm != text:
         how.append("全角字符按半角读取")
     unit = suffix and norm.endswith(suffix) and len(norm) > len(suffix)
@@ -1495,7 +1503,7 @@ def _number(x: Any, *, percent: bool = False, suffix: str | None = None, money: 
         norm = norm[: -len(suffix)].rstrip()
     own = _MONEY_SUFFIX.match(norm) if money else None
     if own and own.group(1):
-        norm, scale = own.group(1), S.MONEY_UNITS[own.group(2)]
+        norm, scale = own.group(1), _CELL_UNITS[own.group(2)]
         how.append(f"按{own.group(2)}换算为元" if scale != 1 else "“元”字已去掉")
     if " " in norm:
         norm = norm.replace(" ", "")
@@ -1511,6 +1519,8 @@ def _number(x: Any, *, percent: bool = False, suffix: str | None = None, money: 
         norm = norm.replace(",", "")
         how.append("千位分隔符已去掉")
     if not _PLAIN.fullmatch(norm):
+        if norm in _NOTHING:
+            return float("nan"), f"必须为数字，实际为「{_short(text, quote=False)}」：表示“没有”或“不适用”时请留空单元格", None
         return float("nan"), f"必须为数字，实际为「{_short(text, quote=False)}」", None
     value = float(norm)
     if not math.isfinite(value):

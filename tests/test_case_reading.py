@@ -498,3 +498,21 @@ def test_a_tab_in_case_yaml_is_explained_in_chinese_with_its_line(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     issue = only(validate_case(folder), "制表符")
     assert issue.row == at + 1
+
+
+def test_a_zero_width_space_in_a_number_is_removed_with_a_note(tmp_path):
+    ind = base_indicators()
+    ind[3]["actual"] = "9\u200b6"                 # looks like 96
+    case = load_case(write_case(tmp_path, indicators=ind))
+    assert case.indicators.loc[5, "actual"] == 96.0
+    assert any("U+200B 零宽空格" in n for n in case.notes)
+
+
+def test_an_amount_in_wan_and_a_dash_for_nothing(tmp_path):
+    budget = base_budget()
+    budget[0]["planned"] = "60万"
+    budget[1]["planned"] = "—"
+    issues = validate_case(write_case(tmp_path, budget=budget))
+    dash = only(issues, "「—」")
+    assert (dash.row, dash.column) == (3, "planned") and "请留空" in dash.message
+    assert not find(issues, "60万")
