@@ -1,6 +1,7 @@
 """The ``evalkit`` command: validate, new, run, batch, demo-cases.
 
-Exit codes: 0 all good; 1 a case failed while running; 2 bad input (an invalid case or option).
+Exit codes: 0 all good; 1 a case failed while running; 2 bad input (an invalid case or option);
+128 + the signal when SIGINT (Ctrl-C, 130), SIGTERM (143) or SIGHUP (129) stopped a batch.
 Messages go to stderr in Chinese; ``validate`` lists every problem of every case.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import CaseError, EvalkitError, InputError
+from .errors import BatchStopped, CaseError, EvalkitError, InputError
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
@@ -112,7 +113,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     try:
         res = run_batch(args.paths, args.out, jobs=args.jobs, formats=formats, force=args.force,
                         scheduler=args.scheduler, timeout=args.timeout, summary=not args.no_summary,
-                        notebook=args.notebook)
+                        notebook=args.notebook, grace=args.grace)
+    except BatchStopped as exc:              # Ctrl-C, SIGTERM, SIGHUP: the manifest says what each case became
+        _say(str(exc))
+        return exc.exit_code
     except InputError as exc:
         _say(f"✗ {exc}")
         return BAD_INPUT
@@ -173,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=600.0, help="单个代码单元的最长运行秒数（默认 600）")
     p.add_argument("--no-summary", action="store_true", help="不生成 summary.html 汇总")
     p.add_argument("--notebook", default=None, help="改用另一个报告笔记本（参数与 key_evaluation.ipynb 相同）")
+    p.add_argument("--grace", type=float, default=3.0, metavar="SECONDS",
+                   help="按 Ctrl-C（或收到 SIGTERM、SIGHUP）后，运行中的案例最多再等多少秒完成（默认 3）；"
+                        "不再开始新的案例，再按一次立即结束")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("demo-cases", help="生成 N 个仿真案例（固定随机数种子），用于规模测试和基准测试")

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from . import _io, _paths
+from ._procs import host as _host
 from .case import load_case
 from .errors import ExportError, InputError, RunError
 
@@ -141,10 +141,6 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
 def staging_prefix(name: str) -> str:
     """The staging folder's name beside the outputs: it says which process on which host owns it."""
     return f".{name}.{_host()}.{os.getpid()}."
-
-
-def _host() -> str:
-    return socket.gethostname().replace(".", "_")
 
 
 def remove_stale_staging(folder: Path) -> list[Path]:
