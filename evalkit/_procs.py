@@ -58,6 +58,12 @@ def alive(pid: int) -> bool:
     return fields is not None and fields[0] not in ("Z", "X")
 
 
+def parent(pid: int) -> int | None:
+    """The parent of a living ``pid``, None if it is gone."""
+    fields = _stat(pid)
+    return int(fields[1]) if fields is not None and fields[0] not in ("Z", "X") else None
+
+
 def descendants(pid: int) -> list[int]:
     """Every living process below ``pid``, by parent id (children before their own children)."""
     parents: dict[int, list[int]] = {}

@@ -293,6 +293,8 @@ class Progress:
         elapsed = time.perf_counter() - self.t0
         eta = elapsed / ran * left if ran else 0.0
         counts = f"{self.done}/{self.total} 完成 · 未变 {self.fresh} · 失败 {self.failed}"
+        if self.bar and status == "stopped":
+            return                             # the batch is stopping: its last line says how many
         if self.bar:
             width = 24
             filled = int(width * self.done / max(self.total, 1))
@@ -364,9 +366,8 @@ class _Stop:
         if self.count >= 3:
             os._exit(128 + signum)
 
-    @property
-    def requested(self) -> bool:
-        """Whether a stop was asked for (and, the first time it is seen, say so)."""
+    def asked(self) -> bool:
+        """Whether a stop was asked for; the first time it sees a signal it says what happens now."""
         if self.count > self._said:
             self._said = self.count
             name = signal.Signals(self.signum).name
@@ -380,7 +381,7 @@ class _Stop:
     @property
     def now(self) -> bool:
         """Whether the running cases are to be ended now: a second signal, or the grace time is over."""
-        return self.requested and (self.count >= 2 or time.monotonic() >= self._at + self.grace)
+        return self.asked() and (self.count >= 2 or time.monotonic() >= self._at + self.grace)
 
     @property
     def hurry(self) -> bool:
@@ -430,11 +431,12 @@ class _Workers:
     def end(self, stop: _Stop) -> None:
         """SIGTERM every worker (each ends its kernels, fork server and browser: :func:`_abandon`), then
         SIGKILL the process group of any that has not ended within a few seconds, or at a second signal."""
-        for pid in self.pids:
+        mine = [p for p in self.pids if _procs.parent(p) == os.getpid()]    # not a pid used again since
+        for pid in mine:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + _WORKER_EXIT
-        left = [p for p in self.pids if _procs.alive(p)]
+        left = [p for p in mine if _procs.alive(p)]
         while left and time.monotonic() < deadline:
             if stop.hurry:
                 deadline = min(deadline, time.monotonic() + 1.0)
@@ -563,7 +565,7 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
             _procs.remove_stale_temp()           # kernel and fork-server folders of workers that were killed
         order = {str(c): i for i, c in enumerate(cases)}
         records.sort(key=lambda r: order.get(r["path"], len(order)))
-        stopped = signal.Signals(stop.signum).name if stop.requested else None
+        stopped = signal.Signals(stop.signum).name if stop.asked() else None
         counts = {s: sum(r["status"] == s for r in records) for s in STATUSES + (STOP_STATUSES if stopped else ())}
         try:
             manifest = _write_manifest(out, records, counts, formats, stopped=stopped)
@@ -594,7 +596,7 @@ def _stopped(bar: Progress | None, records: list[dict[str, Any]], manifest: Path
 
 def _run(todo: list[tuple], *, jobs: int | None, scheduler: str | None,
          report: Callable[[dict[str, Any]], None], stop: _Stop) -> list[dict[str, Any]]:
-    if stop.requested:
+    if stop.asked():
         return [_record(args, "not-run") for args in todo]
     if scheduler:
         return _run_dask(todo, scheduler=scheduler, report=report, stop=stop)
@@ -617,7 +619,7 @@ def _run_dask(todo: list[tuple], *, scheduler: str, report: Callable[[dict[str, 
         ready = as_completed(list(futures))
         queued_cancelled = False
         while pending and not stop.now:
-            if stop.requested and not queued_cancelled:      # no new case starts
+            if stop.asked() and not queued_cancelled:      # no new case starts
                 running = _dask_running(client)
                 queued = [f for f in pending if str(f.key) not in running]
                 client.cancel(queued, force=True)
@@ -669,7 +671,7 @@ def _run_local(todo: list[tuple], *, jobs: int, report: Callable[[dict[str, Any]
     ctx = multiprocessing.get_context("spawn")     # a clean interpreter per worker, no inherited threads
     done: list[dict[str, Any]] = []
     queue, suspects = list(todo), []
-    while (queue or suspects) and not stop.requested:
+    while (queue or suspects) and not stop.asked():
         alone = not queue
         batch, queue = (queue, []) if queue else ([suspects.pop(0)], [])
         finished, broken, started = _pool_round(ctx, batch, jobs=1 if alone else jobs, report=report, stop=stop)
@@ -712,7 +714,7 @@ def _pool_round(ctx: Any, todo: list[tuple], *, jobs: int, report: Callable[[dic
     workers = _Workers(ctx, jobs, started)
     try:
         while waiting or running:
-            if stop.requested:
+            if stop.asked():
                 if not running or stop.now:
                     break
             elif broken:                         # no more cases for a broken pool
@@ -740,7 +742,7 @@ def _pool_round(ctx: Any, todo: list[tuple], *, jobs: int, report: Callable[[dic
                                                            "message": f"工作进程异常：{exc}"})
                 report(record)
                 finished.append(record)
-        if stop.requested:
+        if stop.asked():
             workers.end(stop)                    # idle ones too: quicker than closing them one by one
             _drain(started, began)
             for fut, args in running.items():
@@ -775,13 +777,13 @@ def _summary_in_worker(out: Path, formats: Sequence[str], timeout: float,
     worker: (summary path, None) or (None, why it could not be written); None when a stop ended it."""
     from concurrent.futures.process import BrokenProcessPool
 
-    if stop.requested:
+    if stop.asked():
         return None
     workers = _Workers(multiprocessing.get_context("spawn"), 1)
     try:
         fut = workers.submit(_summary_job, str(out), tuple(formats), timeout)
         while not fut.done():
-            if stop.requested:                   # the summary is not a case: it gets no grace time
+            if stop.asked():                   # the summary is not a case: it gets no grace time
                 workers.end(stop)
                 return None
             cf.wait([fut], timeout=0.2)

@@ -75,7 +75,7 @@ class Marked:
             if fields is not None:
                 self.pids.add(pid)
                 self.commands.add(Path(cmd).name)
-                if int(fields[4]) == pid:
+                if int(fields[3]) == pid:
                     self.sessions.add(pid)
 
     def alive(self) -> dict[int, str]:
@@ -92,7 +92,7 @@ class Marked:
                 cmd = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
-            if marked or int(fields[4]) in self.sessions:
+            if marked or int(fields[3]) in self.sessions:
                 out[pid] = cmd[:160]
         return out
 
@@ -119,7 +119,7 @@ class Batch(Marked):
     """A real ``evalkit batch`` in a session of its own."""
 
     def __init__(self, tmp_path: Path, *, n: int = 4, notebook: Path | None = None, formats: str = "html,pdf",
-                 extra: tuple[str, ...] = ()):
+                 summary: bool = False, extra: tuple[str, ...] = ()):
         super().__init__(uuid.uuid4().hex)
         self.cases = tmp_path / "cases"
         make_demo_cases(n, self.cases)
@@ -127,7 +127,7 @@ class Batch(Marked):
         self.out = tmp_path / "build"
         self.temp_before = set(Path(tempfile.gettempdir()).glob("evalkit-*"))
         cmd = [sys.executable, "-m", "evalkit.cli", "batch", str(self.cases), "--out", str(self.out),
-               "--jobs", "2", "--format", formats, "--no-summary", *extra]
+               "--jobs", "2", "--format", formats, *([] if summary else ["--no-summary"]), *extra]
         if notebook is not None:
             cmd += ["--notebook", str(notebook)]
         env = {**os.environ, MARK: self.value, "PYTHONUNBUFFERED": "1"}
@@ -231,7 +231,7 @@ def check_manifest(b: Batch, want: dict[str, str] | None = None) -> dict[str, st
     assert set(states.values()) <= {"ok", "up-to-date", "failed", "stopped", "not-run"}
     counts = manifest["counts"]
     for status in ("ok", "stopped", "not-run"):
-        assert counts[status] == sum(s == status for s in states.values())
+        assert counts.get(status, 0) == sum(s == status for s in states.values())
     for case_id, status in states.items():
         folder = b.out / case_id
         if status == "ok":
@@ -283,11 +283,27 @@ def test_ctrl_c_in_a_terminal_stops_the_batch_and_records_every_case(batch, tmp_
 @pytest.mark.pdf
 def test_sigint_to_the_main_process_alone_stops_the_batch(batch, tmp_path):
     """``kill -INT <pid>``: only the main process hears it and must stop everything itself."""
-    b = batch(notebook=slow_notebook(tmp_path))
+    b = batch(notebook=slow_notebook(tmp_path), summary=True)
     b.one_done_two_running()
     t = b.signal(signal.SIGINT, group=False)
     code = b.wait()
     check_stopped(b, code, t, expected_code=130, message="已中断")
+    assert not (b.out / "summary.html").exists()       # no summary after a stop
+
+
+@pytest.mark.pdf
+def test_ctrl_c_while_the_summary_is_made_leaves_nothing_running(batch):
+    b = batch(n=1, summary=True)
+    b.wait_for("the batch's manifest, written before the summary", lambda: (b.out / "manifest.json").exists())
+    t = b.signal(signal.SIGINT, group=True)
+    code = b.wait()
+    assert code == 130, b.stderr
+    assert "Traceback" not in b.stderr and "KeyboardInterrupt" not in b.stderr, b.stderr
+    assert "已中断：完成 1 个，停止 0 个，未运行 0 个 → " in b.stderr
+    check_manifest(b, {"demo-0001": "ok"})
+    assert not list(b.out.glob("summary.*"))
+    assert not b.left_after(t)
+    assert not b.temp_left()
 
 
 @pytest.mark.pdf
