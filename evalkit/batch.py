@@ -350,7 +350,8 @@ class _Stop:
     def __enter__(self) -> _Stop:
         if threading.current_thread() is threading.main_thread():
             for sig in _STOP_SIGNALS:
-                if signal.getsignal(sig) is not signal.SIG_IGN:
+                old = signal.getsignal(sig)
+                if old is not signal.SIG_IGN and old is not None:    # None: a handler Python cannot put back
                     self._old[sig] = signal.signal(sig, self._handle)
         return self
 
@@ -572,20 +573,20 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         except OSError as exc:
             if not stopped:
                 raise ExportError(_io.write_failure(exc, out / MANIFEST)) from exc
-            _stopped(bar, records, out / MANIFEST, t0, counts, stop, _io.write_failure(exc, out / MANIFEST))
+            _raise_stopped(bar, records, out / MANIFEST, t0, counts, stop, _io.write_failure(exc, out / MANIFEST))
         if stopped:
-            _stopped(bar, records, manifest, t0, counts, stop)
+            _raise_stopped(bar, records, manifest, t0, counts, stop)
         summary_path, summary_error = None, None
         if summary and any(r["status"] in ("ok", "up-to-date") for r in records):
             made = _summary_in_worker(out, formats, timeout, stop)
             if made is None:                     # stopped while the summary was being made
-                _stopped(bar, records, manifest, t0, counts, stop)
+                _raise_stopped(bar, records, manifest, t0, counts, stop)
             summary_path, summary_error = made
     return BatchResult(tuple(records), manifest, time.perf_counter() - t0, summary_path, counts, summary_error)
 
 
-def _stopped(bar: Progress | None, records: list[dict[str, Any]], manifest: Path, t0: float,
-             counts: dict[str, int], stop: _Stop, manifest_error: str | None = None) -> None:
+def _raise_stopped(bar: Progress | None, records: list[dict[str, Any]], manifest: Path, t0: float,
+                   counts: dict[str, int], stop: _Stop, manifest_error: str | None = None) -> None:
     if bar is not None:
         bar.close()
     name = signal.Signals(stop.signum).name
@@ -606,8 +607,8 @@ def _run(todo: list[tuple], *, jobs: int | None, scheduler: str | None,
 def _run_dask(todo: list[tuple], *, scheduler: str, report: Callable[[dict[str, Any]], None],
               stop: _Stop) -> list[dict[str, Any]]:
     """Run ``todo`` on a Dask cluster. On a stop the cases not yet running are cancelled at once and
-    the running ones after the grace time; a running case cannot be interrupted on its worker, so it
-    may still finish there and move its outputs into place (its record says ``stopped``)."""
+    the running ones after the grace time; a running case cannot be interrupted on its Dask worker,
+    so it may still finish there and move its outputs into place (its record says ``stopped``)."""
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -652,7 +653,16 @@ def _run_dask(todo: list[tuple], *, scheduler: str, report: Callable[[dict[str, 
 
 
 def _dask_running(client: Any) -> set[str]:
-    """The keys of the tasks that Dask workers are processing now."""
+    """The keys of the tasks that Dask workers are executing now; where a worker cannot say, those it
+    has taken (executing, or waiting in its own queue)."""
+    def executing(dask_worker: Any) -> list[str]:
+        return [str(ts.key) for ts in dask_worker.state.executing]
+
+    try:
+        answers = client.run(executing, on_error="raise")
+        return {k for keys in answers.values() for k in keys}
+    except Exception:
+        pass
     try:
         return {str(k) for keys in client.processing().values() for k in keys}
     except Exception:

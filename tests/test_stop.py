@@ -427,10 +427,10 @@ if __name__ == "__main__":
         reader.join(timeout=10)
         assert proc.returncode == 130, "".join(lines)
         counts = json.loads(stdout.decode().strip().splitlines()[-1])
-        assert counts["ok"] == 1 and counts["stopped"] >= 1 and counts["not-run"] >= 1
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         states = {c["id"]: c["status"] for c in manifest["cases"]}
-        assert states["demo-0001"] == "ok" and states["demo-0002"] == "stopped" and states["demo-0004"] == "not-run"
+        # one Dask thread: demo-0002 was executing; demo-0003, waiting in the worker's queue, never began
+        assert states == {"demo-0001": "ok", "demo-0002": "stopped", "demo-0003": "not-run", "demo-0004": "not-run"}
         assert manifest["counts"] == counts and manifest["stopped"] == "SIGINT"
         assert not procs.left_after(t)
     finally:
