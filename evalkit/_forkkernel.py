@@ -35,9 +35,9 @@ SERVE_MODULES = ("ipykernel.kernelapp", "evalkit", "evalkit.report", "pandas", "
 def serve(address: str, owner: int, death_signal: bool = False) -> None:
     """Import the libraries, then fork a kernel for every request on ``address`` (a Unix socket path).
 
-    ``owner`` is the worker that started the server; the server ends when it is gone, at once by a
-    parent-death signal if ``death_signal`` (the worker started it from a long-lived thread), within
-    half a second otherwise.
+    ``owner`` is the worker that started the server; the server ends when it is gone (removing its
+    socket folder), at once by a parent-death signal if ``death_signal`` (the worker started it from
+    its main thread, which lives as long as the worker), within half a second otherwise.
     """
     import shutil
 

@@ -8,8 +8,8 @@ its own process and an empty namespace.
 
 Each kernel's sockets and connection file live in a folder ``evalkit-kernel-<host>.<pid>.<random>``
 and each fork server's socket in ``evalkit-fork-<host>.<pid>.<random>`` (the pid is the process that
-made it); a :class:`KernelSupply` starts by removing those whose process has died
-(:func:`evalkit._procs.remove_stale_temp`).
+made it); :func:`new_kernel` and a :class:`KernelSupply` start by removing those whose process has
+died (:func:`evalkit._procs.remove_stale_temp`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def new_kernel() -> Any:
     """
     from jupyter_core.utils import run_sync
 
+    _procs.remove_stale_temp()                 # left by processes that were killed
     km = _manager()
     run_sync(km.start_kernel)(cwd=str(_paths.NOTEBOOKS))
     return km

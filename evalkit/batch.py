@@ -248,8 +248,9 @@ def _watch_batch(batch: int) -> None:
 def _abandon(signum: int | None = None, _frame: Any = None) -> None:
     """End this worker now, writing nothing more: its kernels, fork server and browser first.
 
-    The case it was running is abandoned: its outputs are never moved into place, its staging folder
-    is removed, and the last good outputs stay as they were.
+    The case it was running is abandoned: its outputs are not moved into place (a move already under
+    way stops before the per-case manifest, which goes last, so the case reads as not up to date), its
+    staging folder is removed, and its last good outputs stay as they were.
     """
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGHUP):

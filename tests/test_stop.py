@@ -351,8 +351,8 @@ def test_sigkill_of_the_main_process_leaves_nothing_running(batch):
 
     b.one_done_two_running()
     t = b.signal(signal.SIGKILL, group=False)
-    at_kill = finished_cases()
     assert b.wait() == -signal.SIGKILL
+    at_kill = finished_cases()                         # the batch's process is gone (and reaped) now
     assert not b.left_after(t)
     assert finished_cases() == at_kill                 # no case finished after its batch was gone
     assert len(at_kill) < 6
