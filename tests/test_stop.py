@@ -119,12 +119,13 @@ class Batch(Marked):
     """A real ``evalkit batch`` in a session of its own."""
 
     def __init__(self, tmp_path: Path, *, n: int = 4, notebook: Path | None = None, formats: str = "html,pdf",
-                 summary: bool = False, extra: tuple[str, ...] = ()):
+                 summary: bool = False, previous: tuple[str, ...] = (), extra: tuple[str, ...] = ()):
         super().__init__(uuid.uuid4().hex)
         self.cases = tmp_path / "cases"
         make_demo_cases(n, self.cases)
         self.ids = sorted(p.name for p in self.cases.iterdir())
         self.out = tmp_path / "build"
+        self.previous = {case_id: previous_outputs(self.out / case_id) for case_id in previous}
         self.temp_before = set(Path(tempfile.gettempdir()).glob("evalkit-*"))
         cmd = [sys.executable, "-m", "evalkit.cli", "batch", str(self.cases), "--out", str(self.out),
                "--jobs", "2", "--format", formats, *([] if summary else ["--no-summary"]), *extra]
@@ -213,11 +214,11 @@ def slow_notebook(tmp_path: Path) -> Path:
     return notebook_with(tmp_path, SLOW_AFTER_FIRST, "slow-after-first.ipynb")
 
 
-def previous_outputs(b: Batch, case_id: str) -> dict[str, bytes]:
-    """Stand-in outputs of an earlier good run of ``case_id``: a batch must leave them as they are."""
-    folder = b.out / case_id
+def previous_outputs(folder: Path) -> dict[str, bytes]:
+    """Stand-in outputs of an earlier good run into ``folder``: a stopped case must leave them as they are."""
     folder.mkdir(parents=True)
-    files = {"report.html": "<p>上一次的报告</p>".encode(), "manifest.json": b'{"id": "%s", "status": "ok"}\n' % case_id.encode()}
+    files = {"report.html": "<p>上一次的报告</p>".encode(),
+             "manifest.json": b'{"id": "%s", "status": "ok"}\n' % folder.name.encode()}
     for name, data in files.items():
         (folder / name).write_bytes(data)
     return files
@@ -267,8 +268,7 @@ def check_stopped(b: Batch, code: int, t_signal: float, *, expected_code: int, m
 @pytest.mark.pdf
 def test_ctrl_c_in_a_terminal_stops_the_batch_and_records_every_case(batch, tmp_path):
     """SIGINT to the whole process group, as a terminal sends it: workers, kernels and browsers get it too."""
-    b = batch(notebook=slow_notebook(tmp_path))
-    before = previous_outputs(b, "demo-0002")
+    b = batch(notebook=slow_notebook(tmp_path), previous=("demo-0002",))
     b.one_done_two_running()
     t = b.signal(signal.SIGINT, group=True)
     code = b.wait()
@@ -277,7 +277,7 @@ def test_ctrl_c_in_a_terminal_stops_the_batch_and_records_every_case(batch, tmp_
     assert "收到 SIGINT：不再开始新的案例" in b.stderr
     assert "demo-0002：■ 已停止" in b.stderr
     # the stopped case's last good outputs are untouched
-    assert {p.name: p.read_bytes() for p in (b.out / "demo-0002").iterdir()} == before
+    assert {p.name: p.read_bytes() for p in (b.out / "demo-0002").iterdir()} == b.previous["demo-0002"]
 
 
 @pytest.mark.pdf
