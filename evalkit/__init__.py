@@ -19,7 +19,7 @@ from .benchmark import benchmark_gaps, dea, malmquist
 from .case import Case, load_case, new_case, validate_case
 from .compare import diff_in_diff, group_test, peer_comparison, plan_vs_actual, trend
 from .costbenefit import appraise, cost_benefit, irr_all, least_cost, risk, sensitivity, unit_cost
-from .errors import CaseError, EvalkitError, EvalkitWarning, ExportError, InputError, Issue, RunError
+from .errors import BatchStopped, CaseError, EvalkitError, EvalkitWarning, ExportError, InputError, Issue, RunError
 from .factors import chain_substitution, drivers, exploratory_factor_analysis, lmdi, shapley_decomposition
 from .report import Report
 from .run import run_case
@@ -28,7 +28,7 @@ from .survey import cronbach_alpha, sample_size, satisfaction
 from .weights import ahp, entropy_weights, topsis
 
 __all__ = [
-    "SCHEMES", "Case", "CaseError", "EvalkitError", "EvalkitWarning", "ExportError", "InputError", "Issue",
+    "SCHEMES", "BatchStopped", "Case", "CaseError", "EvalkitError", "EvalkitWarning", "ExportError", "InputError", "Issue",
     "Report", "RunError", "Scheme", "Scorecard", "__version__", "ahp", "appraise", "benchmark_gaps",
     "chain_substitution", "cost_benefit", "cronbach_alpha", "dea", "diff_in_diff", "drivers", "entropy_weights",
     "example_case", "exploratory_factor_analysis", "get_scheme", "group_test", "irr_all", "least_cost", "lmdi",

@@ -5,18 +5,23 @@
 matplotlib and evalkit imported already (see :mod:`evalkit._forkkernel`), the next one started in a
 background thread while the current case is still exporting its HTML and PDF. Each case still gets
 its own process and an empty namespace.
+
+Each kernel's sockets and connection file live in a folder ``evalkit-kernel-<host>.<pid>.<random>``
+and each fork server's socket in ``evalkit-fork-<host>.<pid>.<random>`` (the pid is the process that
+made it); :func:`new_kernel` and a :class:`KernelSupply` start by removing those whose process has
+died (:func:`evalkit._procs.remove_stale_temp`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from . import _paths
+from . import _paths, _procs
 
 
 def new_kernel() -> Any:
@@ -25,13 +30,22 @@ def new_kernel() -> Any:
     The manager is an ``AsyncKernelManager``, as nbclient expects: with a blocking manager nbclient's
     per-cell time limit is never enforced.
     """
-    from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    sockets = Path(tempfile.mkdtemp(prefix="evalkit-kernel-"))
-    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
-    km.evalkit_sockets = sockets
+    _procs.remove_stale_temp()                 # left by processes that were killed
+    km = _manager()
     run_sync(km.start_kernel)(cwd=str(_paths.NOTEBOOKS))
+    return km
+
+
+def _manager() -> Any:
+    """A kernel manager whose sockets and connection file are in a folder of their own."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    sockets = _procs.owned_temp_dir("kernel")
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"),
+                            connection_file=str(sockets / "kernel.json"))
+    km.evalkit_sockets = sockets
     return km
 
 
@@ -48,6 +62,7 @@ class KernelSupply:
     """Hands out kernels forked from a :class:`ForkServer`, always starting the next one in the background."""
 
     def __init__(self) -> None:
+        _procs.remove_stale_temp()             # left by workers that were killed
         self.server = ForkServer()
         self._next: Any = None
         self._error: BaseException | None = None
@@ -94,9 +109,12 @@ class ForkServer:
         from . import _forkkernel
 
         self.script = Path(_forkkernel.__file__)
-        self.dir = Path(tempfile.mkdtemp(prefix="evalkit-fork-"))
+        self.dir = _procs.owned_temp_dir("fork")
         self.address = str(self.dir / "s")
-        self.proc = subprocess.Popen([sys.executable, str(self.script), "serve", self.address],
+        # a parent-death signal fires when the starting *thread* ends: ask for one from the main thread only
+        main = threading.current_thread() is threading.main_thread()
+        self.proc = subprocess.Popen([sys.executable, str(self.script), "serve", self.address, str(os.getpid()),
+                                      *(["die-with-parent"] if main else [])],
                                      stdin=subprocess.DEVNULL, cwd=str(_paths.NOTEBOOKS))
 
     def ready(self, timeout: float = 180.0) -> None:
@@ -115,15 +133,12 @@ class ForkServer:
         import sys
 
         from jupyter_client.kernelspec import KernelSpec
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
         self.ready()
-        sockets = Path(tempfile.mkdtemp(prefix="evalkit-kernel-"))
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
-        km.evalkit_sockets = sockets
+        km = _manager()
         km._kernel_spec = KernelSpec(argv=[sys.executable, str(self.script), "connect", self.address,
-                                           "{connection_file}"],
+                                           str(os.getpid()), "{connection_file}"],
                                      display_name="Python 3 (evalkit)", language="python",
                                      interrupt_mode="signal", metadata={})
         run_sync(km.start_kernel)(cwd=str(_paths.NOTEBOOKS))

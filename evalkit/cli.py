@@ -1,6 +1,7 @@
 """The ``evalkit`` command: validate, new, run, batch, demo-cases.
 
-Exit codes: 0 all good; 1 a case failed while running; 2 bad input (an invalid case or option).
+Exit codes: 0 all good; 1 a case failed while running; 2 bad input (an invalid case or option);
+128 + the signal when SIGINT (Ctrl-C, 130), SIGTERM (143) or SIGHUP (129) stopped a batch.
 Messages go to stderr in Chinese, one line each; ``validate`` lists every problem of every case.
 Every line is printed through :func:`evalkit._text.escape`: a control or bidirectional character in a
 case value or a file name is shown as ``\\x1b`` or ``\\u202e``, never sent to the terminal.
@@ -19,7 +20,8 @@ from typing import Any
 
 from . import __version__, _io
 from ._text import escape
-from .errors import CaseError, EvalkitError, InputError
+from .batch import GRACE
+from .errors import BatchStopped, CaseError, EvalkitError, InputError
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
@@ -29,13 +31,13 @@ def _say(msg: str) -> None:
     print(escape(msg), file=sys.stderr, flush=True)
 
 
-def _seconds(text: str) -> float | None:
-    """``--timeout``: a positive finite number of seconds, or None."""
+def _seconds(text: str, *, zero: bool = False) -> float | None:
+    """``--timeout`` (``--grace`` with ``zero``): a positive (or zero) finite number of seconds, or None."""
     try:
         value = float(text)
     except (TypeError, ValueError):
         return None
-    return value if math.isfinite(value) and value > 0 else None
+    return value if math.isfinite(value) and (value > 0 or zero and value == 0) else None
 
 
 def _count(text: str) -> int | None:
@@ -179,10 +181,17 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.jobs is not None and jobs is None:
         _say(f"✗ --jobs 应为正整数（本机并行进程数），实际为「{args.jobs}」")
         return BAD_INPUT
+    grace = GRACE if args.grace is None else _seconds(args.grace, zero=True)
+    if grace is None:
+        _say(f"✗ --grace 应为不小于 0 的有限秒数（如 3），实际为「{args.grace}」")
+        return BAD_INPUT
     try:
         res = run_batch(args.paths, args.out, jobs=jobs, formats=formats, force=args.force,
                         scheduler=args.scheduler, timeout=timeout, summary=not args.no_summary,
-                        notebook=args.notebook)
+                        notebook=args.notebook, grace=grace)
+    except BatchStopped as exc:              # Ctrl-C, SIGTERM, SIGHUP: the manifest says what each case became
+        _say(str(exc))
+        return exc.exit_code
     except InputError as exc:
         _say(f"✗ {exc}")
         return BAD_INPUT
@@ -281,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", default="600", help="单个代码单元的最长运行秒数（正数，默认 600）")
     p.add_argument("--no-summary", action="store_true", help="不生成 summary.html 汇总")
     p.add_argument("--notebook", default=None, help="改用另一个报告笔记本（参数与 key_evaluation.ipynb 相同）")
+    p.add_argument("--grace", default=None, metavar="SECONDS",
+                   help=f"按 Ctrl-C（或收到 SIGTERM、SIGHUP）后，运行中的案例最多再等多少秒完成（默认 {GRACE:g}）；"
+                        "不再开始新的案例，再按一次立即结束")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("demo-cases", help="生成 N 个仿真案例（固定随机数种子），用于规模测试和基准测试")

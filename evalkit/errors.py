@@ -6,7 +6,8 @@
     ├── CaseError     the case is invalid; .issues lists every problem (file, sheet, row, column, text)
     ├── InputError    also a ValueError: a method got data or an argument it cannot use
     ├── RunError      a notebook cell failed; .case_id, .cell_index, .ename, .evalue
-    └── ExportError   nbconvert or Chromium could not produce the HTML or PDF
+    ├── ExportError   nbconvert or Chromium could not produce the HTML or PDF
+    └── BatchStopped  a signal (Ctrl-C, SIGTERM, SIGHUP) stopped a batch; .result, .signal
     EvalkitWarning    a UserWarning, for developers only (for example a deprecated argument)
 
 Messages that case data can trigger are in Chinese, with identifiers as they are.
@@ -87,6 +88,37 @@ class RunError(EvalkitError):
 
 class ExportError(EvalkitError):
     """nbconvert or Chromium could not produce the HTML or PDF."""
+
+
+class BatchStopped(EvalkitError):
+    """A signal (Ctrl-C, SIGTERM or SIGHUP) stopped a batch before it had finished.
+
+    ``result`` is the :class:`evalkit.batch.BatchResult` of what the batch did until then: each
+    case ``ok``, ``up-to-date`` or ``failed``, ``stopped`` (it was running and was ended) or
+    ``not-run`` (it never started); no summary is written. ``out/manifest.json`` says the same; it
+    was written before this was raised, unless ``manifest_error`` says why it could not be.
+    ``signal`` is the signal's number; a command stopped this way exits with ``128 + signal``
+    (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP).
+    """
+
+    def __init__(self, result: Any, signum: int, *, manifest_error: str | None = None):
+        import signal as _signal
+
+        self.result = result
+        self.signal = _signal.Signals(signum)
+        self.manifest_error = manifest_error
+        c = result.counts
+        done = c.get("ok", 0) + c.get("up-to-date", 0) + c.get("failed", 0)
+        how = "已中断" if self.signal == _signal.SIGINT else f"已终止（收到 {self.signal.name}）"
+        failed = f"（其中失败 {c['failed']} 个）" if c.get("failed") else ""
+        where = f"清单未能写入：{manifest_error}" if manifest_error else f"→ {result.manifest}"
+        super().__init__(f"{how}：完成 {done} 个{failed}，停止 {c.get('stopped', 0)} 个，"
+                         f"未运行 {c.get('not-run', 0)} 个 {where}")
+
+    @property
+    def exit_code(self) -> int:
+        """``128 + signal``, as a shell reports a command ended by that signal."""
+        return 128 + int(self.signal)
 
 
 class EvalkitWarning(UserWarning):

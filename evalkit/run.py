@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from . import _io, _paths, _text
+from ._procs import host as _host
 from .case import load_case
 from .errors import ExportError, InputError, RunError
 
@@ -169,10 +169,6 @@ def _check_paths(case_path: Path, out: Path, notebook: str | Path | None) -> Non
 def staging_prefix(name: str) -> str:
     """The staging folder's name beside the outputs: it says which process on which host owns it."""
     return f".{name}.{_host()}.{os.getpid()}."
-
-
-def _host() -> str:
-    return socket.gethostname().replace(".", "_")
 
 
 def remove_stale_staging(folder: Path) -> list[Path]:

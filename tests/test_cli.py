@@ -473,8 +473,14 @@ def _disk_full_at(monkeypatch, name):
 
 
 def test_main_batch_full_disk_while_writing_the_summary_exit_1(tmp_path, capsys, monkeypatch):
+    import evalkit.batch
+
     _no_kernel(monkeypatch, tmp_path)
     _disk_full_at(monkeypatch, "summary.html")
+    # the summary is made in a worker process of its own (tests/test_stop.py); here, in this one, where
+    # the simulated full disk is
+    monkeypatch.setattr(evalkit.batch, "_summary_in_worker",
+                        lambda out, formats, timeout, stop: evalkit.batch._summary_job(str(out), tuple(formats), timeout))
     out = tmp_path / "out"
     assert main(["batch", str(DEMO_CASES[0]), "--out", str(out), "--format", "html"]) == 1
     lines = _lines(capsys.readouterr().err)

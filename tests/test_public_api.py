@@ -3,7 +3,7 @@ import evalkit as ek
 
 def test_public_names_are_pinned():
     assert sorted(ek.__all__) == sorted([
-        "Case", "CaseError", "EvalkitError", "EvalkitWarning", "ExportError", "InputError", "Issue", "Report",
+        "BatchStopped", "Case", "CaseError", "EvalkitError", "EvalkitWarning", "ExportError", "InputError", "Issue", "Report",
         "RunError", "SCHEMES", "Scheme", "Scorecard", "__version__", "ahp", "appraise", "benchmark_gaps",
         "chain_substitution", "cost_benefit", "cronbach_alpha", "dea", "diff_in_diff", "drivers",
         "entropy_weights", "example_case", "exploratory_factor_analysis", "get_scheme", "group_test", "irr_all",
@@ -17,7 +17,7 @@ def test_public_names_are_pinned():
 
 def test_error_tree():
     assert issubclass(ek.InputError, ValueError) and issubclass(ek.InputError, ek.EvalkitError)
-    for cls in (ek.CaseError, ek.RunError, ek.ExportError):
+    for cls in (ek.CaseError, ek.RunError, ek.ExportError, ek.BatchStopped):
         assert issubclass(cls, ek.EvalkitError)
     assert issubclass(ek.EvalkitWarning, UserWarning)
 
