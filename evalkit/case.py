@@ -928,7 +928,7 @@ class _Reader:
         if spec.name == "indicators" and "unit" in out:       # a full-width ％ is the unit %
             out["unit"] = ["%" if u == "％" else u for u in out["unit"]]
         checked = [c for c in spec.columns if c.name not in plain]
-        formatted: dict[str, list[tuple[int, str]]] = {}
+        read: dict[str, list[tuple[int, str]]] = {}            # column → (row, how it was read)
         for rownum, rec in zip(index, records) if checked else ():
             unit = _text(rec.get("unit")).replace("％", "%")
             for col in checked:
@@ -948,16 +948,18 @@ class _Reader:
                         self.issue(f"{err}", row=rownum, column=shown.get(col.name, col.name), **where)
                         self.bad_cells.add((spec.name, rownum, col.name))
                         num = float("nan")
-                    elif how and isinstance(value, _Shown):     # one note a column: the first cell, and how many
-                        formatted.setdefault(col.name, []).append((rownum, how))
                     elif how:
-                        self.notes.append(f"{raw.sheet or raw.file} 第{rownum}行 {shown[col.name]}：{how}")
+                        read.setdefault(col.name, []).append((rownum, how))
                     out[col.name].append(num)
                 else:
                     out[col.name].append(self._vocab(spec, col, _text(value), rownum, shown, where))
-        for name, cells in formatted.items():
-            more = f"（共 {len(cells)} 个单元格如此读取）" if len(cells) > 1 else ""
-            self.notes.append(f"{place} 第{cells[0][0]}行 {shown[name]}：{cells[0][1]}{more}")
+        for name, cells in read.items():       # a note a cell; one for the column when more than three
+            if len(cells) <= 3:
+                self.notes += [f"{place} 第{row}行 {shown[name]}：{how}" for row, how in cells]
+            else:
+                rows = "、".join(str(row) for row, _ in cells[:3])
+                self.notes.append(f"{place} 列「{shown[name]}」第{rows}行等 {len(cells)} 个单元格同样读取，"
+                                  f"如第{cells[0][0]}行：{cells[0][1]}")
         for pos, header in extra.items():   # an open table's own columns, as text, column by column
             cells_ = [cells[pos] if pos < len(cells) else None for cells in kept]
             texts = [c.strip() if type(c) is str else _text(c) for c in cells_]   # _text, fast for CSV text

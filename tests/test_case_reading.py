@@ -516,3 +516,12 @@ def test_an_amount_in_wan_and_a_dash_for_nothing(tmp_path):
     dash = only(issues, "「—」")
     assert (dash.row, dash.column) == (3, "planned") and "请留空" in dash.message
     assert not find(issues, "60万")
+
+
+def test_many_cells_read_the_same_way_make_one_note(tmp_path):
+    budget = [{"item": f"资金{i}", "planned": f"{p}万元", "allocated": f"{a}万元", "spent": f"{s}万元"}
+              for i, (p, a, s) in enumerate([(25, 20, 19), (25, 25, 24), (25, 25, 23), (25, 20, 19.5)])]
+    case = load_case(write_case(tmp_path, budget=budget))
+    assert case.table("budget")["spent"].sum() == 855_000
+    spent = [n for n in case.notes if "spent" in n]
+    assert spent == ["budget.csv 列「spent」第2、3、4行等 4 个单元格同样读取，如第2行：「19万元」读作 190000（按万元换算为元）"]
