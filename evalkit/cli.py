@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -99,6 +100,16 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    old = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+           if signal.getsignal(sig) is not signal.SIG_IGN}
+    try:
+        return _run(args)
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _run(args: argparse.Namespace) -> int:
     from .case import load_case
     from .run import FORMATS, PdfPrinter, _check_paths, run_case
 
@@ -144,10 +155,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             return BAD_INPUT
     worst = OK
     printer = PdfPrinter() if "pdf" in formats else None
+    done = 0
     try:
         if printer is not None:
             printer.__enter__()
         for n, (path, case) in enumerate(cases, start=1):
+            done = n - 1
             t0 = time.perf_counter()
             _say(f"[{n}/{len(cases)}] {case.id}：运行中……")
             try:
@@ -164,10 +177,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     except EvalkitError as exc:      # the browser could not start
         _say(f"✗ {exc}")
         return FAILED
+    except _Interrupted as exc:      # the case's kernel, staging folder and browser are ended on the way out
+        why = "已中断" if exc.signum == signal.SIGINT else f"已终止（收到 {signal.Signals(exc.signum).name}）"
+        _say(f"{why}：完成 {done} 个，停止 1 个，未运行 {len(cases) - done - 1} 个（被停止的案例原有的输出保持不变）")
+        return 128 + exc.signum
     finally:
         if printer is not None:
             printer.close()
     return worst
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C, SIGTERM or SIGHUP during ``evalkit run``: unwinds like KeyboardInterrupt, with the signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupted(signum: int, _frame: Any) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):       # a second signal waits for the first
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Interrupted(signum)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:

@@ -438,3 +438,36 @@ if __name__ == "__main__":
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize("signum, expected", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_evalkit_run_stops_like_the_batch(tmp_path, signum, expected):
+    """``evalkit run`` stopped while its case runs: the exit code, one Chinese line and no traceback, no
+    output folder half written, nothing left running."""
+    marked = Marked(uuid.uuid4().hex)
+    out = tmp_path / "build"
+    env = {**os.environ, MARK: marked.value, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "evalkit.cli", "run", str(ROOT / "cases" / "demo-water"),
+                             "--out", str(out)], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob(".demo-water.*.staging")):          # the case is running
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
+            marked.watch()
+            time.sleep(0.1)
+        time.sleep(1.0)
+        marked.watch()
+        os.killpg(proc.pid, signum) if signum == signal.SIGINT else os.kill(proc.pid, signum)
+        t_signal = time.monotonic()
+        code = proc.wait(timeout=60)
+        err = proc.stderr.read().decode()
+        assert code == expected, err
+        assert "Traceback" not in err and ("已中断" if signum == signal.SIGINT else "已终止（收到 SIGTERM）") in err
+        assert marked.left_after(t_signal) == {}
+        assert not list(out.glob(".*.staging")) and not (out / "demo-water").exists()
+    finally:
+        marked.kill_all()
+        if proc.poll() is None:
+            proc.kill()
