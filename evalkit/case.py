@@ -425,10 +425,15 @@ class _Reader:
         except Exception as exc:        # openpyxl parsing a damaged file may raise anything
             self.issue(f"工作表无法读取，文件可能已损坏（{type(exc).__name__}）", sheet=sheet)
             return []
-        formulas, merges = extras.get(ws.title, ({}, []))
-        if not formulas and not merges:
+        formulas, merges, hidden = extras.get(ws.title, ({}, [], []))
+        if not formulas and not merges and not hidden:
             return rows
         top = _header_index(spec, rows) + 1 if header else 1        # the header's row, below any title rows
+        hidden = [r for r in hidden if r > (top if header else 0) and r <= len(rows)
+                  and any(not _missing(v) for v in rows[r - 1])]
+        if hidden:                  # rows hidden in Excel are data all the same: the user may not know they are there
+            shown = "、".join(map(str, hidden[:5])) + (f"等 {len(hidden)} 行" if len(hidden) > 5 else "")
+            self.notes.append(f"工作表「{sheet}」第{shown}行在 Excel 中是隐藏行，已按数据读取（不应计入的行请删除）")
 
         def get(r: int, c: int) -> Any:
             return rows[r - 1][c - 1] if r <= len(rows) and c <= len(rows[r - 1]) else None
@@ -1248,12 +1253,14 @@ def _agrees(stated: float, computed: Decimal) -> bool:
 # Small helpers
 
 
-_EXTRAS = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)\b")
+_EXTRAS = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)\b|<(?:\w+:)?row\b[^>]*\bhidden=\"(?:1|true)\"")
 
 
-def _workbook_extras(path: Path) -> dict[str, tuple[dict[tuple[int, int], str], list[tuple[int, int, int, int, str]]]]:
-    """Per sheet title: its formula cells ((row, column) → formula) and merged ranges. The fast
-    read-only reading sees neither, so the workbook is read a second time, in full, when a sheet has any."""
+def _workbook_extras(path: Path) -> dict[str, tuple[dict[tuple[int, int], str], list[tuple[int, int, int, int, str]],
+                                                    list[int]]]:
+    """Per sheet title: its formula cells ((row, column) → formula), merged ranges and hidden rows. The
+    fast read-only reading sees none of them, so the workbook is read a second time, in full, when a
+    sheet has any."""
     import openpyxl
 
     try:
@@ -1270,7 +1277,8 @@ def _workbook_extras(path: Path) -> dict[str, tuple[dict[tuple[int, int], str], 
         formulas = {(c.row, c.column): str(getattr(c.value, "text", c.value))
                     for row in ws.iter_rows() for c in row if c.data_type == "f"}
         merges = [(r.min_row, r.min_col, r.max_row, r.max_col, r.coord) for r in ws.merged_cells.ranges]
-        out[ws.title] = (formulas, merges)
+        hidden = sorted(r for r, dim in ws.row_dimensions.items() if dim.hidden)
+        out[ws.title] = (formulas, merges, hidden)
     return out
 
 

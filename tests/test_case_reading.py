@@ -525,3 +525,15 @@ def test_many_cells_read_the_same_way_make_one_note(tmp_path):
     assert case.table("budget")["spent"].sum() == 855_000
     spent = [n for n in case.notes if "spent" in n]
     assert spent == ["budget.csv 列「spent」第2、3、4行等 4 个单元格同样读取，如第2行：「19万元」读作 190000（按万元换算为元）"]
+
+
+def test_a_hidden_row_is_read_with_a_note(tmp_path):
+    book = _book(tmp_path)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["扣分明细"]
+    ws.append(["B21", 3, "（草稿，已核销）", None])
+    ws.row_dimensions[ws.max_row].hidden = True
+    wb.save(book)
+    case = load_case(book)
+    assert case.table("deductions")["points"].sum() == 4
+    assert "工作表「扣分明细」第3行在 Excel 中是隐藏行，已按数据读取（不应计入的行请删除）" in case.notes
