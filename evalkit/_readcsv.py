@@ -64,11 +64,19 @@ def _quote_message(start: int, line: int, reason: str) -> str:
     return f"英文双引号（\"）不配对：一个单元格的结束引号后还有其他字符（如 \"a\"b）。{fix}"
 
 
-def swallowed(cells: list[str], line: int, width: int) -> int | None:
+def shape(text: str) -> str:
+    """The outline of a value, to tell a row's first cell from other text: ``B13`` → ``A99``."""
+    return "".join("9" if c.isdigit() else "A" if c.isascii() and c.isalpha() else "汉" if "\u4e00" <= c <= "\u9fff"
+                   else c for c in text.strip())
+
+
+def swallowed(cells: list[str], line: int, width: int, firsts: set[str]) -> int | None:
     """The line of a record starting on ``line`` that looks like a whole CSV row of ``width`` fields
     swallowed into a quoted cell, or None. A line inside the cell looks like a row when it holds
-    ``width - 1`` commas; its last line does when its commas and the fields after the cell add up to
-    that many (``B13,0.5,原因",DG-03``: a row whose opening quote was two lines up)."""
+    ``width - 1`` commas; the cell's last line does when it begins like the table's rows begin (the
+    :func:`shape` of its first field is among ``firsts``, the shapes of the rows' first cells) and its
+    commas and the fields after the cell add up to a row (``B13,0.5,原因",DG-03``: a row whose opening
+    quote was a line up)."""
     if width < 2:
         return None
     for pos, cell in enumerate(cells):
@@ -79,6 +87,7 @@ def swallowed(cells: list[str], line: int, width: int) -> int | None:
         for offset, piece in enumerate(pieces[1:], start=1):
             commas = piece.count(",")
             last = offset == len(pieces) - 1
-            if commas >= width - 1 or (last and commas and commas + after >= width - 1):
+            if commas >= width - 1 or (last and commas and commas + after >= width - 1
+                                       and shape(piece.split(",", 1)[0]) in firsts):
                 return line + offset
     return None

@@ -431,9 +431,9 @@ class _Reader:
         top = _header_index(spec, rows) + 1 if header else 1        # the header's row, below any title rows
         hidden = [r for r in hidden if r > (top if header else 0) and r <= len(rows)
                   and any(not _missing(v) for v in rows[r - 1])]
-        if hidden:                  # rows hidden in Excel are data all the same: the user may not know they are there
-            shown = "、".join(map(str, hidden[:5])) + (f"等 {len(hidden)} 行" if len(hidden) > 5 else "")
-            self.notes.append(f"工作表「{sheet}」第{shown}行在 Excel 中是隐藏行，已按数据读取（不应计入的行请删除）")
+        for r in hidden:            # rows hidden in Excel are data all the same: the user may not know they are there
+            self.warnings.append(Issue(self.meta_file, "这一行在 Excel 中是隐藏行，已按数据读取：不应计入的行请删除",
+                                       sheet, r, None))
 
         def get(r: int, c: int) -> Any:
             return rows[r - 1][c - 1] if r <= len(rows) and c <= len(rows[r - 1]) else None
@@ -913,9 +913,13 @@ class _Reader:
         for rownum, cells in raw.rows[top + 1:]:
             if all(_missing(c) for c in cells):
                 continue
-            if _is_total(cells):
-                totals.append((rownum, cells))
-                self.notes.append(f"{place} 第{rownum}行是合计行，不作为数据读取（已与各行之和核对）")
+            total = _is_total(cells)
+            if total:
+                if total == "合计":
+                    totals.append((rownum, cells))
+                checked = total == "合计" and any(c.summed for c in spec.columns)
+                self.notes.append(f"{place} 第{rownum}行是{total}行，不作为数据读取"
+                                  + ("（已与各行之和核对）" if checked else ""))
                 continue
             rec: dict[str, Any] = {}
             for pos, name in enumerate(canon):
@@ -1007,6 +1011,7 @@ class _Reader:
         header = raw.rows[top][1]
         width = max((i + 1 for i, h in enumerate(header) if not _missing(h)), default=0)
         free = {c.name for c in spec.columns if c.kind == "text" and c.vocab is None}
+        firsts = {_csv.shape(cells[0]) for _, cells in raw.rows[top + 1:] if cells and cells[0]}
         ok = True
         for rownum, cells in raw.rows[top + 1:]:
             n = len(cells)
@@ -1027,7 +1032,7 @@ class _Reader:
                     continue
                 name = canon[pos] if pos < len(canon) else None
                 column = extra.get(pos) or (str(header[pos]).strip() if pos < len(header) else None)
-                swallowed = _csv.swallowed(cells, rownum, width)
+                swallowed = _csv.swallowed(cells, rownum, width, firsts)
                 if (name is None and pos not in extra) or (name is not None and name not in free):
                     self.issue(f"这一格的内容跨了第{rownum}–{end}行，但这一列不应换行：多半是某个英文双引号没有闭合，"
                                "把后面的行并进了这个单元格", row=rownum, column=column, **where)
@@ -1302,7 +1307,7 @@ def _xlsx_too_big(path: Path) -> str | None:
 _UNIT_LINE = re.compile(r"单位\s*:\s*(百万元|千元|万元|亿元|元)")
 _HEADER_UNIT = re.compile(r"^(.*?)\s*[（(]\s*(?:单位\s*[:：]\s*)?(百万元|千元|万元|亿元|元)\s*[)）]$")
 _TOTALS = {"合计", "总计", "共计", "合计数", "总合计", "total", "sum", "grandtotal"}
-_TOTAL_STARTS = {t[0] for t in _TOTALS} | {t[0].upper() for t in _TOTALS}
+_TOTAL_STARTS = {t[0] for t in _TOTALS} | {t[0].upper() for t in _TOTALS} | {"小", "S"}
 
 
 def _header_name(spec: S.Table, header: Any) -> tuple[str | None, str | None]:
@@ -1338,12 +1343,17 @@ def _header_index(spec: S.Table | None, rows: list[list[Any]]) -> int:
     return first
 
 
-def _is_total(cells: list[Any]) -> bool:
-    """Whether a row is a 合计 (total) row: one of its first three cells says so."""
+def _is_total(cells: list[Any]) -> str | None:
+    """``"合计"`` for a total row, ``"小计"`` for a subtotal row (one of its first three cells says so,
+    ``合计（万元）`` too), else None."""
     for t in cells[:3]:
-        if type(t) is str and t.lstrip()[:1] in _TOTAL_STARTS and "".join(t.split()).casefold() in _TOTALS:
-            return True
-    return False
+        if type(t) is str and t.lstrip()[:1] in _TOTAL_STARTS:
+            word = re.sub(r"[（(].*?[）)]|[:：]$", "", "".join(t.split())).casefold()
+            if word in _TOTALS:
+                return "合计"
+            if word in ("小计", "subtotal"):
+                return "小计"
+    return None
 
 
 _MONEY_IN_FORMAT = re.compile("百万元|千元|万元|亿元|万|亿")
@@ -1351,12 +1361,17 @@ _MONEY_IN_FORMAT = re.compile("百万元|千元|万元|亿元|万|亿")
 
 def _format_meaning(fmt: str) -> tuple[str, str] | None:
     """(``"percent"``, "") for a percent format, (``"unit"``, 万元…) for one whose text states a money
-    unit (``0.00"万元"``, ``#,##0\\万``), None for a format that only changes how a number looks."""
-    section = fmt.split(";")[0]
-    literal = "".join(re.findall(r'"([^"]*)"', section)) + "".join(re.findall(r"\\(.)", section))
-    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", section)
+    unit (``0.00"万元"``, ``#,##0\\万``), (``"scaled"``, "") for one that shows the number smaller than
+    it is stored (``#,##0,`` in thousands, ``0!.0000"万元"`` moving the point), None for a format that
+    only changes how a number looks."""
+    section = re.split(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', fmt)[0]          # the positive-number section
+    literal = "".join(re.findall(r'"([^"]*)"', section)) + "".join(re.findall(r"[\\!](.)", section))
+    bare = re.sub(r'"[^"]*"|[\\!].|\[[^\]]*\]|_.|\*.', "", section)
     if "%" in bare:
         return "percent", ""
+    digits = re.sub(r'\[[^\]]*\]|_.|\*.', "", section)
+    if re.search(r"[0#?][,]+(?![0#?])", bare) or re.search(r'[0#?](?:"\."|[\\!]\.)[0#?]', digits):
+        return "scaled", ""
     m = _MONEY_IN_FORMAT.search(literal)
     if m:
         return "unit", m.group() if m.group().endswith("元") else m.group() + "元"
@@ -1389,7 +1404,7 @@ def _shown(cell: Any, styles: dict[int, tuple[str, str, str]]) -> Any:
     kind, unit, fmt = styles[cell._style_id]
     if kind == "percent":
         return _Shown(format((_excel_decimal(value) * 100).normalize(), "f") + "%", float(value), fmt, kind)
-    return _Shown(f"{value:.15g}{unit}", float(value), fmt, kind)
+    return _Shown(f"{value:.15g}{unit}", float(value), fmt, kind)      # scaled: refused where a number is read
 
 
 def _excel_decimal(value: float) -> Decimal:
@@ -1481,6 +1496,9 @@ def _number(x: Any, *, percent: bool = False, suffix: str | None = None, money: 
         return float("nan"), (f"单元格是日期或时间格式（显示为 {shown.removesuffix(' 00:00:00')}），这里应为数字："
                               "请把单元格格式改为“常规”后重新填写"), None
     if isinstance(x, _Shown):
+        if x.kind == "scaled":
+            return float("nan"), (f"单元格格式「{x.fmt}」把数值缩小显示（Excel 显示的不是存储的数 {x.stored:.15g}）："
+                                  "请把单元格格式改为“常规”后按本列的单位填写"), None
         if x.kind == "unit" and not money:           # 0"人": the unit is decoration, the number is the number
             return x.stored, None, None
         if x.kind == "percent":

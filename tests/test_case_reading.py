@@ -527,7 +527,7 @@ def test_many_cells_read_the_same_way_make_one_note(tmp_path):
     assert spent == ["budget.csv 列「spent」第2、3、4行等 4 个单元格同样读取，如第2行：「19万元」读作 190000（按万元换算为元）"]
 
 
-def test_a_hidden_row_is_read_with_a_note(tmp_path):
+def test_a_hidden_row_is_read_with_a_warning(tmp_path):
     book = _book(tmp_path)
     wb = openpyxl.load_workbook(book)
     ws = wb["扣分明细"]
@@ -536,4 +536,46 @@ def test_a_hidden_row_is_read_with_a_note(tmp_path):
     wb.save(book)
     case = load_case(book)
     assert case.table("deductions")["points"].sum() == 4
-    assert "工作表「扣分明细」第3行在 Excel 中是隐藏行，已按数据读取（不应计入的行请删除）" in case.notes
+    warning = only(list(case.warnings), "隐藏行")
+    assert (warning.sheet, warning.row) == ("扣分明细", 3)
+
+
+@pytest.mark.parametrize("fmt", ['0!.0000"万元"', '0"."0000"万元"', '#,##0.0,"千元"', "0.0,,"])
+def test_a_format_that_shows_a_number_smaller_than_stored_is_refused(tmp_path, fmt):
+    """``0!.0000"万元"`` shows 1,000,000 元 as 100.0000万元: neither the stored nor a guessed number."""
+    book = _book(tmp_path)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["预算执行"]
+    ws.cell(2, 2).number_format = fmt
+    wb.save(book)
+    issue = only(validate_case(book), "缩小显示")
+    assert (issue.sheet, issue.row, issue.column) == ("预算执行", 2, "预算数（元）")
+
+
+def test_an_exclamation_escaped_unit_in_a_format_is_read(tmp_path):
+    book = _book(tmp_path)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["预算执行"]
+    for r in (2, 3):
+        for c in (2, 3, 4):
+            ws.cell(r, c).value = ws.cell(r, c).value / 10_000
+            ws.cell(r, c).number_format = "0!万"
+    wb.save(book)
+    assert load_case(book).table("budget")["spent"].tolist() == [480000.0, 375000.0]
+
+
+def test_a_reason_with_a_comma_on_its_second_line_is_accepted(tmp_path):
+    """Excel writes an Alt-Enter cell quoted, over two lines; a comma on its last line is text."""
+    folder = write_case(tmp_path)
+    (folder / "budget.csv").write_text(
+        'item,planned,allocated,spent\n"中央补助资金\n（含省级转移支付, 2023年）",600000,500000,480000\n'
+        "县级配套资金,400000,400000,375000\n", encoding="utf-8")
+    assert load_case(folder).table("budget")["item"].iloc[0] == "中央补助资金\n（含省级转移支付, 2023年）"
+
+
+def test_a_subtotal_row_is_not_read_as_data(tmp_path):
+    budget = base_budget()
+    budget.insert(1, {"item": "小计", "planned": 600000, "allocated": 500000, "spent": 480000})
+    case = load_case(write_case(tmp_path, budget=budget))
+    assert case.table("budget")["item"].tolist() == [r["item"] for r in base_budget()]
+    assert "budget.csv 第3行是小计行，不作为数据读取" in case.notes
