@@ -356,7 +356,9 @@ class _Stop:
             name = signal.Signals(self.signum).name
             if self.count == 1:
                 again = "再按一次 Ctrl-C 立即结束" if self.signum == signal.SIGINT else "再收到一次则立即结束"
-                self.note(f"收到 {name}：不再开始新的案例；运行中的案例最多再等 {self.grace:g} 秒完成（{again}）")
+                what = "已按 Ctrl-C" if self.signum == signal.SIGINT else f"收到 {name}"
+                wait = f"运行中的案例最多再等 {self.grace:g} 秒完成" if self.grace > 0 else "运行中的案例立即结束"
+                self.note(f"{what}：不再开始新的案例；{wait}（{again}）")
             elif self.count == 2:
                 self.note("再次收到中断信号：立即结束运行中的案例")
         return self.signum is not None
@@ -793,6 +795,9 @@ def _summary_in_worker(out: Path, formats: Sequence[str], timeout: float,
         while not fut.done():
             if stop.asked():                   # the summary is not a case: it gets no grace time
                 workers.end(stop)
+                from .run import remove_stale_staging
+
+                remove_stale_staging(out)          # the ended worker's staging folder of the summary
                 return None
             cf.wait([fut], timeout=0.2)
         try:

@@ -1158,9 +1158,9 @@ def _consistency(case: Case, headers: Mapping[str, Mapping[str, str]], meta: Any
     if len(f) == 3:
         for more, less in (("spent", "allocated"), ("allocated", "planned")):
             if f[more] > f[less] * (1 + 1e-12):
-                out.append(Issue(message=f"{label[more]} {f[more]:,.2f} 元大于{label[less]} {f[less]:,.2f} 元"
-                                 f"（{f[more] / f[less] * 100 if f[less] else float('inf'):,.2f}%）：请核对金额及其单位",
-                                 **meta(f"funding.{more}")))
+                share = f"（{f[more] / f[less] * 100:,.2f}%）" if f[less] else ""
+                out.append(Issue(message=f"{label[more]} {f[more]:,.2f} 元大于{label[less]} {f[less]:,.2f} 元{share}"
+                                 "：请核对金额及其单位", **meta(f"funding.{more}")))
         for row, r in ind[ind["type"] == "定量"].iterrows():
             key = next((k for name, k in _RATES.items() if name in str(r["name"])), None)
             if key is None or r["unit"] not in ("%", "百分比"):

@@ -10,6 +10,7 @@ case value or a file name is shown as ``\\x1b`` or ``\\u202e``, never sent to th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import re
 import signal
@@ -100,16 +101,34 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    old = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-           if signal.getsignal(sig) is not signal.SIG_IGN}
+    """``evalkit run``; Ctrl-C, SIGTERM or SIGHUP at any point end it as they end a batch (one line, no
+    traceback, 128 + the signal), the running case's kernel, browser and staging folder with it."""
+    state = {"total": 0, "done": 0, "running": 0}
+    old: dict[int, Any] = {}
     try:
-        return _run(args)
+        for sig in _RUN_SIGNALS:
+            handler = signal.getsignal(sig)
+            if handler is not signal.SIG_IGN and handler is not None:    # nohup, a background job: left so
+                old[sig] = signal.signal(sig, _interrupted)
+        return _run(args, state)
+    except _Interrupted as exc:
+        why = "已中断" if exc.signum == signal.SIGINT else f"已终止（收到 {signal.Signals(exc.signum).name}）"
+        left = state["total"] - state["done"] - state["running"]
+        _say(f"{why}：完成 {state['done']} 个，停止 {state['running']} 个，未运行 {left} 个"
+             + ("（被停止的案例原有的输出保持不变）" if state["running"] else ""))
+        return 128 + exc.signum
     finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
+        with contextlib.suppress(_Interrupted):
+            for sig in old:
+                signal.signal(sig, signal.SIG_IGN)
+            for sig, handler in old.items():
+                signal.signal(sig, handler)
 
 
-def _run(args: argparse.Namespace) -> int:
+_RUN_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _run(args: argparse.Namespace, state: dict[str, int]) -> int:
     from .case import load_case
     from .run import FORMATS, PdfPrinter, _check_paths, run_case
 
@@ -155,20 +174,22 @@ def _run(args: argparse.Namespace) -> int:
             return BAD_INPUT
     worst = OK
     printer = PdfPrinter() if "pdf" in formats else None
-    done = 0
+    state["total"] = len(cases)
     try:
         if printer is not None:
             printer.__enter__()
         for n, (path, case) in enumerate(cases, start=1):
-            done = n - 1
+            state["running"] = 1
             t0 = time.perf_counter()
             _say(f"[{n}/{len(cases)}] {case.id}：运行中……")
             try:
                 res = run_case(path, out_root / case.id, formats, timeout=timeout, printer=printer)
             except EvalkitError as exc:
+                state.update(running=0, done=n)
                 worst = FAILED
                 _say(f"[{n}/{len(cases)}] ✗ {case.id} 失败（{time.perf_counter() - t0:.1f} 秒）：{exc}")
                 continue
+            state.update(running=0, done=n)
             r = res.results
             shown = ", ".join(str(p) for name, p in res.outputs.items() if name.startswith("report.")
                               and not name.endswith(".ipynb"))
@@ -177,10 +198,6 @@ def _run(args: argparse.Namespace) -> int:
     except EvalkitError as exc:      # the browser could not start
         _say(f"✗ {exc}")
         return FAILED
-    except _Interrupted as exc:      # the case's kernel, staging folder and browser are ended on the way out
-        why = "已中断" if exc.signum == signal.SIGINT else f"已终止（收到 {signal.Signals(exc.signum).name}）"
-        _say(f"{why}：完成 {done} 个，停止 1 个，未运行 {len(cases) - done - 1} 个（被停止的案例原有的输出保持不变）")
-        return 128 + exc.signum
     finally:
         if printer is not None:
             printer.close()
