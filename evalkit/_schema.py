@@ -193,17 +193,17 @@ class Table:
 
     def header_map(self) -> dict[str, str]:
         """Every accepted header (case-folded) → canonical name."""
-        out = _HEADER_MAPS.get(id(self))
+        out = _HEADER_MAPS.get(self)
         if out is None:
             out = {}
             for col in self.columns:
                 for alias in (col.name, col.zh, *col.aliases):
                     out[_fold(alias)] = col.name
-            _HEADER_MAPS[id(self)] = out
+            _HEADER_MAPS[self] = out
         return dict(out)
 
 
-_HEADER_MAPS: dict[int, dict[str, str]] = {}
+_HEADER_MAPS: dict[Table, dict[str, str]] = {}      # a Table is frozen and hashable: built once each
 
 
 #: money units a header (``金额（万元）``), a unit row (``单位：万元``) or a cell (``120万元``) may state

@@ -246,7 +246,9 @@ def _abandon(signum: int | None = None, _frame: Any = None) -> None:
     _procs.end(_procs.descendants(os.getpid()), grace=2.0)
     _procs.remove_temp_of(os.getpid())
     if _CASE_OUT is not None:
-        for staging in Path(_CASE_OUT).parent.glob(f".*.{_procs.host()}.{os.getpid()}.*.staging"):
+        from .run import staging_prefix
+
+        for staging in Path(_CASE_OUT).parent.glob(f".*{staging_prefix('')[1:]}*.staging"):
             shutil.rmtree(staging, ignore_errors=True)
     os._exit(128 + (signum or signal.SIGTERM))
 
@@ -428,12 +430,17 @@ class _Workers:
             time.sleep(0.05)
             left = [p for p in left if _procs.alive(p)]
         for pid in left:
+            # what the worker started is in sessions of its own (kernel clients, Chromium): found below it
+            # before it is killed, as once it is gone they belong to init
+            below = _procs.descendants(pid)
             with contextlib.suppress(OSError):
-                # a worker leads its session: its group holds its fork server, kernels and browser driver
                 if os.getpgid(pid) == pid:
                     os.killpg(pid, signal.SIGKILL)
                 else:
                     os.kill(pid, signal.SIGKILL)
+            for child in below:
+                with contextlib.suppress(OSError):
+                    os.kill(child, signal.SIGKILL)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -524,6 +531,9 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         todo, records = [], []
         seen: dict[str, Path] = {}
         for case in cases:
+            if stop.asked():                      # a stop while the cases are read: the rest are not run
+                records.append({"path": str(case), "status": "not-run", "key": ""})
+                continue
             try:
                 case_id, key = case_key(case, env_key)
             except CaseError as exc:

@@ -1258,22 +1258,33 @@ def _agrees(stated: float, computed: Decimal) -> bool:
 # Small helpers
 
 
-_EXTRAS = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)\b|<(?:\w+:)?row\b[^>]*\bhidden=\"(?:1|true)\"")
+_FULL_READ = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)\b")
+_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*\bhidden=\"(?:1|true)\"[^>]*)>")
 
 
 def _workbook_extras(path: Path) -> dict[str, tuple[dict[tuple[int, int], str], list[tuple[int, int, int, int, str]],
                                                     list[int]]]:
     """Per sheet title: its formula cells ((row, column) → formula), merged ranges and hidden rows. The
-    fast read-only reading sees none of them, so the workbook is read a second time, in full, when a
-    sheet has any."""
+    fast read-only reading sees none of them: the workbook is read a second time, in full, when a sheet
+    has formulas or merges; hidden rows alone are taken from the sheets' XML."""
     import openpyxl
 
+    hidden: dict[str, list[int]] = {}
     try:
         with zipfile.ZipFile(path) as z:
-            found = any(_EXTRAS.search(z.read(n)) for n in z.namelist()
-                        if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-        if not found:
-            return {}
+            full = False
+            for name in z.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                data = z.read(name)
+                full = full or bool(_FULL_READ.search(data))
+                rows = [int(m.group(1)) for attrs in _HIDDEN_ROW.findall(data)
+                        if (m := re.search(rb'\br="(\d+)"', attrs))]
+                if rows:
+                    hidden[name] = rows
+            if not full:
+                titles = _sheet_parts(z) if hidden else {}
+                return {titles[n]: ({}, [], rows) for n, rows in hidden.items() if n in titles}
         wb = openpyxl.load_workbook(path, data_only=False)
     except Exception:           # a damaged file: the main reading reports it
         return {}
@@ -1282,8 +1293,24 @@ def _workbook_extras(path: Path) -> dict[str, tuple[dict[tuple[int, int], str], 
         formulas = {(c.row, c.column): str(getattr(c.value, "text", c.value))
                     for row in ws.iter_rows() for c in row if c.data_type == "f"}
         merges = [(r.min_row, r.min_col, r.max_row, r.max_col, r.coord) for r in ws.merged_cells.ranges]
-        hidden = sorted(r for r, dim in ws.row_dimensions.items() if dim.hidden)
-        out[ws.title] = (formulas, merges, hidden)
+        rows = sorted(r for r, dim in ws.row_dimensions.items() if dim.hidden)
+        out[ws.title] = (formulas, merges, rows)
+    return out
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part (``xl/worksheets/sheet1.xml``) → sheet title, from the workbook's XML."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    rels = {r.get("Id"): r.get("Target") for r in ET.fromstring(z.read("xl/_rels/workbook.xml.rels")).findall("p:Relationship", ns)}
+    out = {}
+    for sheet in ET.fromstring(z.read("xl/workbook.xml")).iterfind("m:sheets/m:sheet", ns):
+        target = rels.get(sheet.get(f"{{{ns['r']}}}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        out[part] = sheet.get("name")
     return out
 
 
