@@ -22,8 +22,10 @@ from .costbenefit import appraise, cost_benefit, irr_all, least_cost, risk, sens
 from .errors import BatchStopped, CaseError, EvalkitError, EvalkitWarning, ExportError, InputError, Issue, RunError
 from .factors import chain_substitution, drivers, exploratory_factor_analysis, lmdi, shapley_decomposition
 from .report import Report
+from .report.analyses import scorecard
 from .run import run_case
-from .scoring import SCHEMES, Scheme, Scorecard, get_scheme, score
+from .schemes import SCHEMES, Scheme, get_scheme
+from .scoring import Scorecard, score
 from .survey import cronbach_alpha, sample_size, satisfaction
 from .weights import ahp, entropy_weights, topsis
 
@@ -33,6 +35,6 @@ __all__ = [
     "chain_substitution", "cost_benefit", "cronbach_alpha", "dea", "diff_in_diff", "drivers", "entropy_weights",
     "example_case", "exploratory_factor_analysis", "get_scheme", "group_test", "irr_all", "least_cost", "lmdi",
     "load_case", "malmquist", "new_case", "peer_comparison", "plan_vs_actual", "report", "risk", "run_case",
-    "sample_size", "satisfaction", "score", "sensitivity", "shapley_decomposition", "topsis", "trend", "unit_cost",
+    "sample_size", "satisfaction", "score", "scorecard", "sensitivity", "shapley_decomposition", "topsis", "trend", "unit_cost",
     "validate_case",
 ]

@@ -16,6 +16,8 @@ import pandas as pd
 
 from .errors import InputError
 
+MAX_DRAWS = 1_000_000                # Monte Carlo draws: 8 MB per item
+
 
 def frame(data: Any, name: str) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
@@ -236,4 +238,38 @@ def missing(data: pd.DataFrame) -> pd.DataFrame:
         col = data.iloc[:, c]
         if not pd.api.types.is_numeric_dtype(col):
             out.iloc[:, c] |= col.map(blank).to_numpy(dtype=bool)
+    return out
+
+
+def distribution_problems(kind: str, low: Any, mode: Any, high: Any, mean: Any, sd: Any) -> list[tuple[str, str]]:
+    """(column, Chinese message) for each parameter a distribution lacks or gets wrong."""
+    def bad(x: Any) -> bool:
+        return x is None or (isinstance(x, float) and not np.isfinite(x))
+
+    out = []
+    if kind in ("triangular", "pert"):
+        for col, v in (("low", low), ("mode", mode), ("high", high)):
+            if bad(v):
+                out.append((col, "三角分布和 PERT 分布需要下限、最可能值和上限"))
+        if not out and not low <= mode <= high:
+            out.append(("mode", f"应满足 下限 ≤ 最可能值 ≤ 上限，实际为 {low:g}、{mode:g}、{high:g}"))
+        if not out and kind == "pert" and low == high:
+            out.append(("high", "PERT 分布的上限必须大于下限"))
+    elif kind == "uniform":
+        for col, v in (("low", low), ("high", high)):
+            if bad(v):
+                out.append((col, "均匀分布需要下限和上限"))
+        if not out and not low < high:
+            out.append(("high", f"上限必须大于下限，实际为 {low:g}、{high:g}"))
+    elif kind == "normal":
+        for col, v in (("mean", mean), ("sd", sd)):
+            if bad(v):
+                out.append((col, "正态分布需要均值和标准差"))
+        if not out and not sd > 0:
+            out.append(("sd", f"标准差必须大于 0，实际为 {sd:g}"))
+    else:
+        out.append(("distribution", f"未知的分布「{kind}」（可用：triangular / normal / uniform / pert）"))
+    for col, v in (("low", low), ("mode", mode), ("high", high), ("mean", mean)):
+        if not bad(v) and v < 0:
+            out.append((col, f"乘数不能为负数，实际为 {v:g}"))
     return out

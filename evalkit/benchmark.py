@@ -106,7 +106,7 @@ class GapResult:
             known = ", ".join(map(str, self.benchmarks["measure"]))
             raise InputError(f"measure 应为 {known} 之一，实际为 {measure!r}")
         t = t.sort_values(["gap", "rank"], kind="stable", na_position="last")
-        from .report import charts
+        from . import charts
 
         return charts.gap_bars([str(u) for u in t["unit"]], list(t["gap"]), title=f"{measure}与标杆的差距")
 
@@ -645,7 +645,7 @@ class DEAResult:
         """Horizontal bars of the efficiencies, best on top, with the frontier (1) marked."""
         e = self.efficiency.sort_values(ascending=False, kind="stable")
         model = "CCR" if self.returns == "crs" else "BCC"
-        from .report import charts
+        from . import charts
 
         return charts.efficiency_bars([str(u) for u in e.index], list(e.to_numpy()),
                                 title=f"DEA 效率（{model}，{ORIENTATIONS[self.orientation]}）")
@@ -849,7 +849,7 @@ class MalmquistResult:
         if rows.empty:
             raise InputError(f"to 应为 {', '.join(map(str, t['to'].unique()))} 之一，实际为 {to!r}")
         start = rows["from"].iloc[0]
-        from .report import charts
+        from . import charts
 
         return charts.malmquist_bars([str(u) for u in rows["unit"]], list(rows["ec"]), list(rows["tc"]), list(rows["m"]),
                                title=f"Malmquist 生产率指数（{start} → {to}）")

@@ -22,10 +22,9 @@ import pandas as pd
 
 from . import _checks
 from ._fmt import pvalue, value
-from .errors import InputError, Problem
+from .errors import InputError
 
 OVERACHIEVEMENT = 1.3      # domain standard §4.1 (Guangxi rule): A ≥ 1.3·T needs an explanation [U]
-
 
 
 def _cn(x: float, digits: int = 1) -> str:
@@ -58,7 +57,7 @@ class PlanActualResult:
         return self.table_[self.table_["flag"] == "超额需说明"]
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         t = self.table_.dropna(subset=["completion"])
         return charts.completion(list(t["name"]), list(t["completion"]), list(t["met"]), threshold=self.threshold)
@@ -201,7 +200,7 @@ class TrendResult:
         return s + "。"
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         return charts.trend(list(map(str, self.table_["period"])), list(self.table_["value"]),
                             title=f"{self.measure}变化趋势", unit=self.unit,
@@ -355,7 +354,7 @@ class PeerResult:
         return f"{self.measure}为 {value(r['value'])}{self.unit_label}，在 {n} 个单位中排第 {int(r['rank'])} 位{zs}。"
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         t = self.table_.sort_values("rank")
         return charts.ranked_bars(list(t["unit"]), list(t["value"]), list(t["is_self"]),
@@ -725,7 +724,7 @@ class DiDResult:
         return s
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         if self.series is None:
             return None
@@ -871,46 +870,5 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
 # Case tables
 
 
-def check_history(table: pd.DataFrame) -> list[Problem]:
-    probs = []
-    for row in table.index[table.duplicated(["measure", "period"], keep="first")]:
-        probs.append(Problem(f"指标「{table.loc[row, 'measure']}」在 {table.loc[row, 'period']} 年重复", row, "period",
-                             "history"))
-    units = table.groupby("measure")["unit"].agg(lambda s: sorted({u for u in s if u}))
-    for measure, us in units.items():
-        if len(us) > 1:
-            row = table.index[table["measure"] == measure][0]
-            probs.append(Problem(f"指标「{measure}」的单位不一致（{'、'.join(us)}）", row, "unit", "history"))
-    return probs
-
-
-def check_peers(table: pd.DataFrame) -> list[Problem]:
-    probs = []
-    key = ["unit", "measure", "period"]
-    for row in table.index[table.duplicated(key, keep="first")]:
-        probs.append(Problem(f"单位「{table.loc[row, 'unit']}」的「{table.loc[row, 'measure']}」重复", row, "measure",
-                             "peers"))
-    selfs = table.loc[table["self"] == "是", "unit"].unique()
-    if len(selfs) > 1:
-        probs.append(Problem(f"标记为本项目的单位不止一个（{'、'.join(selfs)}）", None, "self", "peers"))
-    roles = table.groupby("measure")["role"].agg(lambda s: sorted(set(s)))
-    for measure, rs in roles.items():
-        if len(rs) > 1:
-            row = table.index[table["measure"] == measure][0]
-            probs.append(Problem(f"指标「{measure}」的类别不一致（{'、'.join(rs)}）", row, "role", "peers"))
-    return probs
-
-
-def peers_wide(table: pd.DataFrame, period: Any = None) -> pd.DataFrame:
-    """A case's long 标杆对比 table → one row per unit (``unit``, ``is_self``, a column per measure)."""
-    rows = table if period is None else table[table["period"] == period]
-    wide = rows.pivot_table(index="unit", columns="measure", values="value", aggfunc="first", sort=False)
-    wide.columns.name = None
-    wide = wide.reset_index()
-    selfs = set(rows.loc[rows["self"] == "是", "unit"])
-    wide["is_self"] = wide["unit"].isin(selfs)
-    return wide
-
-
 __all__ = ["DiDResult", "GroupTestResult", "PeerResult", "PlanActualResult", "TrendResult", "diff_in_diff",
-           "group_test", "peer_comparison", "peers_wide", "plan_vs_actual", "trend"]
+           "group_test", "peer_comparison", "plan_vs_actual", "trend"]

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import _checks
-from .errors import InputError, Problem
+from .errors import InputError
 
 CONVENTIONS = {
     "end-of-year": "各年现金流量按年末发生、折现到第1年年初（《建设项目经济评价方法与参数》的做法，同 Excel NPV 函数）",
@@ -37,7 +37,6 @@ CONVENTIONS = {
 IRR_RANGE = (-0.99, 10.0)
 SOCIAL_DISCOUNT_RATE = 0.08          # 社会折现率 [V]
 LONG_LIVED_RATE = 0.06               # the floor for long-lived public-welfare projects [V]
-MAX_DRAWS = 1_000_000                # Monte Carlo draws: 8 MB per item
 
 
 # ----------------------------------------------------------------------------------------------
@@ -496,7 +495,7 @@ class SensitivityResult:
         return self.results
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         lo, hi = min(self.changes), max(self.changes)
         r = self.results
@@ -642,40 +641,6 @@ class Distribution:
         return self.low + span * rng.beta(a, b, n)
 
 
-def distribution_problems(kind: str, low: Any, mode: Any, high: Any, mean: Any, sd: Any) -> list[tuple[str, str]]:
-    """(column, Chinese message) for each parameter a distribution lacks or gets wrong."""
-    def bad(x: Any) -> bool:
-        return x is None or (isinstance(x, float) and not np.isfinite(x))
-
-    out = []
-    if kind in ("triangular", "pert"):
-        for col, v in (("low", low), ("mode", mode), ("high", high)):
-            if bad(v):
-                out.append((col, "三角分布和 PERT 分布需要下限、最可能值和上限"))
-        if not out and not low <= mode <= high:
-            out.append(("mode", f"应满足 下限 ≤ 最可能值 ≤ 上限，实际为 {low:g}、{mode:g}、{high:g}"))
-        if not out and kind == "pert" and low == high:
-            out.append(("high", "PERT 分布的上限必须大于下限"))
-    elif kind == "uniform":
-        for col, v in (("low", low), ("high", high)):
-            if bad(v):
-                out.append((col, "均匀分布需要下限和上限"))
-        if not out and not low < high:
-            out.append(("high", f"上限必须大于下限，实际为 {low:g}、{high:g}"))
-    elif kind == "normal":
-        for col, v in (("mean", mean), ("sd", sd)):
-            if bad(v):
-                out.append((col, "正态分布需要均值和标准差"))
-        if not out and not sd > 0:
-            out.append(("sd", f"标准差必须大于 0，实际为 {sd:g}"))
-    else:
-        out.append(("distribution", f"未知的分布「{kind}」（可用：triangular / normal / uniform / pert）"))
-    for col, v in (("low", low), ("mode", mode), ("high", high), ("mean", mean)):
-        if not bad(v) and v < 0:
-            out.append((col, f"乘数不能为负数，实际为 {v:g}"))
-    return out
-
-
 def _distributions(spec: Mapping[str, Any] | pd.DataFrame) -> dict[str, Distribution]:
     if isinstance(spec, pd.DataFrame):
         _checks.columns(spec, "distributions", ("item", "distribution"))
@@ -710,7 +675,7 @@ def _distributions(spec: Mapping[str, Any] | pd.DataFrame) -> dict[str, Distribu
             return x
 
         params = {k: val(k) for k in ("low", "mode", "high", "mean", "sd")}
-        probs = distribution_problems(kind, **params)
+        probs = _checks.distribution_problems(kind, **params)
         if probs:
             raise InputError(f"distributions 中 {item} 的分布参数无效：" + "；".join(m for _, m in probs))
         out[item] = Distribution(kind, **params)
@@ -745,7 +710,7 @@ class RiskResult:
         return pd.DataFrame(rows, columns=["metric", "value"])
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         return charts.distribution(self.draws)
 
@@ -779,7 +744,7 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
     """
     f = _flows(flows, costs, benefits)
     rate = _checks.real(discount_rate, "discount_rate", above=-1)
-    n = _checks.whole(n, "n", at_least=2, at_most=MAX_DRAWS)
+    n = _checks.whole(n, "n", at_least=2, at_most=_checks.MAX_DRAWS)
     seed = _checks.whole(seed, "seed", at_least=0)
     dists = _distributions(distributions)
     t = _periods(len(f.years), convention)
@@ -926,89 +891,6 @@ def unit_cost(cost: float, output: float) -> float:
 # Case tables
 
 
-def check_cashflows(table: pd.DataFrame) -> list[Problem]:
-    """Problems of a case's 成本效益 table that the column checks cannot see."""
-    probs = []
-    for row, r in table.iterrows():
-        if r["amount"] == r["amount"] and r["amount"] < 0:
-            probs.append(Problem(f"金额不能为负数，实际为 {r['amount']:g}（回收的残值请列为效益）", row, "amount",
-                                 "cashflows"))
-    readable = table[table["kind"] != ""]        # "": an unreadable kind, reported already
-    usual = {item: g.value_counts().index[0] for item, g in readable.groupby("item", sort=False)["kind"]}
-    for row, item, kind in zip(readable.index, readable["item"], readable["kind"]):
-        if kind != usual[item]:                    # flag the odd rows out, not the majority
-            probs.append(Problem(f"项目「{item}」的类别不一致：其他行为{usual[item]}，此行为{kind}", row, "kind",
-                                 "cashflows"))
-    dup = table.duplicated(["year", "item", "analysis"], keep="first") & table["year"].notna()
-    for row in table.index[dup]:
-        probs.append(Problem(f"{int(table.loc[row, 'year'])} 年的「{table.loc[row, 'item']}」重复出现", row, "item",
-                             "cashflows"))
-    years = sorted({int(y) for y in table["year"].dropna()})
-    if years and years != list(range(years[0], years[-1] + 1)):
-        missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
-        probs.append(Problem(f"年份不连续，缺少 {', '.join(map(str, missing))} 年（没有发生额的年份请填 0）", None,
-                             "year", "cashflows"))
-    return probs
-
-
-def check_distributions(table: pd.DataFrame, cashflows: pd.DataFrame | None) -> list[Problem]:
-    probs = []
-    items = set(cashflows["item"]) if cashflows is not None else set()
-    for row, r in table.iterrows():
-        if cashflows is None:
-            probs.append(Problem("有风险分布表但没有成本效益表", row, "item", "distributions"))
-        elif r["item"] not in items:
-            probs.append(Problem(f"成本效益表中没有项目「{r['item']}」", row, "item", "distributions"))
-        if r["distribution"]:
-            def val(k: str) -> float | None:
-                return None if r[k] != r[k] else float(r[k])
-
-            for col, msg in distribution_problems(r["distribution"], *(val(k) for k in ("low", "mode", "high",
-                                                                                        "mean", "sd"))):
-                probs.append(Problem(msg, row, col, "distributions"))
-    dup = table.duplicated("item", keep="first")
-    for row in table.index[dup]:
-        probs.append(Problem(f"项目「{table.loc[row, 'item']}」的分布重复", row, "item", "distributions"))
-    return probs
-
-
-def check_alternatives(table: pd.DataFrame) -> list[Problem]:
-    probs = []
-    for row, r in table.iterrows():
-        if r["cost"] == r["cost"] and r["cost"] < 0:
-            probs.append(Problem(f"成本不能为负数，实际为 {r['cost']:g}", row, "cost", "alternatives"))
-        if r["effect"] == r["effect"] and r["effect"] <= 0:
-            probs.append(Problem(f"效果必须大于 0，实际为 {r['effect']:g}", row, "effect", "alternatives"))
-    for row in table.index[table.duplicated("name", keep="first")]:
-        probs.append(Problem(f"方案「{table.loc[row, 'name']}」重复", row, "name", "alternatives"))
-    units = {u for u in table.get("unit", pd.Series(dtype=str)) if u}
-    if len(units) > 1:
-        probs.append(Problem(f"各方案的效果单位不一致（{'、'.join(sorted(units))}），无法比较", None, "unit",
-                             "alternatives"))
-    return probs
-
-
-def case_flows(cashflows: pd.DataFrame, analysis: str) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
-    """A case's long 成本效益 table → (wide flows, cost items, benefit items, investment items).
-
-    ``analysis`` is ``"经济"`` or ``"财务"``: rows marked for the other analysis are left out; rows
-    marked 全部 count in both.
-    """
-    rows = cashflows[cashflows["analysis"].isin([analysis, "全部"])]
-    wide = rows.pivot_table(index="year", columns="item", values="amount", aggfunc="sum", fill_value=0.0,
-                            sort=False)
-    if len(wide):
-        wide = wide.reindex(range(int(wide.index.min()), int(wide.index.max()) + 1), fill_value=0.0)
-    wide = wide.reset_index()
-    wide.columns.name = None
-    order = list(dict.fromkeys(rows["item"]))
-    kind = dict(zip(rows["item"], rows["kind"]))
-    costs = [i for i in order if kind[i] in ("成本", "投资")]
-    benefits = [i for i in order if kind[i] == "效益"]
-    investment = [i for i in order if kind[i] == "投资"]
-    return wide, costs, benefits, investment
-
-
 __all__ = ["AppraisalResult", "CostBenefitResult", "Distribution", "LeastCostResult", "RiskResult",
-           "SensitivityResult", "appraise", "case_flows", "cost_benefit", "irr_all", "least_cost", "risk",
+           "SensitivityResult", "appraise", "cost_benefit", "irr_all", "least_cost", "risk",
            "sensitivity", "unit_cost"]

@@ -23,7 +23,6 @@ names the column and position (or the argument), never guessed; so is a figure t
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ import pandas as pd
 
 from . import _checks
 from ._fmt import pvalue, value
-from .errors import InputError, Problem
+from .errors import InputError
 
 FORMS = ("product", "ratio")     # y = x_1 · … · x_n ; y = x_1 / (x_2 · … · x_n)
 MAX_FACTORS = 8                 # 8! = 40,320 substitution orders; no 因素分析 needs more
@@ -153,7 +152,6 @@ def _formula(names: Sequence[str], form: str) -> str:
     return f"指标 = {names[0]} ÷ " + (f"({rest})" if len(names) > 2 else rest) + "。"
 
 
-
 def _share(effect: np.ndarray, total: float) -> np.ndarray:
     return effect / total if total != 0 else np.full(len(effect), np.nan)
 
@@ -190,7 +188,7 @@ class ChainSubstitutionResult:
         return self.effects
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         return charts.waterfall(list(self.effects["factor"]), list(self.effects["effect"]),
                                 start=self.base_value, end=self.current_value)
@@ -304,7 +302,7 @@ class DecompositionResult:
         return self.effects
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         return charts.waterfall(list(self.effects["factor"]), list(self.effects["effect"]),
                                 start=self.base_value, end=self.current_value)
@@ -666,7 +664,7 @@ class EFAResult:
         return out.rename_axis("item").reset_index()
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         e = self.eigenvalues
         return charts.scree(list(e["eigenvalue"]), threshold=list(e["threshold"]))
@@ -903,52 +901,8 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
                      simulations=sims, notes=tuple(notes))
 
 
-
 # ----------------------------------------------------------------------------------------------
 # The case's 因素分析 table
-
-
-def check_drivers(table: pd.DataFrame, codes: set[str]) -> list[Problem]:
-    """Problems of a case's 因素分析 table: decomposition rows need a subject and two positive values,
-    register rows a side and an effect, and every indicator code must exist."""
-    probs = []
-    for row, r in table.iterrows():
-        has = [r[c] == r[c] for c in ("base", "current")]
-        if any(has) or r["subject"]:
-            if not r["subject"]:
-                probs.append(Problem("填写了基期值或报告期值的行必须填写分析对象", row, "subject", "drivers"))
-            for col, ok in zip(("base", "current"), has):
-                if not ok:
-                    probs.append(Problem(f"定量分解的因素必须同时填写基期值和报告期值（缺{'基期值' if col == 'base' else '报告期值'}）",
-                                         row, col, "drivers"))
-                elif r[col] <= 0:
-                    probs.append(Problem(f"因素值必须大于 0（对数平均迪氏指数法要求），实际为 {r[col]:g}", row, col, "drivers"))
-        else:
-            for col, zh in (("side", "内外部（内部/外部）"), ("effect", "影响（促进/制约）")):
-                if not r[col]:
-                    probs.append(Problem(f"因素登记须填写{zh}", row, col, "drivers"))
-        for code in filter(None, (c.strip() for c in re.split(r"[、，,;；\s]+", r["indicators"] or ""))):
-            if code not in codes:
-                probs.append(Problem(f"指标体系中没有编码为「{code}」的指标", row, "indicators", "drivers"))
-    quant = table[table["subject"] != ""]
-    for subject, rows in quant.groupby("subject", sort=False):
-        if len(rows) < 2:
-            probs.append(Problem(f"分析对象「{subject}」只有一个因素，无法分解", rows.index[0], "factor", "drivers"))
-        for row in rows.index[rows["factor"].duplicated(keep="first")]:
-            probs.append(Problem(f"分析对象「{subject}」的因素「{rows.loc[row, 'factor']}」重复", row, "factor", "drivers"))
-        if rows["form"].nunique() > 1:
-            probs.append(Problem(f"分析对象「{subject}」各行的关系（乘积/比值）不一致", rows.index[1], "form", "drivers"))
-    return probs
-
-
-def case_subjects(table: pd.DataFrame) -> list[tuple[str, str, dict[str, float], dict[str, float]]]:
-    """(subject, form, base, current) for each decomposition in a case's 因素分析 table, rows in order."""
-    out = []
-    quant = table[table["subject"] != ""]
-    for subject, rows in quant.groupby("subject", sort=False):
-        out.append((subject, rows["form"].iloc[0] or "product", dict(zip(rows["factor"], rows["base"].astype(float))),
-                    dict(zip(rows["factor"], rows["current"].astype(float)))))
-    return out
 
 
 __all__ = ["ChainSubstitutionResult", "DecompositionResult", "DriversResult", "EFAResult", "chain_substitution",

@@ -277,7 +277,7 @@ class SatisfactionResult:
         counts = self.items[[f"level_{k}" for k in range(1, self.scale + 1)]].to_numpy(dtype=float)
         totals = counts.sum(axis=1, keepdims=True)
         shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-        from .report import charts
+        from . import charts
 
         return charts.likert(list(self.items["item"]), shares, list(_labels(self.scale)))
 

@@ -241,7 +241,7 @@ class AHPResult:
         return out
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         return charts.value_bars(list(self.weights.index), list(self.weights), title="层次分析法：权重", xlabel="权重")
 
@@ -378,7 +378,7 @@ class EntropyResult:
                              "weight": self.weights.to_numpy()})
 
     def plot(self) -> Any:
-        from .report import charts
+        from . import charts
 
         return charts.value_bars(list(self.weights.index), list(self.weights), title="熵权法：权重", xlabel="权重")
 
@@ -498,7 +498,7 @@ class TOPSISResult:
 
     def plot(self) -> Any:
         t = self.table_.sort_values(["rank", "unit"], kind="stable")
-        from .report import charts
+        from . import charts
 
         return charts.value_bars(list(t["unit"]), list(t["closeness"]), title="TOPSIS：相对贴近度", xlabel="相对贴近度")
 

@@ -18,7 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evalkit._text import escape, unescape
-from evalkit.case import _short, validate_case
+from evalkit.case import validate_case
+from evalkit.case.cells import _short
 from evalkit.cli import main
 
 from .helpers import DEMO_CASES, base_deductions, base_indicators, base_meta, write_case, yaml_line

@@ -14,7 +14,7 @@ def test_demo_cases_validate_and_vary(tmp_path):
     folders = make_demo_cases(25, tmp_path / "a")
     assert [f.name for f in folders] == [f"demo-{i:04d}" for i in range(1, 26)]
     assert all(ek.validate_case(f) == [] for f in folders)
-    grades = collections.Counter(ek.score(ek.load_case(f)).grade for f in folders)
+    grades = collections.Counter(ek.scorecard(ek.load_case(f)).grade for f in folders)
     assert len(grades) >= 3, grades
 
 

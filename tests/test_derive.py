@@ -60,7 +60,7 @@ def satisfaction_indicators():
 def test_survey_feeds_an_empty_satisfaction_indicator(tmp_path):
     rows = survey_rows()
     case = ek.load_case(case_with(tmp_path, survey=rows, questions=questions_rows(), indicators=satisfaction_indicators()))
-    card = ek.score(case)
+    card = ek.scorecard(case)
     answers = [r[q] for r in rows for q in ("Q1", "Q2") if r[q] is not None]
     rate = 100 * sum(a >= 4 for a in answers) / len(answers)
     d11 = card.indicators.set_index("code").loc["D11"]
@@ -76,7 +76,7 @@ def test_survey_index_measure_is_a_scheme_rule(tmp_path):
     data = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
     data["evaluation"]["scoring"] = {"survey_measure": "index", "satisfaction_levels": [0, 25, 50, 75, 100]}
     (folder / "case.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    card = ek.score(ek.load_case(folder))
+    card = ek.scorecard(ek.load_case(folder))
     answers = [r[q] for r in rows for q in ("Q1", "Q2") if r[q] is not None]
     index = float(np.mean([(a - 1) * 25 for a in answers]))
     assert card.indicators.set_index("code").loc["D11", "actual"] == pytest.approx(index)
@@ -105,7 +105,7 @@ def judgement_rows(experts=(("甲", [3, "1/2", "1/3", "1/5", "1/4", 2]), ("乙",
 def test_ahp_weights_replace_the_table_weights(tmp_path):
     folder = case_with(tmp_path, judgements=judgement_rows(), parameters={"weighting": "ahp"})
     case = ek.load_case(folder)
-    card = ek.score(case)
+    card = ek.scorecard(case)
     # independent: geometric mean of the two experts, principal eigenvector
     names = ["决策", "过程", "产出", "效益"]
     mats = []

@@ -124,7 +124,7 @@ yaml_value = st.recursive(yaml_scalar, lambda inner: st.one_of(
 META_KEYS = [*S.META_LABELS, "tables", "tables.indicators", "tables.deductions", "tables.budget", "tables.survey",
              "tables.questions", "tables.judgements", "tables.cashflows", "tables.nonsense", "narrative",
              "narrative.overview", "narrative.nonsense", "evaluation.scoring",
-             *(f"evaluation.scoring.{k}" for k in ek.scoring.PARAMS), "evaluation.scoring.nonsense",
+             *(f"evaluation.scoring.{k}" for k in ek.schemes.PARAMS), "evaluation.scoring.nonsense",
              "evaluation.parameters", "evaluation.parameters.nonsense", "project", "funding", "evaluation",
              "unknown_key", "id.sub"]
 
@@ -453,7 +453,7 @@ def check_scores(case: ek.Case) -> None:
     """The case scores under its own scheme; another scheme scores or says why in Chinese."""
     for scheme in (None, "mof-2020-key", "mof-2020-self"):
         try:
-            card = ek.score(case, scheme=scheme)
+            card = ek.scorecard(case, scheme)
         except InputError as exc:
             assert scheme is not None, f"a valid case fails to score under its own scheme: {exc}"
             assert CJK.search(str(exc)), exc
@@ -637,20 +637,20 @@ def test_fuzz_score_bare_table(rows, scheme, funding, normalise):
     assert card.grade in ("优", "良", "中", "差")
 
 
-@given(overrides=st.dictionaries(st.sampled_from([*ek.scoring.PARAMS, "nonsense"]), yaml_value, max_size=4))
+@given(overrides=st.dictionaries(st.sampled_from([*ek.schemes.PARAMS, "nonsense"]), yaml_value, max_size=4))
 def test_fuzz_scheme_overrides(overrides):
     """Any override: a scheme whose rules all work, or InputError in Chinese naming the rule."""
-    for name in ek.scoring.SCHEMES:
+    for name in ek.schemes.SCHEMES:
         try:
             scheme = ek.get_scheme(name).with_overrides(overrides)
         except InputError as exc:
             assert CJK.search(str(exc)) and "评分规则" in str(exc), exc
             continue
-        assert 0 < scheme.total <= ek.scoring.MAX_TOTAL
+        assert 0 < scheme.total <= ek.schemes.MAX_TOTAL
         assert scheme.grade(scheme.total) in [g for g, _ in scheme.grades]
         assert scheme.grade(0) in [g for g, _ in scheme.grades]
         rules = scheme.rules()
-        assert len(rules) == len(ek.scoring.PARAMS)
+        assert len(rules) == len(ek.schemes.PARAMS)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1022,7 +1022,7 @@ def test_survey_full_width_answers_are_read_and_noted(tmp_path):
     case = load_case(folder)
     original = _original("demo-greening")
     pd.testing.assert_frame_equal(case.table("survey"), original.table("survey"))
-    assert ek.score(case).total == ek.score(original).total
+    assert ek.scorecard(case).total == ek.scorecard(original).total
     (note,) = case.notes
     assert note.startswith("survey.csv 列「Q1」 第2行：「３」读作 3（全角字符按半角读取），共 ")
     assert note.endswith(" 个答案如此读取")
@@ -1199,4 +1199,4 @@ def test_full_width_judgements_and_levels_are_read_and_noted(tmp_path):
         pd.testing.assert_frame_equal(case.table(name), original.table(name))
     assert case.notes == ("judgements.csv 第3行 value：「１／３」读作 1/3（全角字符按半角读取）",
                           "questions.csv 第2行 satisfied：「４、５」读作 4、5（全角字符按半角读取）")
-    assert ek.score(case).total == ek.score(original).total
+    assert ek.scorecard(case).total == ek.scorecard(original).total

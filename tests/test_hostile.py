@@ -28,9 +28,12 @@ import yaml
 import evalkit as ek
 import evalkit.batch
 import evalkit.case
-from evalkit.case import _skeleton_meta, _write_workbook
+from evalkit import _schema
+from evalkit.case.cells import _short
+from evalkit.case.skeleton import _skeleton_meta, _write_workbook
 from evalkit.errors import CaseError, InputError
-from evalkit.report import charts, sections
+from evalkit import charts
+from evalkit.report import sections
 from evalkit.report.portfolio import Portfolio
 from evalkit.report.tables import esc
 
@@ -747,7 +750,7 @@ def test_portfolio_summary_of_a_hostile_batch_is_inert(hostile_batch):
     assert policy(doc) == [CSP]
     assert f"<td>{minimal(PROJECT)}</td>" in doc
     # the failed case is listed with the message that refuses its id, the id shown as text
-    shown = evalkit.case._short(f"../../escaped{PAYLOADS[0]}", quote=False)      # as the loader quotes it
+    shown = _short(f"../../escaped{PAYLOADS[0]}", quote=False)      # as the loader quotes it
     assert f"案例编号「{minimal(shown)}」只能由小写字母、数字和 - 组成" in doc
     seen = open_in_chromium(summary)
     assert_nothing_ran(seen, summary, "绩效评价结果汇总")
@@ -925,7 +928,7 @@ FORMULA_LIKE = ("=1+1", '=HYPERLINK("http://example.invalid","点我")', "+1+1",
 def test_workbook_writer_stores_formula_like_text_as_text(tmp_path):
     meta = _skeleton_meta("x")
     meta["title"], meta["project"]["name"], meta["evaluation"]["evaluator"] = FORMULA_LIKE[:3]
-    narrative = {k: FORMULA_LIKE[i % len(FORMULA_LIKE)] for i, k in enumerate(ek.case.S.NARRATIVE_LABELS)}
+    narrative = {k: FORMULA_LIKE[i % len(FORMULA_LIKE)] for i, k in enumerate(_schema.NARRATIVE_LABELS)}
     rows = [{"code": f"A{i}", "level1": "决策", "level2": t, "name": t, "basis": t} for i, t in enumerate(FORMULA_LIKE)]
     deductions = [{"code": "A1", "points": 1, "reason": t, "evidence": t} for t in FORMULA_LIKE]
     book = tmp_path / "case.xlsx"

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 import evalkit as ek
-import evalkit.case
+import evalkit.case.read
 from evalkit.batch import run_batch
 from evalkit.cli import main
 
@@ -67,7 +67,7 @@ def test_the_batch_reads_a_case_through_the_loaders_protections(tmp_path):
 def test_a_workbook_that_unpacks_beyond_the_limit_is_not_read(tmp_path, monkeypatch):
     book = tmp_path / "case.xlsx"
     shutil.copy(ROOT / "cases" / "demo-microcredit" / "case.xlsx", book)
-    monkeypatch.setattr(evalkit.case, "XLSX_LIMIT", 10_000)
+    monkeypatch.setattr(evalkit.case.read, "XLSX_LIMIT", 10_000)
     issues = ek.validate_case(book)
     assert len(issues) == 1 and "超过" in issues[0].message and issues[0].file == "case.xlsx"
     res = run_batch([book], tmp_path / "build", summary=False, progress=lambda r: None)

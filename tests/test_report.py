@@ -98,7 +98,7 @@ def test_results_hold_score_grade_subtotals_and_money(water):
 
 
 def test_charts_are_deterministic_svg_with_text_kept_as_text():
-    from evalkit.report import charts
+    from evalkit import charts
 
     a = charts.to_svg(charts.level_rates(["决策", "过程"], [0.9, 0.55]))
     assert a == charts.to_svg(charts.level_rates(["决策", "过程"], [0.9, 0.55]))

@@ -131,7 +131,7 @@ def test_large_case_refuses_sizes_it_cannot_make(tmp_path, kwargs, word):
 
 
 def test_many_indicators_get_a_banded_completion_chart():
-    from evalkit.report import charts
+    from evalkit import charts
 
     rates, met = [0.05, 0.95, 1.0, 1.2, 1.2, 2.0, 0.9], [False, False, True, True, True, True, True]
     fig = charts.completion_summary(rates, met)
@@ -158,7 +158,7 @@ def test_a_table_longer_than_a_page_may_start_where_it_is():
 @pytest.mark.slow
 def test_score_of_2000_indicators_is_exact(large, large_case):
     want = expected_scores(large)
-    card = ek.score(large_case)
+    card = ek.scorecard(large_case)
     assert len(card.indicators) == INDICATORS
     got = dict(zip(card.indicators["code"], card.indicators["score"]))
     assert {c: Decimal(repr(s)) for c, s in got.items()} == {c: v for c, v in want.items() if c != "total"}

@@ -10,7 +10,7 @@ import pytest
 
 import evalkit as ek
 from evalkit.errors import InputError
-from evalkit.scoring import PARAMS, check_indicators
+from evalkit.schemes import PARAMS, check_indicators
 
 KEY = ek.get_scheme("mof-2020-key")
 

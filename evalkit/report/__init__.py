@@ -12,8 +12,9 @@ from pathlib import Path
 
 from .. import __version__
 from ..case import Case, load_case
-from ..scoring import Scheme, Scorecard, score
-from . import sections
+from ..schemes import Scheme
+from ..scoring import Scorecard
+from . import analyses, sections
 from .portfolio import Portfolio
 from .results import results, save_results
 
@@ -41,8 +42,8 @@ class Report:
     """
 
     def __init__(self, case: Case, *, scheme: str | Scheme | None = None):
-        self.case = case
-        self.card: Scorecard = score(case, scheme=scheme)
+        self.case = analyses.checked(case)
+        self.card: Scorecard = analyses.scorecard(self.case, scheme)
 
     @classmethod
     def from_case(cls, path: str | Path, **kwargs: object) -> Report:

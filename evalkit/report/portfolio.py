@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from .. import charts
 from .._fmt import value
-from . import charts
 from .tables import esc, pct, pts, table
 
 GRADES = ("优", "良", "中", "差")

@@ -89,17 +89,12 @@ def _compare(case: Case, card: Scorecard) -> dict[str, Any]:
 
 
 def _factors(case: Case) -> dict[str, Any]:
-    from .. import factors as fa
-
-    table = case.table("drivers")
-    if table is None:
-        return {}
     out = {}
-    for subject, form, base, current in fa.case_subjects(table):
-        chain = fa.chain_substitution(base, current, form=form)
-        out[subject] = {"base": chain.base_value, "current": chain.current_value, "change": chain.total_change,
-                        "shapley": {k: float(v) for k, v in chain.shapley.items()},
-                        "chain_substitution": dict(zip(chain.effects["factor"], map(float, chain.effects["effect"])))}
+    for d in analyses.decompositions(case):
+        chain = d.chain
+        out[d.subject] = {"base": chain.base_value, "current": chain.current_value, "change": chain.total_change,
+                          "shapley": {k: float(v) for k, v in chain.shapley.items()},
+                          "chain_substitution": dict(zip(chain.effects["factor"], map(float, chain.effects["effect"])))}
     return out
 
 

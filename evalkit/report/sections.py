@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from .. import charts
 from .._fmt import value
 from .._text import drop
 from ..case import Case
 from ..scoring import RULE_TEXT, Scorecard
-from . import charts
+from . import analyses
 from .tables import esc, num, pct, pts, rate, table, wan
 
 #: chapter anchors and headings, in report order
@@ -355,19 +356,16 @@ def _factor_register(case: Case, card: Scorecard) -> str:
 
 def _decompositions(case: Case) -> str:
     """The arithmetic decomposition of a change (连环替代法 and its order-free relatives)."""
-    from .. import factors as fa
-
-    table_ = case.table("drivers")
-    subjects = fa.case_subjects(table_) if table_ is not None else []
+    subjects = analyses.decompositions(case)
     if not subjects:
         return ""
     out = ["<h4>因素分解（连环替代法）</h4>",
            p("以下将指标的计划值与实际值之差分解到各构成因素。连环替代法的结果取决于替代顺序，故同时列示所有顺序下的影响范围，"
              "以及与顺序无关的 Shapley 分解（各顺序的平均）和对数平均迪氏指数法（LMDI-I）的结果；三者合计均等于总差额。")]
-    for subject, form, base, current in subjects:
-        chain = fa.chain_substitution(base, current, form=form)
-        shap = fa.shapley_decomposition(base, current, form=form).effects.set_index("factor")["effect"]
-        lm = fa.lmdi(base, current, form=form).effects.set_index("factor")["effect"]
+    for d in subjects:
+        subject, chain = d.subject, d.chain
+        shap = d.shapley.effects.set_index("factor")["effect"]
+        lm = d.lmdi.effects.set_index("factor")["effect"]
         spread = chain.spread.set_index("factor")
         eff = chain.effects.set_index("factor")
         parts = "，".join(f"{f}{'+' if e >= 0 else ''}{value(e)}" for f, e in eff["effect"].items())
@@ -381,7 +379,7 @@ def _decompositions(case: Case) -> str:
                      value(shap.sum()), value(lm.sum())])
         out.append(table(["因素", "计划值", "实际值", "连环替代", "各顺序范围", "Shapley", "LMDI-I"], rows,
                          numeric=[1, 2, 3, 5, 6], caption=f"{subject}：因素分解"))
-        out.append(_figure(fa.shapley_decomposition(base, current, form=form).plot(),
+        out.append(_figure(d.shapley.plot(),
                            f"图 {subject}：各因素的影响（Shapley 分解）"))
     return "".join(out)
 
@@ -455,7 +453,6 @@ def _verdict_sentence(res, label: str) -> str:
 
 
 def cost_benefit(case: Case, card: Scorecard) -> str:
-    from . import analyses
 
     out = [sub(len(card.levels), "成本效益分析（成本效益分析法）")]
     figs = analyses.cost_benefit(case)
@@ -523,7 +520,6 @@ def cost_benefit(case: Case, card: Scorecard) -> str:
 
 
 def least_cost(case: Case, card: Scorecard) -> str:
-    from . import analyses
 
     head = sub(len(card.levels) + 1, "最低成本分析（最低成本法）")
     res = analyses.least_cost(case)
@@ -557,7 +553,6 @@ def _figure(fig, caption: str) -> str:
 
 
 def comparison(case: Case, card: Scorecard) -> str:
-    from . import analyses
 
     c = analyses.comparisons(case, card)
     out = [sub(len(card.levels) + 2, "比较分析（比较法）"), "<h4>1. 与计划标准比较</h4>"]
@@ -646,7 +641,6 @@ def comparison(case: Case, card: Scorecard) -> str:
 
 def benchmarking(case: Case, card: Scorecard) -> str:
     """第四章 (八): 标杆管理法 — gaps to the best peers, DEA efficiency, an entropy-weighted TOPSIS ranking."""
-    from . import analyses
 
     out = [sub(len(card.levels) + 3, "标杆分析（标杆管理法）")]
     b = analyses.benchmarks(case)
@@ -730,7 +724,6 @@ def weights_derivation(case: Case, card: Scorecard) -> str:
 
 def survey_annex(case: Case, card: Scorecard) -> str:
     """附件二: the questionnaire survey — sample, method, reliability, results by item and by group."""
-    from . import analyses
 
     s = analyses.survey(case, card)
     if s is None:

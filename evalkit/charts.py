@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .._fmt import value as _value
-from .._text import drop
+from ._fmt import value as _value
+from ._text import drop
 
 FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "DejaVu Sans"]
 PALETTE = {"planned": "#9fb7d4", "allocated": "#4f7cac", "spent": "#1f3f66",

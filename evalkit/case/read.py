@@ -1,22 +1,11 @@
-"""A case: load it from a folder (``case.yaml`` + CSV) or one ``.xlsx`` workbook, and validate it.
-
-The format is described in ``docs/case-format.md`` and, as data, in :mod:`evalkit._schema`.
-Validation collects **every** problem before it reports, each with its file, sheet, row and column
-and a Chinese message; :func:`load_case` raises :class:`~evalkit.errors.CaseError` carrying them.
-"""
+"""The loader: a case folder (``case.yaml`` + CSV) or one workbook, read and checked cell by cell."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
-import math
 import re
-import shutil
 import unicodedata
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -25,130 +14,30 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import _io, derive
-from . import _readcsv as _csv
-from . import _readyaml as _yaml
-from . import _schema as S
-from . import _text as T
-from . import compare as cmp
-from . import costbenefit as cb
-from . import factors as fa
-from .errors import CaseError, InputError, Issue, Problem
-from .scoring import DERIVED, Scheme, check_indicators, get_scheme
-
-ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", flags=re.ASCII)
-_EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
-
-
-@dataclass(frozen=True, eq=False)
-class Case:
-    """A validated case. Money in 元; tables with canonical column names, indexed by source row."""
-
-    path: Path
-    form: str                                   # "folder" or "workbook"
-    meta: Mapping[str, Any]
-    tables: Mapping[str, pd.DataFrame]
-    sources: Mapping[str, tuple[str, str | None]]   # table → (file, sheet) for messages
-    files: tuple[Path, ...]
-    notes: tuple[str, ...] = ()                 # how ambiguous but readable values were read
-    warnings: tuple[Issue, ...] = ()            # figures the case states that disagree with what it holds
-
-    @property
-    def id(self) -> str:
-        return self.meta["id"]
-
-    @property
-    def title(self) -> str:
-        return self.meta["title"]
-
-    @property
-    def project(self) -> Mapping[str, Any]:
-        return self.meta["project"]
-
-    @property
-    def funding(self) -> Mapping[str, float]:
-        return self.meta["funding"]
-
-    @property
-    def evaluation(self) -> Mapping[str, Any]:
-        return self.meta["evaluation"]
-
-    @property
-    def narrative(self) -> Mapping[str, str]:
-        return self.meta.get("narrative", {})
-
-    @property
-    def scheme(self) -> Scheme:
-        """The scoring scheme with the case's overrides applied."""
-        return get_scheme(self.meta["scheme"]).with_overrides(self.evaluation.get("scoring"))
-
-    @property
-    def indicators(self) -> pd.DataFrame:
-        return self.tables["indicators"]
-
-    def table(self, name: str) -> pd.DataFrame | None:
-        """An evidence table, or None when the case has none."""
-        return self.tables.get(name)
-
-    def content_hash(self) -> str:
-        """SHA-256 over the case's input files (names relative to the case, and bytes)."""
-        return inputs_hash(self.path, self.files)
-
-    def __repr__(self) -> str:
-        return f"Case(id={self.id!r}, form={self.form!r}, indicators={len(self.indicators)})"
-
-
-def load_case(path: str | Path) -> Case:
-    """Read and validate a case folder or workbook.
-
-    Parameters
-    ----------
-    path
-        A folder with ``case.yaml`` (or ``case.xlsx``), a ``case.yaml`` file or an ``.xlsx`` workbook.
-
-    Raises
-    ------
-    CaseError
-        If anything is wrong; ``.issues`` lists every problem with file, sheet, row and column.
-    """
-    reader = _Reader(Path(path))
-    case, issues = reader.read()
-    if issues:
-        raise CaseError(issues, str(path), reader.notes)
-    assert case is not None
-    return case
-
-
-def case_inputs(path: str | Path) -> tuple[str, list[Path]]:
-    """(case id, input files) of a case, read cheaply: ``case.yaml`` and the table files it names, or
-    the workbook's 案例编号 — with the loader's protections (alias bombs, nesting, duplicate keys,
-    encodings, workbook size) and its located messages, but without reading the tables.
-
-    Raises
-    ------
-    CaseError
-        If the case cannot even be read that far, or its id cannot name an output folder.
-    """
-    return _Reader(Path(path)).inputs()
-
-
-def inputs_hash(path: str | Path, files: list[Path] | tuple[Path, ...], seed: str = "") -> str:
-    """SHA-256 over ``seed`` and the input ``files`` of the case at ``path`` (names relative to the case,
-    and bytes): :meth:`Case.content_hash`, and with the environment as ``seed`` the batch's change key."""
-    p = Path(path)
-    base = p if p.is_dir() else p.parent
-    h = hashlib.sha256(seed.encode())
-    for f in sorted(files):
-        h.update(str(f.relative_to(base)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def validate_case(path: str | Path) -> list[Issue]:
-    """Every problem of a case (an empty list when it is valid). Never raises for bad content."""
-    return _Reader(Path(path)).read()[1]
-
+from .. import _checks, _io
+from .. import _readcsv as _csv
+from .. import _readyaml as _yaml
+from .. import _schema as S
+from .. import _text as T
+from ..errors import CaseError, InputError, Issue, Problem
+from ..schemes import check_indicators, get_scheme
+from . import rules
+from .cells import (
+    _cell_value,
+    _date,
+    _fill_codes,
+    _get,
+    _meaningful_styles,
+    _missing,
+    _number,
+    _set,
+    _short,
+    _shown,
+    _text,
+    _unknown_keys,
+)
+from .model import ID_PATTERN, Case
+from .rules import _zh
 
 # ----------------------------------------------------------------------------------------------
 # Reading
@@ -734,8 +623,8 @@ class _Reader:
             except ValueError as exc:
                 self.issue(f"{spec.zh}{exc}", **at)
                 continue
-            if key == "risk_draws" and out[key] > cb.MAX_DRAWS:
-                self.issue(f"{spec.zh}至多为 {cb.MAX_DRAWS}，实际为 {out.pop(key)}", **at)
+            if key == "risk_draws" and out[key] > _checks.MAX_DRAWS:
+                self.issue(f"{spec.zh}至多为 {_checks.MAX_DRAWS}，实际为 {out.pop(key)}", **at)
         return out
 
     def _rule_numbers(self, key: Any, value: Any) -> Any:
@@ -772,8 +661,8 @@ class _Reader:
         unreadable = set(raws) - set(tables)     # reported already: checks that need them are not run
         if "survey" in tables and "questions" in tables:
             self._survey_answers(tables["survey"], tables["questions"], raws["survey"], headers["survey"])
-        for tname, column, readable in (("judgements", "value", lambda t: derive.scale_value(t) is not None),
-                                        ("questions", "satisfied", lambda t: derive._levels(t, 11) is not None)):
+        for tname, column, readable in (("judgements", "value", lambda t: rules.scale_value(t) is not None),
+                                        ("questions", "satisfied", lambda t: rules.satisfied_levels(t, 11) is not None)):
             if tname in tables:
                 self._half_width(tables[tname], column, raws[tname], headers[tname], readable)
         try:
@@ -788,7 +677,7 @@ class _Reader:
             ind = tables["indicators"]
             _fill_codes(ind, scheme)
             funding = meta["funding"] if len(meta["funding"]) == 3 else None
-            fed = {q.indicator for q in derive.questions(tables.get("questions"))[0] if q.indicator}
+            fed = {q.indicator for q in rules.questions(tables.get("questions"))[0] if q.indicator}
             problems += check_indicators(ind, scheme, deductions=tables.get("deductions"), funding=funding,
                                          derived=fed if "survey" in raws else ())
         if "budget" in tables and len(meta["funding"]) == 3 and not money_reported:
@@ -799,25 +688,25 @@ class _Reader:
                     problems.append(Problem(f"各行合计 {got:,.2f} 元，与基本信息中的{S.META_LABELS['funding.' + col]} "
                                             f"{want:,.2f} 元不符", None, col, "budget"))
         if "cashflows" in tables:
-            problems += cb.check_cashflows(tables["cashflows"])
+            problems += rules.check_cashflows(tables["cashflows"])
         if "distributions" in tables and "cashflows" not in unreadable:
-            problems += cb.check_distributions(tables["distributions"], tables.get("cashflows"))
+            problems += rules.check_distributions(tables["distributions"], tables.get("cashflows"))
         if "alternatives" in tables:
-            problems += cb.check_alternatives(tables["alternatives"])
+            problems += rules.check_alternatives(tables["alternatives"])
         if "history" in tables:
-            problems += cmp.check_history(tables["history"])
+            problems += rules.check_history(tables["history"])
         if "peers" in tables:
-            problems += cmp.check_peers(tables["peers"])
+            problems += rules.check_peers(tables["peers"])
         if ("survey" in tables or "questions" in tables) and not {"survey", "questions", "indicators"} & unreadable:
             types = dict(zip(tables["indicators"]["code"], tables["indicators"]["type"])) if "indicators" in tables else {}
-            problems += derive.check_survey(tables.get("survey"), tables.get("questions"), types)
+            problems += rules.check_survey(tables.get("survey"), tables.get("questions"), types)
         if "judgements" in tables and "indicators" in tables:
-            problems += derive.check_judgements(tables["judgements"], tables["indicators"])
-        problems += derive.check_weighting(meta["evaluation"]["parameters"].get("weighting", "table"),
+            problems += rules.check_judgements(tables["judgements"], tables["indicators"])
+        problems += rules.check_weighting(meta["evaluation"]["parameters"].get("weighting", "table"),
                                            tables.get("judgements"))
         if "drivers" in tables and "indicators" not in unreadable:
             codes = set(tables["indicators"]["code"]) if "indicators" in tables else set()
-            problems += fa.check_drivers(tables["drivers"], codes)
+            problems += rules.check_drivers(tables["drivers"], codes)
         for p in problems:
             if (p.table, p.row, p.column) in self.bad_cells or p.table not in sources:
                 continue
@@ -829,8 +718,8 @@ class _Reader:
         if self.issues:
             return None, self.issues
         case = Case(path=path, form=form, meta=meta, tables=tables, sources=sources,
-                    files=tuple(self.files), notes=tuple(self.notes))
-        warnings = [*self.warnings, *_consistency(case, headers, self._where)]
+                    files=tuple(self.files), notes=tuple(self.notes), headers=headers)
+        warnings = [*self.warnings, *rules.consistency(case, self._where)]
         if warnings and case.scheme.consistency == "error":
             return None, warnings
         return replace(case, warnings=tuple(warnings)), []
@@ -1129,89 +1018,6 @@ class _Reader:
         return meta
 
 
-# ----------------------------------------------------------------------------------------------
-# Consistency: figures a case states twice
-
-
-def _consistency(case: Case, headers: Mapping[str, Mapping[str, str]], meta: Any) -> list[Issue]:
-    """Figures the case states that it also holds the makings of, recomputed: a stated 资金到位率 or
-    预算执行率 against the funding, a survey-fed rate against the survey, the stated numbers of
-    questionnaires against the survey's rows. A disagreement beyond the rounding of the stated figure
-    is an :class:`Issue` (a warning, or an error where the scheme's ``consistency`` rule says so): the
-    net under misreads nobody has thought of yet. ``meta(key)`` gives where a metadata field is."""
-    out: list[Issue] = []
-    scheme = case.scheme
-    ind = case.indicators
-
-    warned: set[tuple[str, Any, str | None]] = set()
-
-    def at(table: str, row: Any, column: str | None, message: str) -> None:
-        if (table, row, column) in warned:         # one warning a cell: the first, most specific one
-            return
-        warned.add((table, row, column))
-        file, sheet = case.sources[table]
-        out.append(Issue(file, message, sheet, None if row is None else int(row),
-                         headers.get(table, {}).get(column, column) if column else None))
-
-    f = case.funding
-    label = {k: S.META_LABELS["funding." + k][:3] for k in ("planned", "allocated", "spent")}
-    if len(f) == 3:
-        for more, less in (("spent", "allocated"), ("allocated", "planned")):
-            if f[more] > f[less] * (1 + 1e-12):
-                share = f"（{f[more] / f[less] * 100:,.2f}%）" if f[less] else ""
-                out.append(Issue(message=f"{label[more]} {f[more]:,.2f} 元大于{label[less]} {f[less]:,.2f} 元{share}"
-                                 "：请核对金额及其单位", **meta(f"funding.{more}")))
-        for row, r in ind[ind["type"] == "定量"].iterrows():
-            key = next((k for name, k in _RATES.items() if name in str(r["name"])), None)
-            if key is None or r["unit"] not in ("%", "百分比"):
-                continue
-            base = scheme.budget_execution_base if key == "spent" else "planned"
-            if _missing(r["actual"]):
-                if not f[base] and r["name"].strip() in DERIVED:
-                    at("indicators", row, "actual", f"{r['name'].strip()}由资金数据计算，但{label[base]}为 0：计为 0%，请核对")
-                continue
-            if not f[base]:
-                continue
-            want = Decimal(repr(f[key])) / Decimal(repr(f[base])) * 100
-            if not _agrees(r["actual"], want):
-                at("indicators", row, "actual",
-                   f"{r['name'].strip()}填写为 {r['actual']:g}%，按资金数据计算为 {want:.2f}%"
-                   f"（{S.META_LABELS['funding.' + key][:3]} {f[key]:,.2f} 元 ÷ {S.META_LABELS['funding.' + base][:3]} "
-                   f"{f[base]:,.2f} 元）：两者不符，请核对")
-    for row, r in ind[(ind["unit"] == "%") & ind["type"].isin(["定量", "满意度"])].iterrows():
-        t, a = r["target"], r["actual"]           # 0.96 beside 100: a percent typed as a fraction
-        for said, other, what in ((a, t, "实际完成值"), (t, a, "指标值")):
-            if not _missing(said) and not _missing(other) and 0 < said <= 1.5 and other >= 10:
-                at("indicators", row, "actual" if what == "实际完成值" else "target",
-                   f"{r['name'].strip()}的{what}为 {said:g}%，而{'指标值' if what == '实际完成值' else '实际完成值'}为 "
-                   f"{other:g}%：如果是 {said * 100:g}%，请填写 {said * 100:g}（或把单元格设为百分比格式后填写）")
-    if "survey" in case.tables and "questions" in case.tables:
-        stated = set(ind.loc[ind["actual"].notna(), "code"])
-        fed = {}
-        if stated & {q.indicator for q in derive.questions(case.tables["questions"])[0] if q.indicator}:
-            try:
-                fed = derive.survey_actuals(case, scheme)
-            except InputError:
-                pass                      # the survey check reports what is wrong with the survey
-        for code, (value, _) in fed.items():
-            rows = ind.index[ind["code"] == code]
-            if len(rows) and not _missing(ind.at[rows[0], "actual"]) and not _agrees(ind.at[rows[0], "actual"],
-                                                                                     Decimal(repr(value))):
-                at("indicators", rows[0], "actual",
-                   f"{ind.at[rows[0], 'name']}的实际完成值填写为 {ind.at[rows[0], 'actual']:g}，由问卷计算为 {value:.2f}："
-                   "两者不符；计分采用填写的数值，请核对（留空则采用问卷计算的结果）")
-        n = len(case.tables["survey"])
-        params = case.evaluation.get("parameters", {})
-        valid, approached = params.get("survey_valid"), params.get("survey_approached")
-        if valid is not None and valid != n:
-            out.append(Issue(message=f"有效问卷数量写的是 {valid:,} 份，问卷调查表中有 {n:,} 份答卷：两者不符，请核对",
-                             **meta("evaluation.parameters.survey_valid")))
-        if approached is not None and approached < n:
-            out.append(Issue(message=f"发放问卷数量写的是 {approached:,} 份，少于问卷调查表中的 {n:,} 份答卷，请核对",
-                             **meta("evaluation.parameters.survey_approached")))
-    return out
-
-
 #: what YAML's reader refuses outright (it reads bidirectional marks, which the loader removes later)
 _YAML_REFUSES = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -1234,24 +1040,6 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     if "could not find expected ':'" in problem or "expected <block end>" in problem:
         return "缩进或格式不对：同一层的字段须左对齐，“字段: 值”的冒号后要有空格"
     return f"YAML 格式错误（{problem}）"
-
-
-def _zh(table: str, column: str) -> str:
-    """A column's Chinese header, for a message about a column the table does not have."""
-    spec = S.TABLES.get(table)
-    return next((c.zh for c in spec.columns if c.name == column), column) if spec else column
-
-
-#: the rates a stated actual of which is checked against the funding, by a part of the indicator's name
-_RATES = {"预算执行率": "spent", "资金执行率": "spent", "资金到位率": "allocated"}
-
-
-def _agrees(stated: float, computed: Decimal) -> bool:
-    """Whether ``stated`` is ``computed`` rounded to the places ``stated`` was written with (at least
-    to 0.01): 92 and 92.4 agree with 92.36, 92.0 written as 92 too; 0.92 does not."""
-    places = max(0, -Decimal(repr(float(stated))).normalize().as_tuple().exponent)
-    half = Decimal(5).scaleb(-min(places, 2) - 1)
-    return abs(Decimal(repr(float(stated))) - computed) <= half + Decimal("1e-9")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1383,419 +1171,3 @@ def _is_total(cells: list[Any]) -> str | None:
     return None
 
 
-_MONEY_IN_FORMAT = re.compile("百万元|千元|万元|亿元|万|亿")
-
-
-def _format_meaning(fmt: str) -> tuple[str, str] | None:
-    """(``"percent"``, "") for a percent format, (``"unit"``, 万元…) for one whose text states a money
-    unit (``0.00"万元"``, ``#,##0\\万``), (``"scaled"``, "") for one that shows the number smaller than
-    it is stored (``#,##0,`` in thousands, ``0!.0000"万元"`` moving the point), None for a format that
-    only changes how a number looks."""
-    section = re.split(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', fmt)[0]          # the positive-number section
-    literal = "".join(re.findall(r'"([^"]*)"', section)) + "".join(re.findall(r"[\\!](.)", section))
-    bare = re.sub(r'"[^"]*"|[\\!].|\[[^\]]*\]|_.|\*.', "", section)
-    if "%" in bare:
-        return "percent", ""
-    digits = re.sub(r'\[[^\]]*\]|_.|\*.', "", section)
-    if re.search(r"[0#?][,]+(?![0#?])", bare) or re.search(r'[0#?](?:"\."|[\\!]\.)[0#?]', digits):
-        return "scaled", ""
-    m = _MONEY_IN_FORMAT.search(literal)
-    if m:
-        return "unit", m.group() if m.group().endswith("元") else m.group() + "元"
-    return None
-
-
-def _meaningful_styles(wb: Any) -> dict[int, tuple[str, str, str]]:
-    """Style index → (kind, unit, format) for the workbook's cell styles whose number format changes
-    what a number means (see :func:`_format_meaning`); empty for most workbooks, which are then read
-    by the fast value-only path."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
-
-    custom = getattr(wb, "_number_formats", [])
-    out = {}
-    for i, style in enumerate(getattr(wb, "_cell_styles", [])):
-        fid = style.numFmtId
-        fmt = BUILTIN_FORMATS.get(fid, "General") if fid < BUILTIN_FORMATS_MAX_SIZE else \
-            (custom[fid - BUILTIN_FORMATS_MAX_SIZE] if fid - BUILTIN_FORMATS_MAX_SIZE < len(custom) else "General")
-        meaning = _format_meaning(fmt)
-        if meaning:
-            out[i] = (*meaning, fmt)
-    return out
-
-
-def _shown(cell: Any, styles: dict[int, tuple[str, str, str]]) -> Any:
-    """A cell's value, as a :class:`_Shown` when its number format changes what the number means."""
-    value = cell.value
-    if type(value) not in (int, float) or getattr(cell, "_style_id", 0) not in styles:
-        return value
-    kind, unit, fmt = styles[cell._style_id]
-    if kind == "percent":
-        return _Shown(format((_excel_decimal(value) * 100).normalize(), "f") + "%", float(value), fmt, kind)
-    return _Shown(f"{value:.15g}{unit}", float(value), fmt, kind)      # scaled: refused where a number is read
-
-
-def _excel_decimal(value: float) -> Decimal:
-    """A number as Excel holds and shows it: 15 significant digits (a typed 91.67% is stored as
-    0.91670000000000007 in the file and is 0.9167)."""
-    return Decimal(f"{value:.15g}")
-
-
-#: the keys a case.yaml may hold under each section (tables, narrative, parameters and scoring rules
-#: are checked by name where they are read)
-_SECTIONS = {"project": {k.split(".")[1] for k in S.META_LABELS if k.startswith("project.")},
-             "funding": {k.split(".")[1] for k in S.META_LABELS if k.startswith("funding.")} | {"sources"},
-             "evaluation": {k.split(".")[1] for k in S.META_LABELS if k.startswith("evaluation.")}
-             | {"parameters", "scoring"}}
-_TOP = {"schema", "id", "title", "scheme", "project", "funding", "evaluation", "narrative", "tables"}
-
-
-def _unknown_keys(data: Mapping[str, Any]) -> list[str]:
-    """The dotted keys of case.yaml that no part of evalkit reads (``narative``, ``project.comissioner``)."""
-    out = [str(k) for k in data if k not in _TOP]
-    for section, keys in _SECTIONS.items():
-        value = data.get(section)
-        if isinstance(value, Mapping):
-            out += [f"{section}.{k}" for k in value if k not in keys]
-    return out
-
-
-def _missing(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or (isinstance(x, str) and not x.strip())
-
-
-def _text(x: Any) -> str:
-    if _missing(x):
-        return ""
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    if isinstance(x, (dt.datetime, dt.date)):
-        return x.date().isoformat() if isinstance(x, dt.datetime) else x.isoformat()
-    return str(x).strip()
-
-
-class _Shown(str):
-    """A number cell whose number format changes what it means, as the text Excel shows for it.
-
-    A percent format shows 0.92 as ``92%``; a format with a money unit in its text (``0.00"万元"``)
-    shows 120 as ``120万元``. ``stored`` is the number in the file, ``fmt`` the cell's number format,
-    ``kind`` ``"percent"`` or ``"unit"``.
-    """
-
-    stored: float
-    fmt: str
-    kind: str
-
-    def __new__(cls, text: str, stored: float, fmt: str, kind: str) -> _Shown:
-        obj = super().__new__(cls, text)
-        obj.stored, obj.fmt, obj.kind = stored, fmt, kind
-        return obj
-
-
-#: the money units a cell may end with (``95万`` is 95 万元)
-_CELL_UNITS = {**S.MONEY_UNITS, "万": 10_000, "亿": 100_000_000}
-_MONEY_SUFFIX = re.compile(r"^(.*?)\s*(" + "|".join(sorted(_CELL_UNITS, key=len, reverse=True)) + r")$")
-#: what people write for "nothing" in a number cell
-_NOTHING = {"—", "——", "-", "－", "/", "／", "无", "空", "n/a", "na", "N/A", "NA", "不适用", "×"}
-
-
-def _scaled(value: float, scale: int) -> float:
-    """``value`` × ``scale`` in decimal, so 123.45 万元 is 1234500 元 exactly."""
-    return value if scale == 1 else float(Decimal(repr(value)) * scale)
-
-
-def _number(x: Any, *, percent: bool = False, suffix: str | None = None, money: bool = False,
-            scale: int = 1) -> tuple[float, str | None, str | None]:
-    """(value, error, how-it-was-read). Empty cells are NaN without error.
-
-    Plain numbers are read silently. A value that is readable but not plainly written — full-width
-    digits, thousands separators, spaces between digits, a trailing % where the unit is %, the unit
-    ``suffix`` after a number (年 after a year), a money unit after an amount (``120万元``, with
-    ``money``), a percent-formatted Excel cell — is read and ``how`` says how (a note for the user);
-    anything else is an error, never a guess. An amount that states no unit of its own is multiplied
-    by ``scale`` (the unit its header or the sheet states; the caller notes that once per column).
-    """
-    if _missing(x):
-        return float("nan"), None, None
-    if isinstance(x, bool):
-        return float("nan"), f"必须为数字，实际为 {_short(x)}", None
-    if isinstance(x, (dt.datetime, dt.date, dt.time)):
-        shown = x.isoformat(" ") if isinstance(x, dt.datetime) else x.isoformat()
-        return float("nan"), (f"单元格是日期或时间格式（显示为 {shown.removesuffix(' 00:00:00')}），这里应为数字："
-                              "请把单元格格式改为“常规”后重新填写"), None
-    if isinstance(x, _Shown):
-        if x.kind == "scaled":
-            return float("nan"), (f"单元格格式「{x.fmt}」把数值缩小显示（Excel 显示的不是存储的数 {x.stored:.15g}）："
-                                  "请把单元格格式改为“常规”后按本列的单位填写"), None
-        if x.kind == "unit" and not money:           # 0"人": the unit is decoration, the number is the number
-            return x.stored, None, None
-        if x.kind == "percent":
-            if not percent:
-                return float("nan"), (f"单元格设为百分比格式（显示为 {x}），但这里不是百分数：请把单元格格式改为“常规”后"
-                                      "填写数值"), None
-            value = float(_excel_decimal(x.stored) * 100)
-            return value, None, f"单元格为百分比格式，Excel 存储为 {x.stored:.15g}，按显示的 {x} 读作 {value:.15g}"
-    if isinstance(x, (int, float)):
-        try:
-            value = float(x)
-        except OverflowError:
-            value = float("inf")
-        if not math.isfinite(value):
-            return float("nan"), f"必须为有限的数字，实际为 {_short(x)}", None
-        return _scaled(value, scale), None, None
-    text = str(x).strip()
-    if text.upper() in _EXCEL_ERRORS:
-        return float("nan"), f"单元格是 Excel 错误值「{text}」（公式出错），请修正公式或改填数值", None
-    how = []
-    hidden = T.INVISIBLE.findall(text)
-    if hidden:                                  # 9\u200b6 looks like 96: it is, once the space is gone
-        text = T.INVISIBLE.sub("", text).strip()
-        how.append(T.removed(hidden))
-    norm = unicodedata.normalize("NFKC", text).strip()
-    if norm != text:
-        how.append("全角字符按半角读取")
-    unit = suffix and norm.endswith(suffix) and len(norm) > len(suffix)
-    if unit:
-        norm = norm[: -len(suffix)].rstrip()
-    own = _MONEY_SUFFIX.match(norm) if money else None
-    if own and own.group(1):
-        norm, scale = own.group(1), _CELL_UNITS[own.group(2)]
-        how.append(f"按{own.group(2)}换算为元" if scale != 1 else "“元”字已去掉")
-    if " " in norm:
-        norm = norm.replace(" ", "")
-        how.append("数字间的空格已去掉")
-    if unit:
-        how.append(f"“{suffix}”字已去掉")
-    if norm.endswith("%"):
-        if not percent:
-            return float("nan"), f"数值「{_short(text, quote=False)}」带 %，但计量单位不是 %", None
-        norm = norm[:-1]
-        how.append("% 已去掉（计量单位为 %）")
-    if _THOUSANDS.match(norm):
-        norm = norm.replace(",", "")
-        how.append("千位分隔符已去掉")
-    if not _PLAIN.fullmatch(norm):
-        if norm in _NOTHING:
-            return float("nan"), f"必须为数字，实际为「{_short(text, quote=False)}」：表示“没有”或“不适用”时请留空单元格", None
-        return float("nan"), f"必须为数字，实际为「{_short(text, quote=False)}」", None
-    value = float(norm)
-    if not math.isfinite(value):
-        return float("nan"), f"必须为有限的数字，实际为「{_short(text, quote=False)}」", None
-    value = _scaled(value, scale)
-    if isinstance(x, _Shown):
-        how.insert(0, f"单元格格式「{x.fmt}」显示为 {x}")
-    return value, None, (f"「{text}」读作 {value:.15g}（{'，'.join(how)}）" if how else None)
-
-
-def _short(x: Any, limit: int = 40, *, quote: bool = True) -> str:
-    """A value as a message quotes it: ``repr`` (or the text itself), cut to ``limit`` characters."""
-    try:
-        text = repr(x) if quote else str(x)
-    except ValueError:                                     # an integer too long to print
-        text = f"一个约 {int(x.bit_length() * 0.30103) + 1} 位的整数" if isinstance(x, int) else type(x).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _cell_value(text: str) -> Any:
-    """A scoring override typed into one cell: YAML (``[0.8, 0.6]``, ``{优: 90}``) or a 、-separated list."""
-    if "、" in text:
-        return [_cell_value(v.strip()) for v in text.split("、") if v.strip()]
-    try:
-        doc = _yaml.load(text)
-    except (yaml.YAMLError, RecursionError, _yaml.TooBig):
-        return text
-    return text if doc.duplicates else doc.data
-
-
-def _date(x: Any) -> tuple[str | None, str | None]:
-    """(ISO date or None when unreadable, how a date not written as ISO was read)."""
-    if isinstance(x, dt.datetime):
-        return x.date().isoformat(), None
-    if isinstance(x, dt.date):
-        return x.isoformat(), None
-    raw = str(x).strip()
-    text = unicodedata.normalize("NFKC", raw)
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text, flags=re.ASCII)
-    if not m:
-        return None, None
-    try:
-        iso = dt.date(*map(int, m.groups())).isoformat()
-    except ValueError:
-        return None, None
-    return iso, (None if raw == iso else f"「{raw}」读作 {iso}")
-
-
-def _get(data: Mapping[str, Any], key: str) -> Any:
-    cur: Any = data
-    for part in key.split("."):
-        if not isinstance(cur, Mapping) or part not in cur:
-            return None
-        cur = cur[part]
-    return cur
-
-
-def _set(data: dict[str, Any], key: str, value: Any) -> None:
-    *parents, last = key.split(".")
-    cur = data
-    for part in parents:
-        cur = cur.setdefault(part, {})
-    cur[last] = value
-
-
-def _fill_codes(ind: pd.DataFrame, scheme: Scheme) -> None:
-    """Give rows without a code one like ``A1``, ``A2``, ``B1`` (letter by 一级指标 order)."""
-    counters: dict[str, int] = {}
-    letters = {}
-    for name in list(scheme.level1) + list(dict.fromkeys(ind["level1"])):
-        key = scheme.canonical_level1(name) or name
-        letters.setdefault(key, chr(ord("A") + len(letters)) if len(letters) < 26 else "Z")
-    codes = []
-    for code, l1 in zip(ind["code"], ind["level1"]):
-        key = scheme.canonical_level1(l1) or l1
-        counters[key] = counters.get(key, 0) + 1
-        codes.append(code or f"{letters[key]}{counters[key]}")
-    ind["code"] = codes
-
-
-
-
-
-# ----------------------------------------------------------------------------------------------
-# A new case
-
-
-_SKELETON_INDICATORS = [
-    # code, level1, level2, name, weight, type, direction, target, actual, unit, grade, score, l1w, l2w
-    ("A11", "决策", "项目立项", "立项依据充分性", 5, "定性", "", "", "", "", "达成", 5, 15, 5),
-    ("A21", "决策", "绩效目标", "绩效目标合理性", 5, "定性", "", "", "", "", "达成", 4, 15, 5),
-    ("A31", "决策", "资金投入", "预算编制科学性", 5, "定性", "", "", "", "", "部分达成", 3.5, 15, 5),
-    ("B11", "过程", "资金管理", "资金到位率", 5, "定量", "正向", 100, "", "%", "", "", 20, 10),
-    ("B12", "过程", "资金管理", "预算执行率", 5, "定量", "正向", 100, "", "%", "", "", 20, 10),
-    ("B21", "过程", "组织实施", "制度执行有效性", 10, "扣分", "", "", "", "", "", "", 20, 10),
-    ("C11", "产出", "产出数量", "实际完成率", 15, "定量", "正向", 100, 96, "%", "", "", 35, 15),
-    ("C21", "产出", "产出质量", "质量达标率", 10, "定量", "正向", 100, 100, "%", "", "", 35, 10),
-    ("C31", "产出", "产出时效", "完成及时性", 10, "定性", "", "", "", "", "达成", 9, 35, 10),
-    ("D11", "效益", "项目效益", "社会效益", 20, "定性", "", "", "", "", "达成", 17, 30, 20),
-    ("D21", "效益", "满意度", "服务对象满意度", 10, "满意度", "", 90, 88, "%", "", "", 30, 10),
-]
-_SKELETON_COLUMNS = ("code", "level1", "level2", "name", "weight", "type", "direction", "target", "actual", "unit",
-                     "grade", "score", "level1_weight", "level2_weight")
-
-
-def _skeleton_meta(case_id: str) -> dict[str, Any]:
-    return {
-        "schema": 1, "id": case_id, "title": "（示例，请修改）某县某项目绩效评价报告", "scheme": "mof-2020-key",
-        "project": {"name": "某项目", "department": "某县某局", "implementer": "某县某中心",
-                    "commissioner": "某县财政局", "region": "某省某县", "year": dt.date.today().year - 1,
-                    "category": "", "period": ""},
-        "funding": {"planned": 1000000, "allocated": 1000000, "spent": 950000},
-        "evaluation": {"kind": "重点评价", "evaluator": "某评价机构", "team": [],
-                       "date": dt.date.today().isoformat(), "standards": ["计划标准"], "methods": ["比较法"]},
-    }
-
-
-def new_case(case_id: str, dest: str | Path = "cases", *, xlsx: bool = False) -> Path:
-    """Write a case skeleton that validates, ready to be filled in; returns its folder.
-
-    The workbook form (``xlsx=True``) has Chinese headers and drop-down lists for 指标类型, 指标方向
-    and 定性等级. An existing folder is never overwritten.
-
-    Raises
-    ------
-    InputError
-        If ``case_id`` is not a valid id, ``dest`` is not a folder, or the case's folder already exists.
-    OSError
-        If the folder cannot be written (no permission, a full disk); nothing is left behind.
-    """
-    if not ID_PATTERN.match(case_id):
-        raise InputError(f"案例编号「{case_id}」只能由小写字母、数字和 - 组成")
-    if problem := _io.folder_problem(dest):
-        raise InputError(f"{dest} {problem}，无法在其中新建案例")
-    folder = Path(dest) / case_id
-    if _io.kind(folder) != "missing":               # a dangling symlink counts: it would be replaced
-        raise InputError(f"{folder} 已存在，不会覆盖")
-    meta = _skeleton_meta(case_id)
-    narrative = {k: f"（请填写{v}）" for k, v in S.NARRATIVE_LABELS.items()}
-    rows = [dict(zip(_SKELETON_COLUMNS, r)) for r in _SKELETON_INDICATORS]
-    deductions = [{"code": "B21", "points": 1, "reason": "（示例）个别合同未按规定备案", "evidence": "GZ-01"}]
-    tmp = Path(dest) / f".{case_id}.new"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        if xlsx:
-            _write_workbook(tmp / "case.xlsx", meta, narrative, {"indicators": rows, "deductions": deductions})
-        else:
-            meta["narrative"] = narrative
-            meta["tables"] = {"indicators": "indicators.csv", "deductions": "deductions.csv"}
-            (tmp / "case.yaml").write_text(
-                "# 案例格式说明见 docs/case-format.md\n"
-                + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
-            _write_csv(tmp / "indicators.csv", S.TABLES["indicators"], rows)
-            _write_csv(tmp / "deductions.csv", S.TABLES["deductions"], deductions)
-        tmp.rename(folder)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return folder
-
-
-def _write_csv(path: Path, spec: S.Table, rows: list[dict[str, Any]]) -> None:
-    names = [c.name for c in spec.columns]
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(names)
-        w.writerows([[r.get(n, "") for n in names] for r in rows])
-
-
-def _write_workbook(path: Path, meta: dict[str, Any], narrative: dict[str, str],
-                    tables: dict[str, list[dict[str, Any]]]) -> None:
-    """The workbook form of a case: Chinese headers, drop-down lists, text kept as text."""
-    import openpyxl
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    wb = openpyxl.Workbook()
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-
-    def put(ws: Any, rows: list[list[Any]], widths: list[int]) -> None:
-        for r in rows:
-            ws.append(r)
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
-                    cell.data_type = "s"            # text stays text, never a formula
-        for cell in ws[1]:
-            cell.font, cell.fill = bold, fill
-        for i, w in enumerate(widths):
-            ws.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width = w
-        ws.freeze_panes = "A2"
-
-    ws = wb.active
-    ws.title = S.META_SHEET
-    rows = [["字段", "值"]]
-    for key, label in S.META_LABELS.items():
-        value = _get(meta, key)
-        rows.append([label, "、".join(value) if isinstance(value, list) else value])
-    put(ws, rows, [18, 60])
-    for tname, spec in S.TABLES.items():
-        if tname not in tables:
-            continue
-        ws = wb.create_sheet(spec.sheet)
-        put(ws, [[c.zh for c in spec.columns]] + [[r.get(c.name, "") for c in spec.columns] for r in tables[tname]],
-            [max(10, 2 * len(c.zh) + 4) for c in spec.columns])
-        if tname == "indicators":
-            for col, choices in (("type", "定量,定性,扣分,满意度"), ("direction", "正向,反向,等于"),
-                                 ("grade", "达成,部分达成,未达成")):
-                letter = openpyxl.utils.get_column_letter([c.name for c in spec.columns].index(col) + 1)
-                dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True,
-                                    error=f"请从下拉列表中选择：{choices}", showErrorMessage=True)
-                dv.add(f"{letter}2:{letter}500")
-                ws.add_data_validation(dv)
-    ws = wb.create_sheet(S.NARRATIVE_SHEET)
-    put(ws, [["部分", "内容"]] + [[S.NARRATIVE_LABELS[k], v] for k, v in narrative.items()], [20, 100])
-    buf = io.BytesIO()
-    wb.save(buf)
-    from ._io import write_bytes
-
-    write_bytes(path, buf.getvalue())
-
-
-__all__ = ["ID_PATTERN", "XLSX_LIMIT", "Case", "case_inputs", "inputs_hash", "load_case", "new_case", "validate_case"]
