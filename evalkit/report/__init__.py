@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
+from .._version import __version__
 from ..case import Case, load_case
 from ..schemes import Scheme
 from ..scoring import Scorecard
