@@ -12,8 +12,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "evalkit"
 
 #: part → the modules (first name under evalkit/) that belong to it
 PARTS = {
-    "base": {"errors", "_io", "_text", "_fmt", "_paths", "_procs", "_readcsv", "_readyaml", "_checks", "_schema",
-             "schemes", "charts", "_version"},
+    "base": {"errors", "_io", "_text", "_fmt", "_result", "_paths", "_procs", "_readcsv", "_readyaml", "_checks",
+             "_schema", "schemes", "charts", "_version"},
     "methods": {"scoring", "costbenefit", "compare", "factors", "benchmark", "survey", "weights"},
     "case": {"case"},
     "report": {"report"},
