@@ -45,6 +45,7 @@ import pandas as pd
 
 from . import _checks
 from ._fmt import value
+from ._result import Result
 from .errors import InputError
 
 DIRECTIONS = ("正向", "反向")
@@ -78,8 +79,8 @@ MAX_SPREAD = 1e8         # largest / smallest positive value of a column: beyond
 # Gaps to a benchmark
 
 
-@dataclass(frozen=True, eq=False)
-class GapResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class GapResult(Result):
     """Each unit's gap to the benchmark of each measure.
 
     ``table_`` (also ``table()``), one row per unit and measure: ``unit``, ``measure``, ``direction``,
@@ -110,8 +111,10 @@ class GapResult:
 
         return charts.gap_bars([str(u) for u in t["unit"]], list(t["gap"]), title=f"{measure}与标杆的差距")
 
-    def _repr_html_(self) -> str:
-        return self.table_.to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        t = self.table()
+        return {"benchmark_kind": self.benchmark_kind, "measures": len(self.benchmarks), "units": t["unit"].nunique(),
+                "largest_gap": float(t["gap"].max()) if t["gap"].notna().any() else None}
 
 
 def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: Mapping[str, str] | None = None,
@@ -593,8 +596,8 @@ def _enough_units(n: int, m: int, s: int, where: str = "") -> list[str]:
     return []
 
 
-@dataclass(frozen=True, eq=False)
-class DEAResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class DEAResult(Result):
     """Data envelopment analysis of a set of units (决策单元).
 
     ``efficiency``: the chosen model's score (θ*, or 1/φ* for output orientation; 1 = on the frontier).
@@ -650,8 +653,10 @@ class DEAResult:
         return charts.efficiency_bars([str(u) for u in e.index], list(e.to_numpy()),
                                 title=f"DEA 效率（{model}，{ORIENTATIONS[self.orientation]}）")
 
-    def _repr_html_(self) -> str:
-        return self.table().to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        e = self.efficiency
+        return {"returns": self.returns, "orientation": self.orientation, "units": len(e),
+                "efficient": int((e >= 1 - 1e-9).sum()), "mean_efficiency": float(e.mean())}
 
 
 def dea(inputs: pd.DataFrame, outputs: pd.DataFrame, *, returns: str = "crs", orientation: str = "input",
@@ -819,8 +824,8 @@ def dea(inputs: pd.DataFrame, outputs: pd.DataFrame, *, returns: str = "crs", or
 # Malmquist
 
 
-@dataclass(frozen=True, eq=False)
-class MalmquistResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class MalmquistResult(Result):
     """Productivity change of each unit between two periods.
 
     ``table_`` (also ``table()``), one row per unit and pair of periods: ``unit``, ``from``, ``to``,
@@ -854,8 +859,11 @@ class MalmquistResult:
         return charts.malmquist_bars([str(u) for u in rows["unit"]], list(rows["ec"]), list(rows["tc"]), list(rows["m"]),
                                title=f"Malmquist 生产率指数（{start} → {to}）")
 
-    def _repr_html_(self) -> str:
-        return self.table_.to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        t = self.table()
+        last = self.means.iloc[-1] if len(self.means) else None
+        return {"units": t["unit"].nunique(), "pairs": len(self.means),
+                "m": None if last is None else float(last["m"]), "convention": self.convention}
 
 
 def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[str], unit: str = "unit",

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import _checks
+from ._result import Result
 from .errors import InputError
 
 CONVENTIONS = {
@@ -230,14 +231,15 @@ def _payback(net: np.ndarray, t: np.ndarray) -> tuple[float | None, str | None]:
 # Cost-benefit
 
 
-@dataclass(frozen=True, eq=False)
-class CostBenefitResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CostBenefitResult(Result):
     """Headline figures of a cost-benefit analysis. Amounts in 元, rates as fractions, periods in years.
 
     ``flows`` has one row per year: ``year``, ``t`` (the discounting period), ``cost``, ``benefit``,
     ``net``, ``factor``, ``pv_cost``, ``pv_benefit``, ``pv_net``, ``cumulative_net``,
     ``cumulative_pv_net``. ``items`` has one row per cost or benefit item: ``item``, ``kind``,
-    ``total``, ``pv``.
+    ``total``, ``pv``. ``notes``: the first names the discount rate and the convention, the others
+    are caveats (several IRRs, no payback, the modified B/C ratio).
     """
 
     npv: float
@@ -265,8 +267,8 @@ class CostBenefitResult:
                 ("折现率", self.discount_rate, "")]
         return pd.DataFrame(rows, columns=["metric", "value", "unit"])
 
-    def _repr_html_(self) -> str:
-        return self.table().to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        return {"npv": self.npv, "bcr": self.bcr, "irr": self.irr, "discount_rate": self.discount_rate}
 
 
 def cost_benefit(flows: pd.DataFrame, *, discount_rate: float, costs: Sequence[str] = ("cost",),
@@ -372,8 +374,8 @@ def cost_benefit(flows: pd.DataFrame, *, discount_rate: float, costs: Sequence[s
 # Financial and economic appraisal
 
 
-@dataclass(frozen=True, eq=False)
-class AppraisalResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class AppraisalResult(Result):
     """A financial (FNPV/FIRR) or economic (ENPV/EIRR/EBCR) analysis judged by its acceptance rules.
 
     ``runs`` holds one :class:`CostBenefitResult` per rate (the main rate first; for a long-lived
@@ -399,8 +401,10 @@ class AppraisalResult:
     def table(self) -> pd.DataFrame:
         return self.verdicts
 
-    def _repr_html_(self) -> str:
-        return self.verdicts.to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        m = self.main
+        return {"kind": self.kind, "accepted": self.accepted, "npv": m.npv, "irr": m.irr,
+                "discount_rate": m.discount_rate}
 
 
 def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None = None, long_lived: bool = False,
@@ -473,8 +477,8 @@ def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None 
 # Sensitivity
 
 
-@dataclass(frozen=True, eq=False)
-class SensitivityResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class SensitivityResult(Result):
     """NPV and IRR when one variable changes at a time, and each variable's switching value.
 
     ``table``: ``variable``, ``change`` (fraction), ``npv``, ``irr``, ``npv_change`` (fraction of the
@@ -493,6 +497,13 @@ class SensitivityResult:
 
     def table(self) -> pd.DataFrame:
         return self.results
+
+    def _headline(self) -> dict[str, Any]:
+        sw = self.switching["switching_value"].abs() if len(self.switching) else pd.Series(dtype=float)
+        most = self.switching["variable"].iloc[int(np.argmin(sw.fillna(np.inf).to_numpy()))] \
+            if len(sw) and sw.notna().any() else None
+        return {"base_npv": self.base_npv, "base_irr": self.base_irr, "discount_rate": self.discount_rate,
+                "variables": len(self.switching), "most_sensitive": most}
 
     def plot(self) -> Any:
         from . import charts
@@ -682,8 +693,8 @@ def _distributions(spec: Mapping[str, Any] | pd.DataFrame) -> dict[str, Distribu
     return out
 
 
-@dataclass(frozen=True, eq=False)
-class RiskResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class RiskResult(Result):
     """Monte Carlo distribution of the NPV (元). Quantiles at 5 %, 50 %, 95 %; ``prob_negative`` = P(NPV < 0).
 
     ``expected_npv`` is the analytic mean the draws converge to (NPV is linear in the multipliers).
@@ -708,6 +719,9 @@ class RiskResult:
         rows = [("模拟次数", self.n), ("净现值均值", self.mean), ("净现值标准差", self.sd), ("P5", self.p5),
                 ("P50", self.p50), ("P95", self.p95), ("净现值小于零的概率", self.prob_negative)]
         return pd.DataFrame(rows, columns=["metric", "value"])
+
+    def _headline(self) -> dict[str, Any]:
+        return {"n": self.n, "mean": self.mean, "p5": self.p5, "p95": self.p95, "prob_negative": self.prob_negative}
 
     def plot(self) -> Any:
         from . import charts
@@ -785,8 +799,8 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
 # Least cost
 
 
-@dataclass(frozen=True, eq=False)
-class LeastCostResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class LeastCostResult(Result):
     """Cost-effectiveness of alternatives. ``table``: ``name``, ``cost``, ``effect``, ``cost_per_effect``,
     ``rank`` (1 = cheapest per unit of effect), ``gap`` (fraction above the cheapest), ``dominated``
     (``""``, ``"强劣势"`` or ``"扩展劣势"``), ``icer`` (incremental cost per extra unit of effect against the
@@ -799,8 +813,10 @@ class LeastCostResult:
     def table(self) -> pd.DataFrame:
         return self.table_
 
-    def _repr_html_(self) -> str:
-        return self.table_.to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        t = self.table()
+        return {"cheapest": self.cheapest, "cost_per_effect": float(t["cost_per_effect"].iloc[0]),
+                "alternatives": len(t)}
 
 
 def least_cost(alternatives: pd.DataFrame, *, cost: str = "cost", effect: str = "effect",

@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import _checks
 from ._fmt import pvalue, value
+from ._result import Result
 from .errors import InputError
 
 FORMS = ("product", "ratio")     # y = x_1 · … · x_n ; y = x_1 / (x_2 · … · x_n)
@@ -164,8 +165,8 @@ def _zero_total_note(total: float) -> list[str]:
 # Chain substitution and Shapley
 
 
-@dataclass(frozen=True, eq=False)
-class ChainSubstitutionResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ChainSubstitutionResult(Result):
     """连环替代法: each factor's effect in the chosen order, its range over every order, and Shapley.
 
     ``effects``: one row per factor in the substitution order, ``factor``, ``base``, ``current``,
@@ -193,8 +194,9 @@ class ChainSubstitutionResult:
         return charts.waterfall(list(self.effects["factor"]), list(self.effects["effect"]),
                                 start=self.base_value, end=self.current_value)
 
-    def _repr_html_(self) -> str:
-        return self.effects.to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        return {"base_value": self.base_value, "current_value": self.current_value,
+                "total_change": self.total_change, "order": " → ".join(map(str, self.order))}
 
 
 def chain_substitution(base: Mapping[str, float] | pd.Series, current: Mapping[str, float] | pd.Series, *,
@@ -283,8 +285,8 @@ def chain_substitution(base: Mapping[str, float] | pd.Series, current: Mapping[s
                                    shapley=pd.Series(shapley, name="shapley"), notes=tuple(notes))
 
 
-@dataclass(frozen=True, eq=False)
-class DecompositionResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class DecompositionResult(Result):
     """An order-free additive decomposition: ``effects`` has ``factor``, ``effect``, ``share`` (of
     ``total_change``; NaN when that is 0); ``by_row`` has ``row`` and one column of effects per
     factor, one row per sub-category (a single row ``全部`` for mapping inputs)."""
@@ -307,8 +309,9 @@ class DecompositionResult:
         return charts.waterfall(list(self.effects["factor"]), list(self.effects["effect"]),
                                 start=self.base_value, end=self.current_value)
 
-    def _repr_html_(self) -> str:
-        return self.effects.to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        return {"method": self.method, "base_value": self.base_value, "current_value": self.current_value,
+                "total_change": self.total_change}
 
 
 def _decomposition(p: _Pair, by_row: np.ndarray, method: str, form: str,
@@ -459,8 +462,8 @@ def lmdi(base: Mapping[str, float] | pd.Series | pd.DataFrame,
 # Drivers across units
 
 
-@dataclass(frozen=True, eq=False)
-class DriversResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class DriversResult(Result):
     """OLS of an outcome on predictors. ``coefficients``: one row per term (``常数项`` first):
     ``predictor``, ``coef``, ``se``, ``t``, ``p``, ``ci_low``, ``ci_high`` (at ``confidence``),
     ``beta`` (standardised coefficient), ``lmg`` (share of R² attributed to the predictor; the
@@ -478,8 +481,9 @@ class DriversResult:
     def table(self) -> pd.DataFrame:
         return self.coefficients
 
-    def _repr_html_(self) -> str:
-        return self.coefficients.to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "n": self.n, "r2": self.r2, "adj_r2": self.adj_r2,
+                "predictors": len(self.coefficients) - 1}
 
 
 def _lmg(corr: np.ndarray) -> np.ndarray:
@@ -628,8 +632,8 @@ def drivers(data: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
 # Exploratory factor analysis
 
 
-@dataclass(frozen=True, eq=False)
-class EFAResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class EFAResult(Result):
     """Exploratory factor analysis of survey or indicator items.
 
     ``kmo_items``: item → KMO (measure of sampling adequacy). ``eigenvalues``: ``component``,
@@ -669,8 +673,9 @@ class EFAResult:
         e = self.eigenvalues
         return charts.scree(list(e["eigenvalue"]), threshold=list(e["threshold"]))
 
-    def _repr_html_(self) -> str:
-        return self.table().to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        return {"n": self.n, "items": len(self.loadings), "n_factors": self.n_factors, "kmo": self.kmo,
+                "rotation": self.rotation}
 
 
 def _kmo(corr: np.ndarray) -> tuple[float, np.ndarray]:

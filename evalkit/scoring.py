@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._result import Result, html_view
 from .errors import InputError
 from .schemes import (
     BUDGET_BASES,
@@ -48,8 +49,8 @@ RULE_TEXT = {
 }
 
 
-@dataclass(frozen=True, eq=False)
-class Scorecard:
+@dataclass(frozen=True, eq=False, repr=False)
+class Scorecard(Result):
     """The scored indicator system. Scores in points; rates (得分率) as fractions.
 
     ``indicators`` has one row per 三级指标 with the columns of the case table plus ``rule``
@@ -88,8 +89,18 @@ class Scorecard:
             ],
         }
 
+    def _headline(self) -> dict[str, Any]:
+        return {"total": self.total, "grade": self.grade, "indicators": len(self.indicators),
+                "scheme": self.scheme.name}
+
     def _repr_html_(self) -> str:
-        return self.levels.to_html(index=False)
+        """The total, the grade and the 一级指标 table: 分值, 得分 and 得分率 as a percentage."""
+        levels = pd.DataFrame({"一级指标": self.levels["level1"],
+                               "分值": [f"{w:.2f}" for w in self.levels["weight"]],
+                               "得分": [f"{s:.2f}" for s in self.levels["score"]],
+                               "得分率": ["—" if r != r else f"{r * 100:.2f}%" for r in self.levels["rate"]]})
+        return html_view("评分结果", {"总分": f"{self.total:.2f}", "等级": self.grade,
+                                  "评分方案": self.scheme.name}, levels, self.notes)
 
 
 def score(indicators: pd.DataFrame, *, scheme: str | Scheme = "mof-2020-key",

@@ -35,6 +35,7 @@ import pandas as pd
 
 from . import _checks
 from ._fmt import value
+from ._result import Result
 from .errors import InputError
 
 CR_THRESHOLD = 0.10
@@ -210,8 +211,8 @@ def _cr(ci: float | None, ri: float, n: int) -> float | None:
     return ci / ri if ci is not None and n > 2 and ri > 0 else None
 
 
-@dataclass(frozen=True, eq=False)
-class AHPResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class AHPResult(Result):
     """AHP weights of the compared elements and the consistency check.
 
     ``weights``: label → weight (sum 1). ``matrix``: the judgement matrix analysed (for several
@@ -245,8 +246,9 @@ class AHPResult:
 
         return charts.value_bars(list(self.weights.index), list(self.weights), title="层次分析法：权重", xlabel="权重")
 
-    def _repr_html_(self) -> str:
-        return self.table().to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        return {"items": len(self.weights), "n_experts": self.n_experts, "lambda_max": self.lambda_max, "cr": self.cr,
+                "consistent": self.consistent}
 
 
 def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHPResult:
@@ -356,8 +358,8 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
 # Entropy weights
 
 
-@dataclass(frozen=True, eq=False)
-class EntropyResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class EntropyResult(Result):
     """Entropy weights. ``weights``, ``entropy`` (e_j), ``diversity`` (d_j = 1 − e_j) and ``directions``
     (正向/反向) are Series by indicator; ``normalised`` is the standardised data x' and ``shares`` the
     p_ij, units × indicators."""
@@ -382,8 +384,10 @@ class EntropyResult:
 
         return charts.value_bars(list(self.weights.index), list(self.weights), title="熵权法：权重", xlabel="权重")
 
-    def _repr_html_(self) -> str:
-        return self.table().to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        w = self.weights
+        return {"indicators": len(w), "heaviest": str(w.idxmax()) if len(w) else None,
+                "weight": float(w.max()) if len(w) else None, "normalise": self.normalise}
 
 
 def entropy_weights(data: pd.DataFrame, *, directions: Mapping[str, str] | Sequence[str] | None = None,
@@ -475,8 +479,8 @@ def entropy_weights(data: pd.DataFrame, *, directions: Mapping[str, str] | Seque
 # TOPSIS
 
 
-@dataclass(frozen=True, eq=False)
-class TOPSISResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class TOPSISResult(Result):
     """TOPSIS ranking. ``table_``: one row per unit in input order — ``unit``, ``d_plus`` (distance to the
     ideal), ``d_minus`` (to the anti-ideal), ``closeness`` C = D⁻/(D⁺ + D⁻) and ``rank`` (1 = best,
     ties share the lower rank). ``ideal`` and ``anti_ideal`` are by indicator on the weighted scale;
@@ -502,8 +506,9 @@ class TOPSISResult:
 
         return charts.value_bars(list(t["unit"]), list(t["closeness"]), title="TOPSIS：相对贴近度", xlabel="相对贴近度")
 
-    def _repr_html_(self) -> str:
-        return self.table_.to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        t = self.table()
+        return {"units": len(t), "best": self.best, "closeness": float(t["closeness"].max())}
 
 
 def _weight_vector(weights: Any, cols: list[str]) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._result import one_line
 from ..errors import Issue
 from ..schemes import Scheme, get_scheme
 
@@ -72,7 +73,9 @@ class Case:
         return inputs_hash(self.path, self.files)
 
     def __repr__(self) -> str:
-        return f"Case(id={self.id!r}, form={self.form!r}, indicators={len(self.indicators)})"
+        evidence = [name for name in self.tables if name != "indicators"]
+        return one_line("Case", {"id": self.id, "project": self.project.get("name", ""), "form": self.form,
+                                 "indicators": len(self.indicators), "evidence": len(evidence)})
 
 
 def inputs_hash(path: str | Path, files: list[Path] | tuple[Path, ...], seed: str = "") -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._result import one_line
 from .._version import __version__
 from ..case import Case, load_case
 from ..schemes import Scheme
@@ -21,15 +22,20 @@ from .results import results, save_results
 
 @dataclass(frozen=True)
 class Block:
-    """An HTML fragment shown as rich output."""
+    """An HTML fragment shown as rich output; ``section`` names the report section that made it.
+
+    >>> Block("<p>x</p>", "cover")
+    Block(cover: 8 characters)
+    """
 
     html: str
+    section: str = ""
 
     def _repr_html_(self) -> str:
         return self.html
 
     def __repr__(self) -> str:
-        return f"Block({len(self.html)} characters of HTML)"
+        return f"Block({self.section + ': ' if self.section else ''}{len(self.html):,} characters)"
 
 
 class Report:
@@ -45,12 +51,15 @@ class Report:
         self.case = analyses.checked(case)
         self.card: Scorecard = analyses.scorecard(self.case, scheme)
 
+    def __repr__(self) -> str:
+        return one_line("Report", {"case": self.case.id, "total": self.card.total, "grade": self.card.grade})
+
     @classmethod
     def from_case(cls, path: str | Path, **kwargs: object) -> Report:
         return cls(load_case(path), **kwargs)
 
     def _block(self, fn, **kw) -> Block:
-        return Block(fn(self.case, self.card, **kw))
+        return Block(fn(self.case, self.card, **kw), fn.__name__)
 
     def cover(self) -> Block:
         return self._block(sections.cover)
@@ -111,7 +120,7 @@ class Report:
     def save(self, out_dir: str | Path) -> Block:
         """Write ``results.json`` to ``out_dir``; shows nothing in the report."""
         save_results(self.results(), out_dir)
-        return Block("")
+        return Block("", "save")
 
 
 __all__ = ["Block", "Portfolio", "Report", "results", "save_results", "sections"]

@@ -46,20 +46,20 @@ class Portfolio:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _block(self, html: str) -> Any:
+    def _block(self, html: str, section: str) -> Any:
         from . import Block
 
-        return Block(html)
+        return Block(html, section)
 
     def cover(self) -> Any:
         return self._block('<section class="cover"><p class="cover-kicker">绩效评价结果汇总</p>'
-                           f'<h1 class="cover-title">重点评价结果汇总（{len(self.results)} 个项目）</h1></section>')
+                           f'<h1 class="cover-title">重点评价结果汇总（{len(self.results)} 个项目）</h1></section>', "cover")
 
     def overview(self) -> Any:
         f = self.frame()
         out = ['<h2 id="overview">一、总体情况</h2>']
         if f.empty:
-            return self._block(out[0] + '<p class="absent">没有评分成功的案例。</p>')
+            return self._block(out[0] + '<p class="absent">没有评分成功的案例。</p>', "overview")
         counts = {g: int((f["grade"] == g).sum()) for g in GRADES}
         other = len(f) - sum(counts.values())
         text = (f"本批次共评价项目 {len(f)} 个，涉及预算资金 {value(f['planned'].sum() / 1e8, 4)} 亿元、实际支出 "
@@ -73,29 +73,29 @@ class Portfolio:
                          numeric=[1, 2], caption="评价等级分布"))
         out.append(f'<figure class="chart">{charts.to_svg(charts.grade_distribution(list(counts), list(counts.values())))}'
                    "<figcaption>图 评价等级分布</figcaption></figure>")
-        return self._block("".join(out))
+        return self._block("".join(out), "overview")
 
     def ranking(self) -> Any:
         f = self.frame().sort_values(["score", "id"], ascending=[False, True], kind="stable")
         rows = [[i, r.project, r.id, pts(r.score), r.grade, value(r.planned / 1e4)] for i, r in
                 enumerate(f.itertuples(), start=1)]
         return self._block('<h2 id="ranking">二、项目得分排序</h2>' + table(
-            ["排名", "项目", "案例编号", "得分", "等级", "预算（万元）"], rows, numeric=[0, 3, 5], caption="项目得分排序"))
+            ["排名", "项目", "案例编号", "得分", "等级", "预算（万元）"], rows, numeric=[0, 3, 5], caption="项目得分排序"), "ranking")
 
     def heatmap(self) -> Any:
         f = self.frame().sort_values("score", ascending=False, kind="stable")
         cols = [c for c in f.columns if c.startswith("rate:")]
         head = '<h2 id="heatmap">三、各一级指标得分率</h2>'
         if f.empty or not cols:
-            return self._block(head + '<p class="absent">没有可比较的得分率。</p>')
-        fig = charts.heatmap(list(f["project"]), [c.split(":", 1)[1] for c in cols], f[cols].to_numpy(dtype=float))
+            return self._block(head + '<p class="absent">没有可比较的得分率。</p>', "heatmap")
+        fig = charts.heatmap(list(f["project"]), [c.removeprefix("rate:") for c in cols], f[cols].to_numpy(dtype=float))
         return self._block(head + "<p>颜色越深表示得分率越高；空白表示该案例没有这一一级指标。</p>"
-                           f'<figure class="chart">{charts.to_svg(fig)}<figcaption>图 各项目一级指标得分率</figcaption></figure>')
+                           f'<figure class="chart">{charts.to_svg(fig)}<figcaption>图 各项目一级指标得分率</figcaption></figure>', "heatmap")
 
     def failures(self) -> Any:
         head = '<h2 id="failed">四、未能生成报告的案例</h2>'
         if not self.failed:
-            return self._block(head + '<p class="absent">本批次所有案例均已生成报告。</p>')
+            return self._block(head + '<p class="absent">本批次所有案例均已生成报告。</p>', "failures")
         rows = [[e.get("id") or Path(e["path"]).name, e["path"], e.get("error", {}).get("message", "")[:300]]
                 for e in self.failed]
-        return self._block(head + table(["案例", "路径", "原因"], rows, caption="失败的案例"))
+        return self._block(head + table(["案例", "路径", "原因"], rows, caption="失败的案例"), "failures")
