@@ -1,8 +1,8 @@
 """比较法: plan against actual, this year against history, this project against its peers, two groups
 against each other, and a difference-in-differences estimate where a policy had a comparison group.
 
-Amounts as given; rates as fractions. Every result carries the sentences the report shows in
-``notes`` or through ``sentence()``.
+Amounts as given; rates as fractions. Every result holds numbers, tables and ``notes`` (caveats and
+how it was computed); the sentences about them are the report's (:mod:`evalkit.report.sentences`).
 
 Hostile input: numbers in tables and numeric arguments are read strictly, by the shared readers of
 ``evalkit._checks`` (``read_number``): anything but a plain number is refused with an InputError that
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import _checks
-from ._fmt import pvalue, value
+from ._result import Result
 from .errors import InputError
 
 OVERACHIEVEMENT = 1.3      # domain standard §4.1 (Guangxi rule): A ≥ 1.3·T needs an explanation [U]
@@ -35,18 +35,26 @@ def _cn(x: float, digits: int = 1) -> str:
 # Plan against actual
 
 
-@dataclass(frozen=True, eq=False)
-class PlanActualResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PlanActualResult(Result):
     """Completion of each quantitative indicator. ``table``: ``code``, ``name``, ``direction``, ``target``,
     ``actual``, ``unit``, ``completion`` (A / T), ``deviation`` (A − T), ``met``, ``flag`` (``""``,
-    ``"未完成"`` or ``"超额需说明"``), ``explained`` (a deviation reason is on file)."""
+    ``"未完成"`` or ``"超额需说明"``), ``explained`` (a deviation reason is on file). ``skipped``: the
+    indicators left out for a blank target or actual."""
 
     table_: pd.DataFrame
     threshold: float
     notes: tuple[str, ...] = ()
+    skipped: int = 0
 
     def table(self) -> pd.DataFrame:
         return self.table_
+
+    def _headline(self) -> dict[str, Any]:
+        flag = self.table()["flag"]
+        return {"indicators": len(flag), "met": int(self.table()["met"].sum()),
+                "shortfalls": int((flag == "未完成").sum()), "overachieved": int((flag == "超额需说明").sum()),
+                "skipped": self.skipped}
 
     @property
     def shortfalls(self) -> pd.DataFrame:
@@ -61,9 +69,6 @@ class PlanActualResult:
 
         t = self.table_.dropna(subset=["completion"])
         return charts.completion(list(t["name"]), list(t["completion"]), list(t["met"]), threshold=self.threshold)
-
-    def _repr_html_(self) -> str:
-        return self.table_.to_html(index=False)
 
 
 def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEMENT) -> PlanActualResult:
@@ -147,15 +152,15 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
         missing = int((out["flag"].eq("超额需说明") & ~out["explained"]).sum())
         notes.append(f"{n_over} 项指标实际值达到目标值的 {threshold:.0%} 以上，需说明偏差原因"
                      + (f"，其中 {missing} 项尚未说明。" if missing else "，均已说明。"))
-    return PlanActualResult(out, threshold, tuple(notes))
+    return PlanActualResult(out, threshold, tuple(notes), skipped=skipped)
 
 
 # ----------------------------------------------------------------------------------------------
 # History
 
 
-@dataclass(frozen=True, eq=False)
-class TrendResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class TrendResult(Result):
     """One measure over time. ``table``: ``period``, ``value``, ``change`` (against the previous
     period), ``growth`` (relative change). ``historical_standard`` is the mean of the periods before
     the current one (历史标准); ``cagr`` the average annual growth over the whole span."""
@@ -177,27 +182,9 @@ class TrendResult:
     def table(self) -> pd.DataFrame:
         return self.table_
 
-    def sentence(self) -> str:
-        """e.g. ``2023年供水保证率为 92.3%，较上年提高 4.1 个百分点，高于历史平均水平（87.5%）。``"""
-        u = self.unit
-        s = f"{self.current_period}年{self.measure}为 {value(self.current)}{u}"
-        if self.change is not None:
-            up = self.change > 0
-            if self.change == 0:
-                s += "，与上年持平"
-            elif u == "%":
-                s += f"，较上年{'提高' if up else '下降'} {value(abs(self.change), 1)} 个百分点"
-            elif self.growth is not None:
-                s += f"，较上年{'增加' if up else '减少'} {abs(self.growth):.1%}"
-        if self.historical_standard is not None:
-            h = self.historical_standard
-            if self.direction == "中性":
-                rel = "高于" if self.current > h else "低于" if self.current < h else "等于"
-            else:
-                better = self.current >= h if self.direction != "反向" else self.current <= h
-                rel = "优于" if better else "差于"
-            s += f"，{rel}历史平均水平（{value(h)}{u}）"
-        return s + "。"
+    def _headline(self) -> dict[str, Any]:
+        return {"measure": self.measure, "current_period": self.current_period, "current": self.current,
+                "change": self.change, "growth": self.growth, "historical_standard": self.historical_standard}
 
     def plot(self) -> Any:
         from . import charts
@@ -222,7 +209,7 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
         The period judged; default the last one.
     direction
         正向 (higher is better), 反向 (lower is better) or 中性 (a level, neither better nor worse:
-        the sentence says only higher or lower).
+        the report says only higher or lower).
 
     Notes
     -----
@@ -233,8 +220,9 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     Examples
     --------
     >>> h = pd.DataFrame({"period": [2020, 2021, 2022, 2023], "rate": [84.0, 86.5, 88.2, 92.3]})
-    >>> trend(h, measure="rate", unit="%").sentence()
-    '2023年rate为 92.3%，较上年提高 4.1 个百分点，优于历史平均水平（86.23%）。'
+    >>> r = trend(h, measure="rate", unit="%")
+    >>> round(r.change, 2), round(r.historical_standard, 2)
+    (4.1, 86.23)
     """
     _checks.frame(history, "history")
     _checks.one_of(direction, "direction", ("正向", "反向", "中性"))
@@ -320,8 +308,8 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
 # Peers
 
 
-@dataclass(frozen=True, eq=False)
-class PeerResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PeerResult(Result):
     """This project among its peers. ``table``: ``unit``, ``value``, ``rank`` (1 = best), ``percentile``
     (share of peers it does at least as well as), ``z``, ``is_self``."""
 
@@ -340,18 +328,10 @@ class PeerResult:
         rows = self.table_[self.table_["is_self"]]
         return rows.iloc[0] if len(rows) else None
 
-    def sentence(self) -> str:
-        """e.g. ``在 12 个区县中排第 3 位（前 25%），高于平均水平 1.2 个标准差。``"""
+    def _headline(self) -> dict[str, Any]:
         r = self.self_row
-        if r is None:
-            return ""
-        n = len(self.table_)
-        z = r["z"]
-        zs = ""
-        if z == z and abs(z) >= 0.05:
-            zs = f"，{'高于' if z > 0 else '低于'}平均水平 {abs(z):.1f} 个标准差"
-            zs += "" if self.higher_is_better else "（该指标越低越好）"
-        return f"{self.measure}为 {value(r['value'])}{self.unit_label}，在 {n} 个单位中排第 {int(r['rank'])} 位{zs}。"
+        return {"measure": self.measure, "units": len(self.table()), "self_unit": self.self_unit,
+                "value": None if r is None else float(r["value"]), "rank": None if r is None else int(r["rank"])}
 
     def plot(self) -> Any:
         from . import charts
@@ -447,8 +427,8 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
 # Two groups
 
 
-@dataclass(frozen=True, eq=False)
-class GroupTestResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class GroupTestResult(Result):
     """A two-group comparison: the test used, its statistic and p-value, an effect size and a
     confidence interval for the difference (``ci_low``/``ci_high`` at ``confidence``)."""
 
@@ -465,7 +445,6 @@ class GroupTestResult:
     n_a: int
     n_b: int
     summary: pd.DataFrame         # per group: n and mean/median or category shares
-    sentence: str
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
@@ -473,11 +452,9 @@ class GroupTestResult:
                               "effect_name": self.effect_name, "effect": self.effect, "estimate": self.estimate,
                               "ci_low": self.ci_low, "ci_high": self.ci_high, "confidence": self.confidence}])
 
-
-def _magnitude(kind: str, x: float) -> str:
-    a = abs(x)
-    cuts = {"d": (0.2, 0.5, 0.8), "r": (0.1, 0.3, 0.5), "v": (0.1, 0.3, 0.5)}[kind]
-    return "可忽略" if a < cuts[0] else "小" if a < cuts[1] else "中等" if a < cuts[2] else "大"
+    def _headline(self) -> dict[str, Any]:
+        return {"kind": self.kind, "statistic": self.statistic, "p_value": self.p_value, "effect": self.effect,
+                "n_a": self.n_a, "n_b": self.n_b}
 
 
 def _sample(x: Any, name: str) -> tuple[pd.Series, bool]:
@@ -569,16 +546,18 @@ def group_test(a: Sequence[Any], b: Sequence[Any], *, kind: str = "auto", confid
         raise InputError(f"{'a' if num_b else 'b'} 为分类数据（文字或逻辑值），{'b' if num_b else 'a'} 为数值数据，"
                          "两组应为同一种数据")
     numeric = num_a
+    why = ""                              # why kind="auto" picked the test, for the notes
     if kind == "auto":
         if not numeric:
-            kind = "chi2"
-        elif pd.concat([sa, sb]).nunique() <= 7 or min(len(sa), len(sb)) < 30 and not _normal(sa, sb):
-            kind = "mannwhitney"
+            kind, why = "chi2", "两组为分类数据，"
+        elif pd.concat([sa, sb]).nunique() <= 7:
+            kind, why = "mannwhitney", "数据取值不超过 7 种（如量表评分），"
+        elif min(len(sa), len(sb)) < 30 and not _normal(sa, sb):
+            kind, why = "mannwhitney", "样本较小（少于 30）且不服从正态分布（Shapiro-Wilk 检验），"
         else:
-            kind = "welch"
+            kind, why = "welch", "两组为连续的数值数据，"
     if kind in ("welch", "mannwhitney") and not numeric:
         raise InputError(f"{kind} 检验需要数值数据；分类数据请用 kind='chi2'")
-    level = f"{conf:.0%}"
     if kind in ("welch", "mannwhitney"):
         x, y = sa.to_numpy(float), sb.to_numpy(float)
         unit = _checks.scale_of(np.concatenate([x, y]))     # exact rescaling: no overflow
@@ -603,13 +582,11 @@ def group_test(a: Sequence[Any], b: Sequence[Any], *, kind: str = "auto", confid
         _checks.finite_result([res.statistic, res.pvalue, d, *means, *sds, diff - half, diff + half],
                               "t 检验的结果", "a、b 的数值过大或相差过大，请检查单位")
         summary = pd.DataFrame({"group": [la, lb], "n": [len(x), len(y)], "mean": means, "sd": sds})
-        sig = "显著" if res.pvalue < 1 - conf else "不显著"
-        sentence = (f"{la}均值 {means[0]:.3g}、{lb}均值 {means[1]:.3g}，差值 {diff:.3g}（{level} 置信区间 "
-                    f"{diff - half:.3g}～{diff + half:.3g}）；Welch t 检验 t = {res.statistic:.2f}，p = {res.pvalue:.3g}，"
-                    f"差异在 {1 - conf:.0%} 水平上{sig}，效应量 Cohen's d = {d:.2f}（{_magnitude('d', d)}）。")
+        note = (f"{why}采用 Welch t 检验（不假定两组方差相等）；效应量 Cohen's d 以合并标准差计算，"
+                "0.2、0.5、0.8 为小、中、大效应的常用界限（Cohen 1988）。")
         return GroupTestResult("welch", float(res.statistic), float(res.pvalue), float(dfree), float(d), "Cohen's d",
                                float(diff), float(diff - half), float(diff + half), conf, len(x), len(y), summary,
-                               sentence)
+                               notes=(note,))
     if kind == "mannwhitney":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -629,13 +606,10 @@ def group_test(a: Sequence[Any], b: Sequence[Any], *, kind: str = "auto", confid
         _checks.finite_result([res.statistic, res.pvalue, shift, *medians, *means, *((lo, hi) if lo is not None else ())],
                               "Mann-Whitney 检验的结果", "a、b 的数值过大或相差过大，请检查单位")
         summary = pd.DataFrame({"group": [la, lb], "n": [n1, n2], "median": medians, "mean": means})
-        sig = "显著" if res.pvalue < 1 - conf else "不显著"
-        ci = f"（{level} 置信区间 {lo:.3g}～{hi:.3g}）" if lo is not None else ""
-        sentence = (f"{la}中位数 {medians[0]:.3g}、{lb}中位数 {medians[1]:.3g}，位置差（Hodges–Lehmann）{shift:.3g}{ci}；"
-                    f"Mann-Whitney U 检验 U = {res.statistic:.1f}，p = {res.pvalue:.3g}，差异在 {1 - conf:.0%} 水平上{sig}，"
-                    f"效应量秩二列相关 r = {r:.2f}（{_magnitude('r', r)}）。")
+        note = (f"{why}采用 Mann-Whitney U 检验（正态近似，含结校正）；位置差为 Hodges–Lehmann 估计，"
+                "效应量为秩二列相关 r = 2U/(n₁n₂) − 1。")
         return GroupTestResult("mannwhitney", float(res.statistic), float(res.pvalue), None, float(r),
-                               "rank-biserial r", shift, lo, hi, conf, n1, n2, summary, sentence)
+                               "rank-biserial r", shift, lo, hi, conf, n1, n2, summary, notes=(note,))
     cats = sorted(set(sa.astype(str)) | set(sb.astype(str)))
     table = pd.DataFrame({la: sa.astype(str).value_counts(), lb: sb.astype(str).value_counts()}).reindex(cats).fillna(0)
     if len(cats) < 2:
@@ -649,12 +623,10 @@ def group_test(a: Sequence[Any], b: Sequence[Any], *, kind: str = "auto", confid
         est, lo, hi = _newcombe(int(table.loc[k, la]), len(sa), int(table.loc[k, lb]), len(sb), conf)
     shares = table / table.sum()
     summary = shares.T.reset_index().rename(columns={"index": "group"})
-    sig = "显著" if p < 1 - conf else "不显著"
-    diff = (f"“{cats[0]}”比例差 {est:.1%}（{level} 置信区间 {lo:.1%}～{hi:.1%}）；" if est is not None else "")
-    sentence = (f"{diff}卡方检验 χ² = {chi2:.2f}（自由度 {dof}），p = {p:.3g}，两组分布差异在 {1 - conf:.0%} 水平上{sig}，"
-                f"效应量 Cramér's V = {v:.2f}（{_magnitude('v', v)}）。")
+    note = (f"{why}采用 Pearson 卡方检验（2×2 表含 Yates 连续性校正）；效应量为 Cramér's V"
+            + ("，比例差的置信区间为 Newcombe–Wilson 法。" if est is not None else "。"))
     return GroupTestResult("chi2", float(chi2), float(p), float(dof), float(v), "Cramér's V", est, lo, hi, conf,
-                           len(sa), len(sb), summary, sentence)
+                           len(sa), len(sb), summary, notes=(note,))
 
 
 def _wilson(k: int, n: int, conf: float) -> tuple[float, float]:
@@ -680,12 +652,13 @@ def _newcombe(k1: int, n1: int, k2: int, n2: int, conf: float) -> tuple[float, f
 # Difference in differences
 
 
-@dataclass(frozen=True, eq=False)
-class DiDResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class DiDResult(Result):
     """Difference-in-differences estimate of a policy's effect on ``outcome``.
 
     ``estimate`` is the coefficient of treated × post; ``means`` the 2×2 table of group means;
-    ``pretrend_p`` the p-value of a differential pre-period trend (None when it cannot be tested).
+    ``pretrend_p`` the p-value of a differential pre-period trend (None when it cannot be tested,
+    and then the notes say why).
     """
 
     outcome: str
@@ -703,25 +676,15 @@ class DiDResult:
     series: pd.DataFrame | None       # time, group means (for the chart)
     policy_time: Any
     notes: tuple[str, ...] = ()
-    pretrend_reason: str | None = None   # why the pre-trend could not be tested, when ``time`` was given
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([{"estimate": self.estimate, "se": self.se, "p_value": self.p_value,
                               "ci_low": self.ci_low, "ci_high": self.ci_high, "confidence": self.confidence,
                               "n": self.n, "clustered": self.clustered, "pretrend_p": self.pretrend_p}])
 
-    def sentence(self, unit: str = "") -> str:
-        sig = "显著" if self.p_value < 1 - self.confidence else "不显著"
-        s = (f"双重差分估计显示，政策使{self.outcome}平均{'增加' if self.estimate >= 0 else '减少'} "
-             f"{value(abs(self.estimate))}{unit}（{self.confidence:.0%} 置信区间 {value(self.ci_low)}～"
-             f"{value(self.ci_high)}{unit}，p {'= ' if self.p_value >= 0.001 else ''}{pvalue(self.p_value)}），"
-             f"在 {1 - self.confidence:.0%} 水平上{sig}。")
-        if self.pretrend_p is not None:
-            ok = "未发现" if self.pretrend_p >= 0.05 else "发现"
-            s += f"政策实施前两组趋势差异检验 p = {pvalue(self.pretrend_p)}，{ok}明显的事前趋势差异。"
-        else:
-            s += self.pretrend_reason or "政策实施前只有一期数据，无法检验平行趋势假设。"
-        return s
+    def _headline(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
+                "p_value": self.p_value, "n": self.n}
 
     def plot(self) -> Any:
         from . import charts
@@ -829,7 +792,7 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
         means["变化"] = means["政策后"] - means["政策前"]
     _checks.finite_result([est, se, *ci[3], *means.to_numpy().ravel()], "双重差分估计",
                           f"panel 列 {outcome} 的数值过大或相差过大，请检查单位")
-    pre_p = pre_slope = pre_reason = None
+    pre_p = pre_slope = None
     series = None
     policy = None
     if time:
@@ -858,12 +821,15 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
                     if np.isfinite(pv) and np.isfinite(slope):
                         pre_p, pre_slope = pv, slope * unit
             if pre_p is None:
-                pre_reason = "政策实施前各组的观测不足以估计趋势差异（如处理组只有一期或各单位只有一期），无法检验平行趋势假设。"
-                notes.append(pre_reason)
+                notes.append("政策实施前各组的观测不足以估计趋势差异（如处理组只有一期或各单位只有一期），无法检验平行趋势假设。")
+        else:
+            notes.append("政策实施前只有一期数据，无法检验平行趋势假设。")
+    else:
+        notes.append("未给出期间列（time），未检验平行趋势假设。")
     return DiDResult(outcome=outcome, estimate=est, se=se, p_value=float(pvalues[3]),
                      ci_low=float(ci[3, 0]), ci_high=float(ci[3, 1]), confidence=conf, n=len(y),
                      clustered=bool(cluster), means=means, pretrend_p=pre_p, pretrend_slope=pre_slope, series=series,
-                     policy_time=policy, notes=tuple(notes), pretrend_reason=pre_reason)
+                     policy_time=policy, notes=tuple(notes))
 
 
 # ----------------------------------------------------------------------------------------------

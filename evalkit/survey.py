@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from . import _checks
-from ._fmt import pvalue, value
+from ._fmt import value
+from ._result import Result
 from .errors import InputError
 
 OVERALL = {
@@ -234,8 +235,8 @@ class OverallSatisfaction:
     margin: float | None
 
 
-@dataclass(frozen=True, eq=False)
-class SatisfactionResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class SatisfactionResult(Result):
     """Satisfaction by item and overall. Rates are fractions, the index is on the level-score scale.
 
     ``items``: one row per item — ``item``, ``n`` (valid answers), ``missing``, ``satisfied``,
@@ -243,8 +244,10 @@ class SatisfactionResult:
     ``population``) and ``level_1`` … ``level_k`` (answers per level). ``by_group``: ``group``
     (the column), ``level`` (its value), ``item`` (an item or ``总体``), ``n``, ``satisfied``,
     ``rate``, ``ci_low``, ``ci_high``, ``index``. ``group_tests``: ``group``, ``item``, ``chi2``,
-    ``dof``, ``p``, ``min_expected``, ``sentence`` (Pearson's chi-square of satisfied / not
-    satisfied across the group's levels; the ``总体`` row uses respondents, which are independent).
+    ``dof``, ``p``, ``min_expected`` (Pearson's chi-square of satisfied / not satisfied across the
+    group's levels; the ``总体`` row uses respondents, which are independent; NaN where fewer than two
+    levels have answers or every answer is on one side). ``test_counts``: what each test compares,
+    ``group``, ``item``, ``level``, ``satisfied``, ``n`` (levels without an answer left out).
     """
 
     items: pd.DataFrame
@@ -260,6 +263,7 @@ class SatisfactionResult:
     approached: int | None
     response_rate: float | None
     population: int | None
+    test_counts: pd.DataFrame
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
@@ -281,8 +285,10 @@ class SatisfactionResult:
 
         return charts.likert(list(self.items["item"]), shares, list(_labels(self.scale)))
 
-    def _repr_html_(self) -> str:
-        return self.table().to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        o = self.overall
+        return {"respondents": self.respondents, "items": len(self.items), "rate": o.rate, "ci_low": o.ci_low,
+                "ci_high": o.ci_high, "index": o.index}
 
 
 def _group_stats(x: np.ndarray, scores: np.ndarray, sat: np.ndarray, items: list[str], threshold: int,
@@ -300,30 +306,20 @@ def _group_stats(x: np.ndarray, scores: np.ndarray, sat: np.ndarray, items: list
     return rows
 
 
-def _chi2(group: str, item: str, levels: list[str], yes: np.ndarray, no: np.ndarray,
-          alpha: float) -> dict[str, Any]:
+def _chi2(group: str, item: str, levels: list[str], yes: np.ndarray, no: np.ndarray) -> dict[str, Any]:
+    """Pearson's chi-square of satisfied / not satisfied across the levels that have answers; the
+    row also holds the counts compared (``counts``: (level, satisfied, n) per level)."""
     from scipy import stats
 
     keep = (yes + no) > 0
     levels = [lv for lv, k in zip(levels, keep) if k]
     yes, no = yes[keep], no[keep]
     row = {"group": group, "item": item, "chi2": math.nan, "dof": math.nan, "p": math.nan,
-           "min_expected": math.nan}
-    what = f"按{group}分组，{'总体' if item == '总体' else item}满意率"
-    rates = "、".join(f"{lv} {value(100 * y / (y + n), 1)}%" for lv, y, n in zip(levels, yes, no))
-    if len(levels) < 2:
-        row["sentence"] = f"{what}：有回答的组少于 2 个，无法比较。"
+           "min_expected": math.nan, "counts": [(lv, int(y), int(y + n)) for lv, y, n in zip(levels, yes, no)]}
+    if len(levels) < 2 or yes.sum() == 0 or no.sum() == 0:
         return row
-    if yes.sum() == 0 or no.sum() == 0:
-        row["sentence"] = f"{what}在各组均为 {'0' if yes.sum() == 0 else '100'}%（{rates}），无需检验。"
-        return row
-    table = np.vstack([yes, no])
-    chi2, p, dof, expected = stats.chi2_contingency(table, correction=True)
-    sig = "差异显著" if p < alpha else "差异不显著"
-    caveat = "；部分期望频数小于 5，检验结果仅供参考" if expected.min() < 5 else ""
+    chi2, p, dof, expected = stats.chi2_contingency(np.vstack([yes, no]), correction=True)
     row.update(chi2=float(chi2), dof=float(dof), p=float(p), min_expected=float(expected.min()))
-    row["sentence"] = (f"{what}{sig}（{rates}；χ² = {chi2:.2f}，自由度 {int(dof)}，"
-                       f"p {'= ' if p >= 0.001 else ''}{pvalue(p)}{caveat}）。")
     return row
 
 
@@ -536,26 +532,30 @@ def satisfaction(responses: pd.DataFrame, *, items: Sequence[str], scale: int = 
             for r in _group_stats(x[m], scores[m], sat[m], names, threshold, overall, z):
                 group_rows.append({"group": g, "level": lv, **r})
         for j, item in enumerate(names):
-            test_rows.append(_chi2(g, item, levels, yes_by[j], tot_by[j] - yes_by[j], alpha))
-        test_rows.append(_chi2(g, "总体", levels, yes, tot - yes, alpha))
+            test_rows.append(_chi2(g, item, levels, yes_by[j], tot_by[j] - yes_by[j]))
+        test_rows.append(_chi2(g, "总体", levels, yes, tot - yes))
     if groups:
         notes.append(f"组间比较为 Pearson 卡方检验（两组时含 Yates 连续性校正），显著性水平 {value(alpha, 2)}；"
                      "“总体”的检验以受访者为单位（其各题回答平均值达到满意档下限计为满意），因为同一受访者的各题回答不独立。")
     by_group = pd.DataFrame(group_rows, columns=["group", "level", "item", "n", "satisfied", "rate", "ci_low",
                                                  "ci_high", "index"])
-    group_tests = pd.DataFrame(test_rows, columns=["group", "item", "chi2", "dof", "p", "min_expected", "sentence"])
+    group_tests = pd.DataFrame(test_rows, columns=["group", "item", "chi2", "dof", "p", "min_expected"])
+    test_counts = pd.DataFrame([{"group": r["group"], "item": r["item"], "level": lv, "satisfied": y, "n": n}
+                                for r in test_rows for lv, y, n in r["counts"]],
+                               columns=["group", "item", "level", "satisfied", "n"])
     return SatisfactionResult(items=table, overall=chosen, alternative=other, by_group=by_group,
                               group_tests=group_tests, scale=scale, satisfied=sat_levels, level_scores=scores_map,
                               confidence=conf, respondents=respondents, approached=approached,
-                              response_rate=response_rate, population=population, notes=tuple(notes))
+                              response_rate=response_rate, population=population, test_counts=test_counts,
+                              notes=tuple(notes))
 
 
 # ----------------------------------------------------------------------------------------------
 # Reliability
 
 
-@dataclass(frozen=True, eq=False)
-class AlphaResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class AlphaResult(Result):
     """Cronbach's alpha of a set of items. ``item_stats``: one row per item — ``item``, ``mean``,
     ``sd``, ``item_total`` (corrected item-total correlation: the item against the sum of the other
     items; NaN for a constant item) and ``alpha_if_deleted`` (NaN with two items)."""
@@ -573,8 +573,8 @@ class AlphaResult:
     def table(self) -> pd.DataFrame:
         return self.item_stats
 
-    def _repr_html_(self) -> str:
-        return self.item_stats.to_html(index=False)
+    def _headline(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "ci_low": self.ci_low, "ci_high": self.ci_high, "k": self.k, "n": self.n}
 
 
 def _alpha(x: np.ndarray) -> float:

@@ -12,6 +12,7 @@ from scipy import stats
 
 from evalkit.compare import diff_in_diff, group_test, peer_comparison, plan_vs_actual, trend
 from evalkit.errors import InputError
+from evalkit.report import sentences
 
 # --- plan against actual ----------------------------------------------------------------------------
 
@@ -45,18 +46,18 @@ def test_trend_changes_growth_and_historical_standard():
     assert r.cagr == pytest.approx((121 / 100) ** (1 / 4) - 1)
     assert r.historical_standard == pytest.approx((100 + 104 + 101 + 110) / 4)
     assert r.historical_best == 110
-    assert "较上年增加 10.0%" in r.sentence() and "优于历史平均水平" in r.sentence()
-    assert "2023年v为 121" in r.sentence()
-    assert "高于历史平均水平" in trend(h, measure="v", direction="中性").sentence()
+    assert "较上年增加 10.0%" in sentences.trend(r) and "优于历史平均水平" in sentences.trend(r)
+    assert "2023年v为 121" in sentences.trend(r)
+    assert "高于历史平均水平" in sentences.trend(trend(h, measure="v", direction="中性"))
 
 
 def test_trend_percent_measures_speak_in_percentage_points_and_long_tables_work():
     long = pd.DataFrame({"period": [2022, 2023, 2022, 2023], "measure": ["普及率", "普及率", "投诉", "投诉"],
                          "value": [88.2, 92.3, 31, 27]})
     r = trend(long, measure="普及率", value="value", unit="%")
-    assert "较上年提高 4.1 个百分点" in r.sentence()
+    assert "较上年提高 4.1 个百分点" in sentences.trend(r)
     c = trend(long, measure="投诉", value="value", direction="反向")
-    assert "优于历史平均水平" in c.sentence()           # 27 complaints < 31
+    assert "优于历史平均水平" in sentences.trend(c)           # 27 complaints < 31
     with pytest.raises(InputError, match="没有指标「水质」"):
         trend(long, measure="水质", value="value")
 
@@ -74,7 +75,7 @@ def test_peer_comparison_matches_scipy_rank_and_zscore():
     assert [int(t.loc[u, "rank"]) for u in p["unit"]] == list(want_rank)
     want_z = stats.zscore(v.to_numpy(), ddof=1)
     assert [t.loc[u, "z"] for u in p["unit"]] == pytest.approx(list(want_z))
-    assert f"在 12 个单位中排第 {want_rank[3]} 位" in res.sentence()
+    assert f"在 12 个单位中排第 {want_rank[3]} 位" in sentences.peer(res)
 
 
 def test_peer_comparison_errors():
@@ -97,7 +98,7 @@ def test_welch_agrees_with_scipy_and_the_ci_covers_the_difference():
     assert (r.ci_low, r.ci_high) == pytest.approx((ci.low, ci.high))
     pooled = math.sqrt(((80 - 1) * a.var(ddof=1) + (60 - 1) * b.var(ddof=1)) / 138)
     assert r.effect == pytest.approx((a.mean() - b.mean()) / pooled)
-    assert "Welch t 检验" in r.sentence
+    assert "Welch t 检验" in sentences.group_test(r)
 
 
 def test_mann_whitney_on_likert_answers_is_picked_automatically():
@@ -110,6 +111,8 @@ def test_mann_whitney_on_likert_answers_is_picked_automatically():
     assert (r.statistic, r.p_value) == pytest.approx((ref.statistic, ref.pvalue))
     assert r.effect == pytest.approx(2 * ref.statistic / (120 * 90) - 1)
     assert r.estimate == np.median(np.subtract.outer(a, b))
+    assert r.notes == ("数据取值不超过 7 种（如量表评分），采用 Mann-Whitney U 检验（正态近似，含结校正）；"
+                       "位置差为 Hodges–Lehmann 估计，效应量为秩二列相关 r = 2U/(n₁n₂) − 1。",)
 
 
 def test_chi_square_agrees_with_scipy_and_gives_a_proportion_difference():
@@ -154,7 +157,7 @@ def test_did_equals_the_2x2_means_and_statsmodels_formula():
     assert r.p_value == pytest.approx(ref.pvalues["treated:post"])
     assert r.ci_low < 2.0 < r.ci_high
     assert r.pretrend_p is not None and r.pretrend_p > 0.01       # parallel by construction
-    assert "平行" not in r.sentence() and "事前趋势" in r.sentence()
+    assert "平行" not in sentences.did(r) and "事前趋势" in sentences.did(r)
 
 
 def test_did_detects_a_diverging_pre_trend():
@@ -162,7 +165,7 @@ def test_did_detects_a_diverging_pre_trend():
     p.loc[(p["treated"] == 1), "y"] += 1.5 * (p["year"] - 2018)
     r = diff_in_diff(p, outcome="y", treated="treated", post="post", time="year", cluster="unit")
     assert r.pretrend_slope == pytest.approx(1.5, abs=0.3)
-    assert r.pretrend_p < 0.001 and "发现明显的事前趋势差异" in r.sentence()
+    assert r.pretrend_p < 0.001 and "发现明显的事前趋势差异" in sentences.did(r)
 
 
 def test_did_requires_all_four_cells():

@@ -73,8 +73,8 @@ def test_driver_problems_are_named(tmp_path):
 def test_comparison_section_joins_trend_and_rank_in_one_sentence(tmp_path):
     rep = ek.Report.from_case(case_with(tmp_path, history=hist_rows(), peers=peer_rows()))
     text = plain(rep.comparison()._repr_html_())
-    # 92.3 − 88.4 = 3.9 points; 甲县 ranks 3rd of 4 (95.0, 93.0 ahead)
-    assert "2023年普及率为 92.3%，较上年提高 3.9 个百分点，在 4 个单位中排第 3 位" in text
+    # 92.3 − 88.4 = 3.9 points; 甲县 ranks 3rd of 4 (95.0, 93.0 ahead); the year is said once
+    assert "2023年与同类单位比较：普及率为 92.3%，较上年提高 3.9 个百分点，在 4 个单位中排第 3 位" in text
     assert "优于历史平均水平（86.7%）" in text                     # (85 + 88.4) / 2
     assert "未做双重差分估计" in text
     res = rep.results()["compare"]

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 import evalkit as ek
 from evalkit.errors import CaseError, InputError
+from evalkit.report import sentences
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SLOW = settings(max_examples=max(10, settings().max_examples // 5))
@@ -496,7 +497,7 @@ def test_trend_survives_hostile_history(data):
         finite_or_none(res.previous, res.change, res.growth, res.cagr, res.historical_standard, res.historical_best)
         finite_column(res.table(), "value")
         finite_column(res.table(), "change", "growth", nan_ok=True)
-        assert CJK.search(res.sentence())
+        assert CJK.search(sentences.trend(res))
 
 
 @st.composite
@@ -530,7 +531,9 @@ def test_peer_comparison_survives_hostile_peers(data):
         t = res.table()
         finite_column(t, "value", "rank", "percentile", "z")
         assert t["is_self"].sum() <= 1
-        res.sentence()
+        said = sentences.peer(res)
+        assert (said is None) == (res.self_row is None)
+        assert said is None or ("nan" not in said and "inf" not in said), said
 
 
 samples = st.lists(st.one_of(plain(-1e3, 1e3), st.sampled_from([1.0, 2.0, 3.0])), max_size=38).map(
@@ -568,7 +571,8 @@ def test_group_test_survives_hostile_samples(data):
         finite(res.statistic, res.p_value)
         assert 0 <= res.p_value <= 1
         finite_or_none(res.df, res.effect, res.estimate, res.ci_low, res.ci_high)
-        assert "nan" not in res.sentence and "inf" not in res.sentence, res.sentence
+        said = sentences.group_test(res)
+        assert "nan" not in said and "inf" not in said, said
 
 
 @st.composite
@@ -608,7 +612,7 @@ def test_diff_in_diff_survives_hostile_panels(data):
         assert 0 <= res.p_value <= 1
         finite_or_none(res.pretrend_p, res.pretrend_slope)
         assert np.isfinite(res.means.to_numpy(dtype=float)).all()
-        s = res.sentence()
+        s = sentences.did(res)
         assert "nan" not in s and "inf" not in s, s
 
 
@@ -1031,7 +1035,8 @@ def test_satisfaction_survives_hostile_responses(data):
         if not res.by_group.empty:
             finite_column(res.by_group[res.by_group["n"] > 0], "rate", "ci_low", "ci_high", "index")
         finite_or_none(res.response_rate)
-        for sentence in res.group_tests["sentence"]:
+        for r in res.group_tests.itertuples():
+            sentence = sentences.survey_group_test(res, r.group, r.item)
             assert not re.search(r"(nan|inf)%|= (nan|inf)", sentence), sentence
 
 
@@ -1468,7 +1473,7 @@ def test_trend_reads_text_periods():
     # "2022年" raised ValueError from float()
     r = ek.trend(pd.DataFrame({"period": ["2022年", "2023年"], "v": [1.0, 2.0]}), measure="v")
     assert r.current_period == "2023年" and r.change == 1.0
-    assert r.sentence().startswith("2023年年v为 2")
+    assert sentences.trend(r).startswith("2023年v为 2")          # the period says 年 itself: not 2023年年
 
 
 def test_trend_leaves_out_blank_values_and_says_so():
@@ -1505,9 +1510,10 @@ def test_diff_in_diff_notes_the_rows_left_out():
 
 
 def test_diff_in_diff_says_why_the_pre_trend_cannot_be_tested():
-    # the treated units are seen in one pre-period only: the sentence no longer claims a single pre-period
+    # the treated units are seen in one pre-period only: the notes do not claim a single pre-period
     p = pd.DataFrame({"unit": ["t1", "t1", "t2", "t2", "c1", "c1", "c1", "c2", "c2", "c2"],
                       "year": [2, 3, 2, 3, 1, 2, 3, 1, 2, 3], "treated": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
                       "post": [0, 1, 0, 1, 0, 0, 1, 0, 0, 1], "y": [1.0, 3, 2, 5, 1, 1.5, 2, 2, 2.4, 3.1]})
     r = ek.diff_in_diff(p, outcome="y", treated="treated", post="post", time="year", cluster="unit")
-    assert r.pretrend_p is None and "观测不足以估计趋势差异" in r.sentence()
+    assert r.pretrend_p is None and any("观测不足以估计趋势差异" in n for n in r.notes)
+    assert not any("政策实施前只有一期数据" in n for n in r.notes) and "趋势" not in sentences.did(r)

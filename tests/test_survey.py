@@ -18,6 +18,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from evalkit.errors import InputError
+from evalkit.report import sentences
 from evalkit.survey import cronbach_alpha, sample_size, satisfaction
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -207,8 +208,12 @@ def test_groups_rates_and_chi_square_match_scipy(survey):
     chi2, p, dof, _ = stats.chi2_contingency(crosstab.to_numpy(), correction=True)
     test = res.group_tests.set_index("item").loc["效率"]
     assert (test["chi2"], test["p"], test["dof"]) == pytest.approx((chi2, p, dof))
-    assert "按区域分组" in test["sentence"] and "城镇" in test["sentence"] and "农村" in test["sentence"]
-    assert ("差异显著" in test["sentence"]) == (p < 0.05)
+    counts = res.test_counts[res.test_counts["item"] == "效率"].set_index("level")
+    assert counts["satisfied"].to_dict() == crosstab.loc[True].to_dict()
+    assert counts["n"].to_dict() == crosstab.sum().to_dict()
+    said = sentences.survey_group_test(res, "区域", "效率")
+    assert "按区域分组" in said and "城镇" in said and "农村" in said
+    assert ("差异显著" in said) == (p < 0.05)
 
 
 def test_group_overall_test_uses_respondents(survey):
@@ -225,7 +230,8 @@ def test_group_test_is_skipped_when_every_group_is_fully_satisfied():
     data = pd.DataFrame({"q": [5, 4, 5, 4], "组": ["甲", "甲", "乙", "乙"]})
     res = satisfaction(data, items=["q"], groups=["组"])
     row = res.group_tests.iloc[0]
-    assert np.isnan(row["chi2"]) and "100%" in row["sentence"] and "无需检验" in row["sentence"]
+    said = sentences.survey_group_test(res, row["group"], row["item"])
+    assert np.isnan(row["chi2"]) and "100%" in said and "无需检验" in said
 
 
 # --- the chart ---------------------------------------------------------------------------------

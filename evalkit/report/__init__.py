@@ -15,7 +15,7 @@ from .._version import __version__
 from ..case import Case, load_case
 from ..schemes import Scheme
 from ..scoring import Scorecard
-from . import analyses, sections
+from . import analyses, sections, sentences
 from .portfolio import Portfolio
 from .results import results, save_results
 
@@ -123,4 +123,4 @@ class Report:
         return Block("", "save")
 
 
-__all__ = ["Block", "Portfolio", "Report", "results", "save_results", "sections"]
+__all__ = ["Block", "Portfolio", "Report", "results", "save_results", "sections", "sentences"]

@@ -1,6 +1,8 @@
 """One function per report section: (case, scorecard) → an HTML fragment.
 
-The order and headings follow the Ministry of Finance reference outline (domain standard §9.1).
+The order and headings follow the Ministry of Finance reference outline (domain standard §9.1). The
+sentence about one method result comes from :mod:`evalkit.report.sentences`; every other sentence is
+written here, from numbers, and none reads a method's text back.
 Every string that comes from a case passes through :func:`~evalkit.report.tables.esc` or, for the
 narrative, through Markdown with raw HTML disabled, so case text is always shown as text.
 """
@@ -17,7 +19,7 @@ from .._fmt import value
 from .._text import drop
 from ..case import Case
 from ..scoring import RULE_TEXT, Scorecard
-from . import analyses
+from . import analyses, sentences
 from .tables import esc, num, pct, pts, rate, table, wan
 
 #: chapter anchors and headings, in report order
@@ -541,7 +543,7 @@ def least_cost(case: Case, card: Scorecard) -> str:
                      f"比最低成本方案高 {c['gap']:.1%}" + (f"，且为{c['dominated']}方案。" if c["dominated"] else "。"))
     return head + p(text) + table(
         ["方案", "成本（万元）", f"效果（{unit}）", f"单位效果成本（元/{unit}）", "排序", "高于最低", "劣势", "增量成本效果比"],
-        rows, numeric=[1, 2, 3, 4, 5, 7], caption="备选方案成本效果比较", cls="alternatives") + p(res.notes[0])
+        rows, numeric=[1, 2, 3, 4, 5, 7], caption="备选方案成本效果比较", cls="alternatives") + "".join(map(p, res.notes))
 
 
 def _none(x: object) -> bool:
@@ -559,7 +561,7 @@ def comparison(case: Case, card: Scorecard) -> str:
     if c.plan is None:
         out.append(absent("指标体系中没有同时填写指标值和实际完成值的指标，未做计划比较。"))
     else:
-        out += [p("".join(c.plan.notes))]
+        out += [p(sentences.plan(c.plan))]
         flagged = c.plan.table()[c.plan.table()["flag"] != ""]
         if len(flagged):
             rows = [[r.code, r.name, f"{value(r.target)}{r.unit}", f"{value(r.actual)}{r.unit}",
@@ -579,7 +581,7 @@ def comparison(case: Case, card: Scorecard) -> str:
     if not c.trends:
         out.append(absent("案例未提供历史数据（历史数据表），未做历史比较。"))
     else:
-        out.append(p("".join(t.sentence() for t in c.trends)))
+        out.append(p("".join(sentences.trend(t) for t in c.trends)))
         periods = sorted({pd_ for t in c.trends for pd_ in t.table()["period"]})
         rows = []
         for t in c.trends:
@@ -594,18 +596,14 @@ def comparison(case: Case, card: Scorecard) -> str:
     if not c.peers:
         out.append(absent("案例未提供同类单位数据（标杆对比表），未做横向比较。"))
     else:
-        when = f"{c.peer_period}年" if c.peer_period else ""
-        sentences = []
+        when = sentences.period(c.peer_period) if c.peer_period else ""
+        said = []
         for r in c.peers:
-            t = by_name.get(r.measure)
-            s = r.sentence()
-            if not s:
-                continue
-            if t is not None and t.current_period == c.peer_period:   # "…较上年提高 4.1 个百分点，在 12 个…"
-                rank = s.split("，", 1)[1] if "，" in s else s
-                s = t.sentence().rstrip("。").split("，优于")[0].split("，差于")[0] + "，" + rank
-            sentences.append(s)
-        out.append(p(f"{when}与同类单位比较：" + "".join(sentences)) if sentences else
+            t = by_name.get(r.measure)               # its history, when the peers' year is its current one
+            s = sentences.peer(r, t if t is not None and t.current_period == c.peer_period else None)
+            if s:
+                said.append(s)
+        out.append(p(f"{when}与同类单位比较：" + "".join(said)) if said else
                    absent("标杆对比表没有标记本项目（本项目 = 是），只列示各单位数值。"))
         rows = []
         for r in c.peers:
@@ -624,7 +622,7 @@ def comparison(case: Case, card: Scorecard) -> str:
         peers = case.table("peers")
         units = {m: u for m, u in zip(peers["measure"], peers["measure_unit"]) if u}
         for d in c.did:
-            out.append(p(d.sentence(units.get(d.outcome, ""))))
+            out.append(p(sentences.did(d, units.get(d.outcome, ""))))
             m = d.means
             out.append(table(["组别", "政策前均值", "政策后均值", "变化"],
                              [[g, value(m.loc[g, "政策前"]), value(m.loc[g, "政策后"]), value(m.loc[g, "变化"])]
@@ -648,16 +646,17 @@ def benchmarking(case: Case, card: Scorecard) -> str:
         return out[0] + absent("案例未提供同类单位数据（标杆对比表），未做标杆分析。")
     me = b.self_unit
     g = b.gaps.table()
-    rows = []
+    rows, gaps = [], []
     for measure, part in g.groupby("measure", sort=False):
         mine = part[part["unit"] == me]
         if mine.empty:
             continue
         r = mine.iloc[0]
         rows.append([measure, value(r["value"]), value(r["benchmark"]), pct(r["gap"], 1), f"{int(r['rank'])}/{len(part)}"])
+        gaps.append((measure, float(r["gap"])))
     if rows:
-        worst = max(rows, key=lambda x: float(x[3].rstrip("%")) if x[3] != "—" else -1)
-        out.append(p(f"以同类单位中的最优值为标杆，{me}与标杆差距最大的指标是{worst[0]}（差距 {worst[3]}）。差距 =（标杆值 − 本项目值）÷ "
+        worst, gap = max(gaps, key=lambda x: x[1] if x[1] == x[1] else -1)
+        out.append(p(f"以同类单位中的最优值为标杆，{me}与标杆差距最大的指标是{worst}（差距 {pct(gap, 1)}）。差距 =（标杆值 − 本项目值）÷ "
                      "标杆值，越低越好的指标取相反方向。"))
         out.append(table(["指标", "本项目", "标杆值（最优）", "差距", "排名"], rows, numeric=[1, 2, 3],
                          caption=f"与标杆的差距（{me}）"))
@@ -713,10 +712,7 @@ def weights_derivation(case: Case, card: Scorecard) -> str:
         return p("各指标分值按指标体系表确定。")
     out = [p(card.weighting.notes[0])]
     for parent, res in card.weighting.nodes:
-        crs = "、".join("—" if c is None else f"{c:.3f}" for c in res.expert_cr)
-        cr = "—" if res.cr is None else f"{res.cr:.4f}"
-        out.append(p(f"“{parent}”下各指标：{res.n_experts} 位专家的判断矩阵合并后 λmax = {res.lambda_max:.4f}，CR = {cr}，"
-                     f"{res.verdict}（随机一致性指标取 {res.ri_table} 表，RI = {res.ri:.2f}）；各专家 CR 分别为 {crs}。"))
+        out.append(p(sentences.ahp(parent, res)))
         out.append(table(["指标", "权重"], [[k, f"{v:.4f}"] for k, v in res.weights.items()], numeric=[1],
                          caption=f"层次分析法权重：{parent}"))
     return "".join(out)
@@ -776,5 +772,5 @@ def survey_annex(case: Case, card: Scorecard) -> str:
         if len(tests):
             out.append(p("下列分组检验以受访者为单位（各题答案相互不独立，故不以答案计）：受访者各题平均分达到满意档即计为满意。"))
         for r in tests.itertuples():
-            out.append(p(r.sentence))
+            out.append(p(sentences.survey_group_test(res, r.group, r.item)))
     return "".join(out)
