@@ -166,11 +166,7 @@ def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key
     try:
         state = _worker_state(formats)
         res = run_case(case, out_dir, formats, timeout=timeout, printer=state["printer"], kernels=state["kernels"],
-                       notebook=notebook)
-        manifest_path = Path(out_dir) / MANIFEST
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        manifest["batch_key"] = key
-        _io.write_json(manifest_path, manifest)
+                       notebook=notebook, batch_key=key)
         record.update(status="ok", id=res.case_id, score=res.results.get("score"), grade=res.results.get("grade"),
                       durations={k: round(v, 3) for k, v in res.durations.items()})
     except CaseError as exc:
@@ -181,9 +177,6 @@ def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key
                                               "ename": exc.ename, "evalue": exc.evalue})
     except EvalkitError as exc:
         record.update(status="failed", error={"kind": type(exc).__name__, "message": str(exc)})
-    except OSError as exc:            # the batch key added to the case's manifest.json
-        record.update(status="failed", error={"kind": "ExportError",
-                                              "message": _io.write_failure(exc, Path(out_dir) / MANIFEST)})
     except Exception as exc:
         record.update(status="failed", error={"kind": type(exc).__name__, "message": str(exc)})
     record["seconds"] = round(time.perf_counter() - t0, 3)

@@ -39,6 +39,8 @@ def results(case: Case, card: Scorecard) -> dict[str, Any]:
         "survey": _survey(case, card),
         "weights": _weights(card),
         "input_hash": case.content_hash(),
+        "warnings": [str(w) for w in case.warnings],
+        "notes": list(case.notes),
     }
 
 
