@@ -16,8 +16,8 @@ import pytest
 
 import evalkit as ek
 from evalkit.case import load_case, validate_case
-from evalkit.report.analyses import checked
 from evalkit.cli import main
+from evalkit.report.analyses import checked
 
 from .helpers import CASES, base_budget, base_indicators, base_meta, find, folder_to_workbook, only, write_case
 
