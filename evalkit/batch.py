@@ -564,6 +564,11 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         if todo:
             from .run import remove_stale_staging
 
+            try:
+                out.mkdir(parents=True, exist_ok=True)      # before the workers: none of them makes it
+            except OSError as exc:
+                raise ExportError(_io.write_failure(exc, out)) from exc
+
             records += _run(todo, jobs=jobs, scheduler=scheduler, report=report, stop=stop)
             remove_stale_staging(out)            # left by workers that were killed
             _procs.remove_stale_temp()           # kernel and fork-server folders of workers that were killed

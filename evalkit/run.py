@@ -101,6 +101,7 @@ def run_case(case: Case | str | Path, out_dir: str | Path, formats: Sequence[str
     out = Path(out_dir)
     _check_paths(case_path, out, notebook)
     try:
+        made = _missing_parents(out.parent)
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(out.parent)       # left by a run that was killed
         staging = Path(tempfile.mkdtemp(prefix=staging_prefix(case_id), suffix=".staging", dir=out.parent))
@@ -170,6 +171,18 @@ def run_case(case: Case | str | Path, out_dir: str | Path, formats: Sequence[str
         raise ExportError(_io.write_failure(exc, out)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:                  # a failed run leaves no folder it made behind
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _missing_parents(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, innermost first."""
+    out = []
+    while _io.kind(folder) == "missing" and folder != folder.parent:
+        out.append(folder)
+        folder = folder.parent
+    return out
 
 
 def _check_paths(case_path: Path, out: Path, notebook: str | Path | None) -> None:

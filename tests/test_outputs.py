@@ -111,7 +111,7 @@ def test_a_changed_scoring_rule_in_the_installed_package_reruns_the_batch(tmp_pa
     first = json.loads((out / "demo-greening" / "results.json").read_text(encoding="utf-8"))
     assert first["grade"] == "中" and first["score"] < 75
     assert "未变，跳过" in batch()
-    scoring = pkg / "evalkit" / "scoring.py"
+    scoring = pkg / "evalkit" / "schemes.py"
     text = scoring.read_text(encoding="utf-8")
     assert '("中", 60.0)' in text
     scoring.write_text(text.replace('("中", 60.0)', '("中", 75.0)'), encoding="utf-8")
