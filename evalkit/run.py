@@ -279,13 +279,10 @@ def render_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, *
 def export_html(nb: Any, *, title: str) -> str:
     """The executed notebook as the report's HTML: no code, no prompts, nothing from the network."""
     from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb.metadata["evalkit"] = {"title": _text.drop(title)}
     exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(_paths.TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    # cells tagged notebook-only (the notebook's own instructions) stay out of the report
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"notebook-only"}), enabled=True)
     try:
         body, _ = exporter.from_notebook_node(nb)
     except Exception as exc:
