@@ -507,22 +507,22 @@ def test_write_summary_full_disk_is_an_export_error(tmp_path, monkeypatch, where
         write_summary(tmp_path, formats=("html",))
 
 
-def test_run_one_full_disk_while_adding_the_batch_key_is_a_failed_write(tmp_path, monkeypatch):
+def test_run_one_hands_the_batch_key_to_run_case_and_writes_nothing_itself(tmp_path, monkeypatch):
+    """The case's manifest is written once, complete, by run_case: the batch does not read it back."""
     import evalkit.batch
     import evalkit.run
 
+    seen = {}
+
     def ran(case, out_dir, formats, **kwargs):
-        Path(out_dir).mkdir(parents=True)
-        (Path(out_dir) / "manifest.json").write_text("{}", encoding="utf-8")
+        seen.update(kwargs)
         return evalkit.run.RunResult("demo-water", Path(out_dir), {}, {}, {"score": 1.0, "grade": "差"})
 
     monkeypatch.setattr(evalkit.run, "run_case", ran)
     monkeypatch.setattr(evalkit.batch, "_worker_state", lambda formats: {"printer": None, "kernels": None})
-    _disk_full_at(monkeypatch, "manifest.json")
     record = evalkit.batch.run_one(str(DEMO_CASES[0]), str(tmp_path / "out"), ("html",), 60.0, "key")
-    assert record["status"] == "failed"
-    assert record["error"] == {"kind": "ExportError",
-                               "message": f"写入 {tmp_path / 'out' / 'manifest.json'} 失败：磁盘空间不足（原有的输出保持不变）"}
+    assert record["status"] == "ok" and seen["batch_key"] == "key"
+    assert not (tmp_path / "out").exists()
 
 
 def test_main_validate_case_yaml_that_cannot_be_read_exit_2(tmp_path, capsys, monkeypatch):
