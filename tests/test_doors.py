@@ -176,3 +176,17 @@ def test_nbconvert_with_the_template_by_name_gives_the_report(own_case, case_id,
     assert "import evalkit" not in html and "rep.cover()" not in html
     # the very report evalkit run makes from the same notebook, but for its <title> (the file name here)
     assert html == export_html(nbformat.read(executed, as_version=4), title="executed")
+
+
+def test_portfolio_reads_its_build_folder_from_the_repository_root(tmp_path, elsewhere, monkeypatch):
+    root = tmp_path / "repo"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("", encoding="utf-8")
+    (root / "build" / "x").mkdir(parents=True)
+    (root / "build" / "manifest.json").write_text(json.dumps({"cases": [{"id": "x", "status": "ok"}]}),
+                                                  encoding="utf-8")
+    (root / "build" / "x" / "results.json").write_text(json.dumps({"id": "x", "score": 90.5}), encoding="utf-8")
+    monkeypatch.setattr(_paths, "ROOT", root)
+    monkeypatch.chdir(elsewhere)
+    pf = ek.report.Portfolio()                          # the default, from a folder that is not the root
+    assert pf.build_dir == root / "build" and [r["score"] for r in pf.results] == [90.5]
