@@ -463,6 +463,24 @@ class BatchResult:
     def failed(self) -> list[dict[str, Any]]:
         return [r for r in self.records if r["status"] == "failed"]
 
+    def to_dict(self) -> dict[str, Any]:
+        """The batch as one JSON document (``evalkit batch --json``): its counts, where its manifest and
+        summary are, and each case as ``manifest.json`` lists it, with ``out`` (its output folder) and
+        ``outputs`` (the files its own ``manifest.json`` lists) when it is ``ok`` or ``up-to-date``."""
+        cases = []
+        for r in self.records:
+            entry = _manifest_entry(r)
+            if r["status"] in ("ok", "up-to-date") and r.get("out"):
+                try:
+                    names = json.loads((Path(r["out"]) / MANIFEST).read_text(encoding="utf-8")).get("outputs", [])
+                except (OSError, ValueError, AttributeError):
+                    names = []
+                entry.update(out=str(r["out"]), outputs=[str(Path(r["out"]) / n) for n in names])
+            cases.append(entry)
+        return {"counts": dict(self.counts), "manifest": str(self.manifest),
+                "summary": None if self.summary is None else str(self.summary), "summary_error": self.summary_error,
+                "stopped": self.stopped, "seconds": round(self.seconds, 3), "cases": cases}
+
 
 def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: int | None = None,
               formats: Sequence[str] = ("html", "pdf"), force: bool = False, scheduler: str | None = None,
@@ -827,19 +845,23 @@ def _write_manifest(out: Path, records: list[dict[str, Any]], counts: dict[str, 
                     formats: Sequence[str], *, stopped: str | None = None) -> Path:
     from . import __version__
 
-    cases = []
-    for r in records:
-        entry = {k: r.get(k) for k in ("id", "path", "status", "key", "seconds", "error") if r.get(k) is not None}
-        if r["status"] in ("ok", "up-to-date") and r.get("out"):
-            try:
-                res = json.loads((Path(r["out"]) / "results.json").read_text(encoding="utf-8"))
-                entry.update(score=res.get("score"), grade=res.get("grade"), title=res.get("title"))
-            except (OSError, ValueError):
-                pass
-        cases.append(entry)
+    cases = [_manifest_entry(r) for r in records]
     return _io.write_json(out / MANIFEST, {"evalkit_version": __version__, "formats": list(formats),
                                           "counts": counts, **({"stopped": stopped} if stopped else {}),
                                           "cases": cases})
+
+
+def _manifest_entry(r: dict[str, Any]) -> dict[str, Any]:
+    """A case as ``manifest.json`` lists it: its record's fields that have a value, and for a case
+    that is ok or up to date the score, grade and title of its ``results.json``."""
+    entry = {k: r.get(k) for k in ("id", "path", "status", "key", "seconds", "error") if r.get(k) is not None}
+    if r["status"] in ("ok", "up-to-date") and r.get("out"):
+        try:
+            res = json.loads((Path(r["out"]) / "results.json").read_text(encoding="utf-8"))
+            entry.update(score=res.get("score"), grade=res.get("grade"), title=res.get("title"))
+        except (OSError, ValueError):
+            pass
+    return entry
 
 
 def write_summary(out: str | Path, *, formats: Sequence[str] = ("html", "pdf"), timeout: float = 600.0) -> Path:
