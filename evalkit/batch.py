@@ -452,7 +452,7 @@ class BatchResult:
     """
 
     records: tuple[dict[str, Any], ...]
-    manifest: Path
+    manifest: Path | None                       # None when the batch was asked not to write one
     seconds: float
     summary: Path | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -477,7 +477,7 @@ class BatchResult:
                     names = []
                 entry.update(out=str(r["out"]), outputs=[str(Path(r["out"]) / n) for n in names])
             cases.append(entry)
-        return {"counts": dict(self.counts), "manifest": str(self.manifest),
+        return {"counts": dict(self.counts), "manifest": None if self.manifest is None else str(self.manifest),
                 "summary": None if self.summary is None else str(self.summary), "summary_error": self.summary_error,
                 "stopped": self.stopped, "seconds": round(self.seconds, 3), "cases": cases}
 
@@ -486,7 +486,7 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
               formats: Sequence[str] = ("html", "pdf"), force: bool = False, scheduler: str | None = None,
               timeout: float = 600.0, summary: bool = True, notebook: str | Path | None = None,
               progress: Callable[[dict[str, Any]], None] | Progress | None = None,
-              grace: float = GRACE) -> BatchResult:
+              grace: float = GRACE, manifest: bool = True) -> BatchResult:
     """Build every case under ``paths`` into ``out/<id>/``, in parallel, re-running only what changed.
 
     Parameters
@@ -508,6 +508,10 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
     grace
         Seconds the running cases may take to finish after a first SIGINT, SIGTERM or SIGHUP,
         before they are ended (default 3).
+    manifest
+        Write ``out/manifest.json``; ``evalkit run`` (this path with one job, every case run) does
+        not, so a batch's manifest lists what that batch did. Each case's own ``manifest.json`` is
+        always written.
 
     Returns
     -------
@@ -594,24 +598,26 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         records.sort(key=lambda r: order.get(r["path"], len(order)))
         stopped = signal.Signals(stop.signum).name if stop.asked() else None
         counts = {s: sum(r["status"] == s for r in records) for s in STATUSES + (STOP_STATUSES if stopped else ())}
+        written = None
         try:
-            manifest = _write_manifest(out, records, counts, formats, stopped=stopped)
+            if manifest:
+                written = _write_manifest(out, records, counts, formats, stopped=stopped)
         except OSError as exc:
             if not stopped:
                 raise ExportError(_io.write_failure(exc, out / MANIFEST)) from exc
             _raise_stopped(bar, records, out / MANIFEST, t0, counts, stop, _io.write_failure(exc, out / MANIFEST))
         if stopped:
-            _raise_stopped(bar, records, manifest, t0, counts, stop)
+            _raise_stopped(bar, records, written, t0, counts, stop)
         summary_path, summary_error = None, None
         if summary and any(r["status"] in ("ok", "up-to-date") for r in records):
             made = _summary_in_worker(out, formats, timeout, stop)
             if made is None:                     # stopped while the summary was being made
-                _raise_stopped(bar, records, manifest, t0, counts, stop)
+                _raise_stopped(bar, records, written, t0, counts, stop)
             summary_path, summary_error = made
-    return BatchResult(tuple(records), manifest, time.perf_counter() - t0, summary_path, counts, summary_error)
+    return BatchResult(tuple(records), written, time.perf_counter() - t0, summary_path, counts, summary_error)
 
 
-def _raise_stopped(bar: Progress | None, records: list[dict[str, Any]], manifest: Path, t0: float,
+def _raise_stopped(bar: Progress | None, records: list[dict[str, Any]], manifest: Path | None, t0: float,
                    counts: dict[str, int], stop: _Stop, manifest_error: str | None = None) -> None:
     if bar is not None:
         bar.close()

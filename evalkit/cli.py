@@ -22,9 +22,7 @@ import math
 import os
 import re
 import shutil
-import signal
 import sys
-import time
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -160,12 +158,13 @@ def _bad_timeout(text: str) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .case import load_case
+    from .report.analyses import checked
 
     verdicts = []
     for n, path in enumerate(args.cases, start=1):
         _progress(f"[{n}/{len(args.cases)}] 正在校验 {path}……")
         try:
-            case = load_case(path)
+            case = checked(load_case(path))      # with the figures a method recomputes from the evidence
         except CaseError as exc:
             verdict = {"path": path, "id": _case_id(path) if args.json else None, "ok": False,
                        "problems": exc.issues, "warnings": (), "notes": exc.notes}
@@ -240,36 +239,12 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """``evalkit run``; Ctrl-C, SIGTERM or SIGHUP at any point end it as they end a batch (one line, no
-    traceback, 128 + the signal), the running case's kernel, browser and staging folder with it."""
-    state = {"total": 0, "done": 0, "running": 0, "failed": 0}
-    old: dict[int, Any] = {}
-    try:
-        for sig in _RUN_SIGNALS:
-            handler = signal.getsignal(sig)
-            if handler is not signal.SIG_IGN and handler is not None:    # nohup, a background job: left so
-                old[sig] = signal.signal(sig, _interrupted)
-        return _run(args, state)
-    except _Interrupted as exc:
-        why = "已中断" if exc.signum == signal.SIGINT else f"已终止（收到 {signal.Signals(exc.signum).name}）"
-        left = state["total"] - state["done"] - state["running"]
-        _say(f"{why}：完成 {state['done']} 个，停止 {state['running']} 个，未运行 {left} 个"
-             + ("（被停止的案例原有的输出保持不变）" if state["running"] else ""))
-        return 128 + exc.signum
-    finally:
-        with contextlib.suppress(_Interrupted):
-            for sig in old:
-                signal.signal(sig, signal.SIG_IGN)
-            for sig, handler in old.items():
-                signal.signal(sig, handler)
-
-
-_RUN_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-def _run(args: argparse.Namespace, state: dict[str, int]) -> int:
-    from .case import load_case
-    from .run import FORMATS, PdfPrinter, _check_paths, run_case
+    """``evalkit run``: the batch path with one job — every case named is run (no change check), no
+    summary, and the batch's ``manifest.json`` is left as it is. One worker reads each case once (in
+    its kernel), keeps one browser for all of them, and stops on Ctrl-C, SIGTERM or SIGHUP as a
+    batch does (one line, no traceback, ``128 + signal``)."""
+    from .batch import run_batch
+    from .run import FORMATS
 
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
@@ -279,84 +254,60 @@ def _run(args: argparse.Namespace, state: dict[str, int]) -> int:
     timeout = _seconds(args.timeout)
     if timeout is None:
         return _bad_timeout(args.timeout)
-    # validate every case first: an invalid case stops the command before anything is written
-    cases = []
-    bad = False
-    for path in args.cases:
-        try:
-            cases.append((path, load_case(path)))
-        except CaseError as exc:
-            bad = True
-            _say(f"✗ {path}：{len(exc.issues)} 处问题，未运行")
-            for issue in exc.issues:
-                _say(f"  - {issue}")
-    seen: dict[str, str] = {}
-    for path, case in cases:
-        if case.id in seen:                 # two cases would write into one output folder
-            bad = True
-            _say(f"✗ {path}：案例编号「{case.id}」与 {seen[case.id]} 重复，未运行")
-        seen.setdefault(case.id, path)
-    if bad:
-        return BAD_INPUT
-    for path, case in cases:
-        if case.warnings:
-            _say(f"⚠ {path}：{len(case.warnings)} 处数据前后不一致，报告的计算说明中会列出（详见 evalkit validate）")
-    out_root = Path(args.out)
-    if problem := _io.folder_problem(out_root):
-        _say(f"✗ 输出目录 {out_root} {problem}")
-        return BAD_INPUT
-    for _, case in cases:           # an output folder that is a file, a name the notebook cannot take
-        try:
-            _check_paths(case.path, out_root / case.id, None)
-        except InputError as exc:
-            _say(f"✗ {exc}")
-            return BAD_INPUT
-    worst = OK
-    printer = PdfPrinter() if "pdf" in formats else None
-    state["total"] = len(cases)
-    t_start = time.perf_counter()
     try:
-        if printer is not None:
-            printer.__enter__()
-        for n, (path, case) in enumerate(cases, start=1):
-            state["running"] = 1
-            _progress(f"[{n}/{len(cases)}] {case.id}：运行中……")
-            try:
-                res = run_case(path, out_root / case.id, formats, timeout=timeout, printer=printer)
-            except EvalkitError as exc:
-                state.update(running=0, done=n, failed=state["failed"] + 1)
-                worst = FAILED
-                _out(f"✗ {case.id} 失败：{exc}")
-                continue
-            state.update(running=0, done=n)
-            r = res.results
-            shown = ", ".join(str(p) for name, p in res.outputs.items() if name.startswith("report.")
-                              and not name.endswith(".ipynb"))
-            _out(f"✓ {case.id}：{r['score']:.2f} 分，{r['grade']} → {shown}")
-    except EvalkitError as exc:      # the browser could not start
+        res = run_batch(args.cases, args.out, jobs=1, formats=formats, force=True, timeout=timeout,
+                        summary=False, manifest=False)
+    except BatchStopped as exc:
+        _show_run(exc.result.to_dict()["cases"])
+        _say(str(exc))
+        return exc.exit_code
+    except InputError as exc:
+        _say(f"✗ {exc}")
+        return BAD_INPUT
+    except EvalkitError as exc:
         _say(f"✗ {exc}")
         return FAILED
-    finally:
-        if printer is not None:
-            printer.close()
-    if len(cases) > 1:
-        _out(f"完成 {len(cases)} 个案例：成功 {len(cases) - state['failed']} 个，失败 {state['failed']} 个")
-    _say(f"用时 {time.perf_counter() - t_start:.1f} 秒")
-    return worst
+    doc = res.to_dict()
+    _show_run(doc["cases"])
+    if len(res.records) > 1:
+        _out(f"完成 {len(res.records)} 个案例：成功 {res.counts['ok']} 个，失败 {res.counts['failed']} 个")
+    _say(f"用时 {res.seconds:.1f} 秒")
+    if any(r["error"].get("kind") == "invalid" for r in res.failed):
+        return BAD_INPUT
+    return FAILED if res.failed else OK
 
 
-class _Interrupted(BaseException):
-    """Ctrl-C, SIGTERM or SIGHUP during ``evalkit run``: unwinds like KeyboardInterrupt, with the signal."""
+def _show_run(cases: list[dict[str, Any]]) -> None:
+    """What ``evalkit run`` made of each case: its score and reports, or why it did not run; the
+    figures its case states that disagree, as the report's 计算说明 lists them."""
+    for c in cases:
+        name = c.get("id") or c["path"]
+        if c["status"] == "ok":
+            reports = [o for o in c.get("outputs", ()) if Path(o).name.startswith("report.")
+                       and not o.endswith(".ipynb")]
+            _out(f"✓ {name}：{c['score']:.2f} 分，{c['grade']} → {', '.join(reports)}")
+            warnings = _results(c).get("warnings", [])
+            if warnings:
+                _out(f"⚠ {name}：{len(warnings)} 处数据前后不一致，报告的计算说明中已列出（详见 evalkit validate）")
+        elif c["status"] == "failed":
+            issues = c["error"].get("issues")
+            if issues:
+                _out(f"✗ {c['path']}：{len(issues)} 处问题，未运行")
+                for issue in issues:
+                    _out(f"  - {issue}")
+            else:
+                _out(f"✗ {name} 失败：{c['error']['message']}")
+        elif c["status"] == "stopped":
+            _out(f"■ {name}：已停止（运行中被中断，原有的输出保持不变）")
+        else:
+            _out(f"○ {name}：未运行")
 
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
 
-
-def _interrupted(signum: int, _frame: Any) -> None:
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):       # a second signal waits for the first
-        signal.signal(sig, signal.SIG_IGN)
-    raise _Interrupted(signum)
+def _results(case: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return json.loads((Path(case["out"]) / "results.json").read_text(encoding="utf-8"))
+    except (KeyError, OSError, ValueError):
+        return {}
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
