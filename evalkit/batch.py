@@ -108,6 +108,16 @@ def case_key(case: Path, env_key: str) -> tuple[str, str]:
     return case_id, inputs_hash(case, files, env_key)
 
 
+def _all_issues(case: Path) -> list[Any]:
+    """Every problem of a case the cheap read refused (a full read: only on this failure path)."""
+    from .case import validate_case
+
+    try:
+        return validate_case(case)
+    except Exception:                     # what the cheap read refused may stop the full one too
+        return []
+
+
 def _up_to_date(out_dir: Path, key: str) -> bool:
     try:
         m = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -551,10 +561,10 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
                 continue
             try:
                 case_id, key = case_key(case, env_key)
-            except CaseError as exc:
+            except CaseError as exc:              # every problem, not only the first the cheap read met
+                issues = _all_issues(case) or exc.issues
                 records.append({"path": str(case), "status": "failed", "key": "", "error": {
-                    "kind": "invalid", "message": "；".join(map(str, exc.issues)),
-                    "issues": [str(i) for i in exc.issues]}})
+                    "kind": "invalid", "message": "；".join(map(str, issues)), "issues": [str(i) for i in issues]}})
                 continue
             except Exception as exc:             # a path that cannot be read, a refused one: the case fails alone
                 why = _io.read_failure(exc) if isinstance(exc, OSError) else exc

@@ -177,8 +177,8 @@ def _fake_run(monkeypatch, fail: set[str] = frozenset()):
         for name in names:
             (out / name).write_text("{}", encoding="utf-8")
         (out / "results.json").write_text(json.dumps({"score": 81.5, "grade": "良", "title": "标题"}), encoding="utf-8")
-        (out / "manifest.json").write_text(json.dumps({"id": case_id, "status": "ok", "outputs": names}),
-                                           encoding="utf-8")
+        (out / "manifest.json").write_text(json.dumps({"id": case_id, "status": "ok", "outputs": names,
+                                                       "batch_key": kwargs.get("batch_key")}), encoding="utf-8")
         return evalkit.run.RunResult(case_id, out, {n: out / n for n in [*names, "manifest.json"]}, {},
                                      {"score": 81.5, "grade": "良"})
 
@@ -186,7 +186,7 @@ def _fake_run(monkeypatch, fail: set[str] = frozenset()):
 
 
 def test_run_writes_each_report_and_the_counts_to_stdout_progress_to_stderr(tmp_path, capsys, monkeypatch):
-    _fake_run(monkeypatch, fail={"demo-greening"})
+    _fake_batch(monkeypatch, fail={"demo-greening"})            # evalkit run is the batch path
     out = tmp_path / "out"
     code = main(["run", str(CASES / "demo-water"), str(CASES / "demo-greening"), "--out", str(out),
                  "--format", "html"])
@@ -197,11 +197,11 @@ def test_run_writes_each_report_and_the_counts_to_stdout_progress_to_stderr(tmp_
         "✗ demo-greening 失败：案例 demo-greening 的笔记本第 3 个代码单元出错：ValueError: 故意出错",
         "完成 2 个案例：成功 1 个，失败 1 个"]
     err = said.err.splitlines()
-    assert err[:2] == ["[1/2] demo-water：运行中……", "[2/2] demo-greening：运行中……"]
+    assert err[0].startswith("[1/2] demo-water：✓ 81.50 分 良") and err[1].startswith("[2/2] demo-greening：✗ 失败：")
     assert re.fullmatch(r"用时 \d+\.\d 秒", err[-1]) and len(err) == 3
 
 
-def _fake_batch(monkeypatch):
+def _fake_batch(monkeypatch, fail: set[str] = frozenset()):
     """A batch whose workers run ``run_one`` in this process, over the kernel-less ``run_case``."""
     def ran(todo, *, report, **kwargs):
         records = []
@@ -210,7 +210,7 @@ def _fake_batch(monkeypatch):
             report(records[-1])
         return records
 
-    _fake_run(monkeypatch)
+    _fake_run(monkeypatch, fail)
     monkeypatch.setattr(evalkit.batch, "_worker_state", lambda formats: {"printer": None, "kernels": None})
     monkeypatch.setattr(evalkit.batch, "_run", ran)
 
