@@ -47,7 +47,6 @@ from . import _checks
 from ._fmt import value
 from .errors import InputError
 
-DIRECTIONS = ("正向", "反向")
 BENCHMARKS = {
     "best": "各单位中的最优值",
     "percentile": "各单位数值在较优方向上的分位数",
@@ -126,8 +125,9 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
     measures
         The measure columns.
     directions
-        Measure → ``"正向"`` (higher is better) or ``"反向"`` (lower is better); measures not named
-        are 正向.
+        Measure → ``"正向"`` (higher is better) or ``"反向"`` (lower is better), or another spelling
+        every method reads (``"+"``/``"-"``, ``"max"``/``"min"``, ``"benefit"``/``"cost"``);
+        measures not named are 正向.
     benchmark
         ``"best"`` (the best unit's value), ``"percentile"`` (the ``percentile`` of the units' values
         in the better direction) or ``"standard"`` (the value declared in ``standard``).
@@ -189,9 +189,7 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
     for m, d in dict(directions or {}).items():
         if m not in dirs:
             raise InputError(f"directions 中的 {m} 不在 measures 中（measures：{', '.join(measures)}）")
-        if d not in DIRECTIONS:
-            raise InputError(f"directions 中 {m} 的方向应为 正向 / 反向 之一，实际为 {d!r}")
-        dirs[m] = d
+        dirs[m] = _checks.direction(d, f"directions 中列 {m} 的方向")
     _checks.one_of(benchmark, "benchmark", BENCHMARKS)
     if benchmark != "standard" and len(data) < 2:
         raise InputError(f"data 只有 {len(data)} 个单位，与最优值或分位数比较至少需要两个单位")

@@ -73,7 +73,7 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
     ----------
     indicators
         Columns ``name``, ``target``, ``actual`` and optionally ``code``, ``direction`` (正向 / 反向 /
-        等于; default 正向), ``unit``, ``deviation`` (the written reason). A case's indicator table or a
+        等于, 正向 and 反向 in any spelling every method reads; blank for 正向), ``unit``, ``deviation`` (the written reason). A case's indicator table or a
         scorecard's ``indicators`` serve as they are. Rows with a blank target or actual (qualitative
         indicators) are left out, and the notes say how many; any other value must be a finite number
         or text spelling one in half-width digits: "85%", "1,200" or full-width digits are refused
@@ -120,12 +120,9 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
     if unnamed.any():
         raise InputError(f"indicators 列 name 第 {int(np.argmax(unnamed)) + 1} 个填写了目标值和实际值的指标没有名称")
     t, a = (_checks.numbers(df, "indicators", [c])[:, 0] for c in ("target", "actual"))
-    direction = df["direction"].map(lambda v: "正向" if _checks.blank(v) else v.strip() if isinstance(v, str) else v)
-    odd = ~direction.isin(["正向", "反向", "等于"]).to_numpy()
-    if odd.any():
-        i = int(np.argmax(odd))
-        raise InputError(f"indicators 列 direction 第 {i + 1} 个（{df['name'].iloc[i]}）的方向应为 正向 / 反向 / 等于 之一"
-                         f"（空白为正向），实际为 {df['direction'].iloc[i]!r}")
+    direction = pd.Series(["正向" if _checks.blank(v) else
+                           _checks.direction(v, f"indicators 列 direction 第 {i + 1} 个（{n}）的方向", also=("等于",))
+                           for i, (v, n) in enumerate(zip(df["direction"].array, df["name"].array))], index=df.index)
     with np.errstate(all="ignore"):
         completion = np.where(t != 0, a / t, np.nan)
         deviation = a - t
@@ -222,7 +219,8 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
         The period judged; default the last one.
     direction
         正向 (higher is better), 反向 (lower is better) or 中性 (a level, neither better nor worse:
-        the sentence says only higher or lower).
+        the sentence says only higher or lower); 正向 and 反向 in any spelling every method reads
+        (``"+"``/``"-"``, ``"max"``/``"min"``, ``"benefit"``/``"cost"``).
 
     Notes
     -----
@@ -237,7 +235,7 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     '2023年rate为 92.3%，较上年提高 4.1 个百分点，优于历史平均水平（86.23%）。'
     """
     _checks.frame(history, "history")
-    _checks.one_of(direction, "direction", ("正向", "反向", "中性"))
+    direction = _checks.direction(direction, "direction ", also=("中性",))
     col = measure if value is None else value
     if col == period or (value is not None and "measure" in (period, value)):
         raise InputError(f"history 的期间列 period={period!r} 不能同时是数值列或指标名称列")
@@ -329,7 +327,7 @@ class PeerResult:
     unit_label: str
     table_: pd.DataFrame
     self_unit: str | None
-    higher_is_better: bool
+    direction: str                  # 正向 / 反向
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
@@ -350,7 +348,7 @@ class PeerResult:
         zs = ""
         if z == z and abs(z) >= 0.05:
             zs = f"，{'高于' if z > 0 else '低于'}平均水平 {abs(z):.1f} 个标准差"
-            zs += "" if self.higher_is_better else "（该指标越低越好）"
+            zs += "" if self.direction == "正向" else "（该指标越低越好）"
         return f"{self.measure}为 {value(r['value'])}{self.unit_label}，在 {n} 个单位中排第 {int(r['rank'])} 位{zs}。"
 
     def plot(self) -> Any:
@@ -362,7 +360,7 @@ class PeerResult:
 
 
 def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None, unit: str = "unit",
-                    self_unit: str | None = None, higher_is_better: bool = True,
+                    self_unit: str | None = None, direction: str = "正向",
                     unit_label: str = "") -> PeerResult:
     """Values (optionally per capita or per unit of ``per``), rank, percentile and z-score among peers.
 
@@ -383,14 +381,13 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
     Examples
     --------
     >>> p = pd.DataFrame({"unit": ["甲县", "乙县", "丙县"], "cost": [300.0, 200.0, 400.0], "people": [3.0, 2.5, 2.0]})
-    >>> res = peer_comparison(p, measure="cost", per="people", self_unit="甲县", higher_is_better=False)
+    >>> res = peer_comparison(p, measure="cost", per="people", self_unit="甲县", direction="反向")
     >>> int(res.self_row["rank"]), float(res.self_row["value"])     # 乙县 spends 80 a head, 甲县 100
     (2, 100.0)
     """
     _checks.frame(peers, "peers")
     _checks.columns(peers, "peers", [unit, measure] + ([per] if per else []))
-    if not isinstance(higher_is_better, (bool, np.bool_)):
-        raise InputError(f"higher_is_better 应为 True 或 False，实际为 {higher_is_better!r}")
+    direction = _checks.direction(direction, "direction ")
     df = peers.copy()
     _checks.labels(df, "peers", unit, "单位名称")
     value = _checks.numbers(df, "peers", [measure])[:, 0]
@@ -404,7 +401,7 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
         _checks.finite_result(value, f"{measure}/{per}", f"peers 列 {measure} 与 {per} 的数值相差过大，请检查单位")
     if len(df) < 2:
         raise InputError("peers 至少需要两个单位才能比较")
-    sign = 1 if higher_is_better else -1
+    sign = 1 if direction == "正向" else -1
     order = (-sign * value).argsort(kind="stable")
     rank = np.empty(len(value), dtype=int)
     score = sign * value
@@ -439,8 +436,8 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
     label = f"{measure}/{per}" if per else measure
     return PeerResult(measure=label, unit_label=unit_label, table_=out,
                       self_unit=str(df.loc[is_self, unit].iloc[0]) if is_self.any() else None,
-                      higher_is_better=higher_is_better,
-                      notes=("排序以数值越" + ("大" if higher_is_better else "小") + "越好；z 值以样本标准差计算。",))
+                      direction=direction,
+                      notes=("排序以数值越" + ("大" if direction == "正向" else "小") + "越好；z 值以样本标准差计算。",))
 
 
 # ----------------------------------------------------------------------------------------------

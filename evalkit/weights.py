@@ -13,7 +13,8 @@ used in ``notes``:
 - TOPSIS: ``normalise="vector"`` (x / √Σx², Hwang & Yoon 1981) or ``"minmax"``; Euclidean distances.
 
 Directions are ``"正向"`` (higher is better) or ``"反向"`` (lower is better); ``"+"``/``"-"``,
-``"max"``/``"min"`` and ``"benefit"``/``"cost"`` are accepted too.
+``"max"``/``"min"`` and ``"benefit"``/``"cost"`` are accepted too, as by every method
+(``evalkit._checks.direction``).
 
 Hostile input: numbers in tables and numeric arguments are read strictly, by the shared readers of
 ``evalkit._checks`` (``read_number``): anything but a plain number is refused with an InputError that
@@ -49,7 +50,6 @@ RI_TABLES: dict[str, tuple[str, tuple[float, ...]]] = {
                       (0.0, 0.0, 0.5245, 0.8815, 1.1086, 1.2479, 1.3417, 1.4056, 1.4499, 1.4854, 1.5141,
                        1.5365, 1.5551, 1.5713, 1.5838)),
 }
-DIRECTIONS = {"正向": 1, "反向": -1, "+": 1, "-": -1, "max": 1, "min": -1, "benefit": 1, "cost": -1}
 ENTROPY_NORMALISE = {
     "minmax": "极差标准化：正向指标 (x − min)/(max − min)，反向指标 (max − x)/(max − min)",
     "raw": "按原始数据占比 p = x / Σx 计算（Hwang 与 Yoon 1981 的做法），指标方向不影响熵值",
@@ -80,12 +80,7 @@ def _direction_series(directions: Any, columns: list[str], name: str = "directio
         if len(directions) != len(columns):
             raise InputError(f"{name} 应有 {len(columns)} 个方向（每列一个），实际为 {len(directions)} 个")
         raw = dict(zip(columns, directions))
-    out = {}
-    for c, v in raw.items():
-        key = unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v
-        if key not in DIRECTIONS:
-            raise InputError(f"{name} 中列 {c} 的方向应为 正向 / 反向（或 +、-），实际为 {v!r}")
-        out[c] = DIRECTIONS[key]
+    out = {c: 1 if _checks.direction(v, f"{name} 中列 {c} 的方向") == "正向" else -1 for c, v in raw.items()}
     return pd.Series(out, dtype=int)
 
 

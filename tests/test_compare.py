@@ -67,7 +67,7 @@ def test_peer_comparison_matches_scipy_rank_and_zscore():
     rng = np.random.default_rng(4)
     p = pd.DataFrame({"unit": [f"县{i}" for i in range(12)], "spend": rng.uniform(500, 900, 12),
                       "people": rng.uniform(2, 6, 12)})
-    res = peer_comparison(p, measure="spend", per="people", self_unit="县3", higher_is_better=False)
+    res = peer_comparison(p, measure="spend", per="people", self_unit="县3", direction="反向")
     t = res.table().set_index("unit")
     v = p["spend"] / p["people"]
     want_rank = stats.rankdata(v.to_numpy(), method="min")

@@ -1320,7 +1320,7 @@ REFUSED = [
     (lambda: ek.plan_vs_actual(pd.DataFrame({"name": ["a", "b"], "target": [100, "85%"], "actual": [90, 80]})),
      r"indicators 列 target 第 2 个值不是有限的数字：带百分号的文字「85%」"),
     (lambda: ek.plan_vs_actual(pd.DataFrame({"name": ["a"], "direction": ["反"], "target": [100], "actual": [90]})),
-     r"indicators 列 direction 第 1 个（a）的方向应为 正向 / 反向 / 等于 之一"),
+     r"indicators 列 direction 第 1 个（a）的方向应为 正向 / 反向 / 等于（或 \+、-），实际为 '反'"),
     (lambda: ek.plan_vs_actual(pd.DataFrame({"name": ["a"], "target": [1e-300], "actual": [1e300]})),
      r"完成率或偏差超出浮点数范围.*indicators 列 target 与 actual"),
     (lambda: ek.trend(pd.DataFrame({"period": [2021, 2022, 2023], "v": ["1,200", 1300, 1400]}), measure="v"),

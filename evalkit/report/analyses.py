@@ -183,7 +183,8 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
             if rows["unit"].nunique() < 2:
                 continue
             sub = wide[["unit", "is_self", measure]].dropna()
-            peers.append(cmp.peer_comparison(sub, measure=measure, higher_is_better=rows["direction"].iloc[0] != "反向",
+            peers.append(cmp.peer_comparison(sub, measure=measure,
+                                             direction="反向" if rows["direction"].iloc[0] == "反向" else "正向",
                                              unit_label=next((u for u in rows["measure_unit"] if u), "")))
         policy = parameter(case, "policy_year")
         if policy is None:

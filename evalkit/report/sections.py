@@ -614,7 +614,7 @@ def comparison(case: Case, card: Scorecard) -> str:
                          "—" if me is None else value(me["value"]),
                          "—" if me is None else f"{int(me['rank'])}/{len(r.table())}",
                          "—" if me is None else pct(me["percentile"], 0),
-                         "—" if me is None else f"{me['z']:+.2f}", "越高越好" if r.higher_is_better else "越低越好"])
+                         "—" if me is None else f"{me['z']:+.2f}", "越高越好" if r.direction == "正向" else "越低越好"])
         out.append(table(["指标", "本项目", "排名", "百分位", "z 值", "方向"], rows, numeric=[1, 3, 4],
                          caption=f"{when}同类单位比较"))
         for r in c.peers[:3]:
