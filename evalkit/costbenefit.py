@@ -378,7 +378,7 @@ class AppraisalResult:
 
     ``runs`` holds one :class:`CostBenefitResult` per rate (the main rate first; for a long-lived
     public-welfare project the 6 % run beside the 8 % one). ``verdicts`` has one row per rule:
-    ``indicator``, ``value``, ``criterion``, ``threshold``, ``passed``, ``rate``.
+    ``indicator``, ``value``, ``criterion``, ``threshold``, ``passed``, ``discount_rate``.
     """
 
     kind: str                          # "financial" or "economic"
@@ -394,7 +394,7 @@ class AppraisalResult:
     def accepted(self) -> bool:
         """Every acceptance rule at the main rate is met."""
         v = self.verdicts
-        return bool(v.loc[v["rate"] == self.main.discount_rate, "passed"].fillna(False).all())
+        return bool(v.loc[v["discount_rate"] == self.main.discount_rate, "passed"].fillna(False).all())
 
     def table(self) -> pd.DataFrame:
         return self.verdicts
@@ -403,7 +403,8 @@ class AppraisalResult:
         return self.verdicts.to_html(index=False)
 
 
-def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None = None, long_lived: bool = False,
+def appraise(flows: pd.DataFrame, *, kind: str = "economic", discount_rate: float | None = None,
+             long_lived: bool = False,
              payback_benchmark: float | None = None, costs: Sequence[str] = ("cost",),
              benefits: Sequence[str] = ("benefit",), investment: Sequence[str] = (),
              convention: str = "end-of-year") -> AppraisalResult:
@@ -412,10 +413,12 @@ def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None 
     Parameters
     ----------
     kind
-        ``"economic"``: ENPV ≥ 0, EIRR ≥ i_s, EBCR ≥ 1 at the social discount rate ``rate``
-        (default 8 %); with ``long_lived=True`` the same at 6 % beside it.
-        ``"financial"``: FNPV ≥ 0, FIRR ≥ i_c at the sector benchmark rate ``rate`` (required: the
-        guide's sector rates are not verified, so none is assumed).
+        ``"economic"``: ENPV ≥ 0, EIRR ≥ i_s, EBCR ≥ 1 at the social discount rate
+        ``discount_rate`` (default 8 %); with ``long_lived=True`` the same at 6 % beside it.
+        ``"financial"``: FNPV ≥ 0, FIRR ≥ i_c at the sector benchmark rate ``discount_rate``
+        (required: the guide's sector rates are not verified, so none is assumed).
+    discount_rate
+        Annual rate as a fraction: ``0.08`` means 8 %.
     payback_benchmark
         The benchmark payback period P_c in years (a positive number), when the sector has one.
     long_lived
@@ -435,9 +438,9 @@ def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None 
     (True, ['ENPV', 'EIRR', 'EBCR'])
     """
     _checks.one_of(kind, "kind", ("economic", "financial"))
-    if kind == "financial" and rate is None:
-        raise InputError("财务分析需要给出行业基准收益率 rate（i_c），例如 0.06")
-    main = SOCIAL_DISCOUNT_RATE if rate is None else _checks.real(rate, "rate", above=-1)
+    if kind == "financial" and discount_rate is None:
+        raise InputError("财务分析需要给出行业基准收益率 discount_rate（i_c），例如 0.06")
+    main = SOCIAL_DISCOUNT_RATE if discount_rate is None else _checks.real(discount_rate, "discount_rate", above=-1)
     if not isinstance(long_lived, (bool, np.bool_)):
         raise InputError(f"long_lived 应为 True 或 False，实际为 {long_lived!r}")
     if payback_benchmark is not None:
@@ -454,17 +457,17 @@ def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None 
     for run in runs:
         r = run.discount_rate
         rows.append({"indicator": f"{prefix}NPV", "value": run.npv, "criterion": "≥ 0", "threshold": 0.0,
-                     "passed": run.npv >= 0, "rate": r})
+                     "passed": run.npv >= 0, "discount_rate": r})
         rows.append({"indicator": f"{prefix}IRR", "value": run.irr, "criterion": f"≥ {r:.0%}", "threshold": r,
-                     "passed": None if run.irr is None else run.irr >= r, "rate": r})
+                     "passed": None if run.irr is None else run.irr >= r, "discount_rate": r})
         if kind == "economic":
             rows.append({"indicator": "EBCR", "value": run.bcr, "criterion": "≥ 1", "threshold": 1.0,
-                         "passed": None if run.bcr is None else run.bcr >= 1, "rate": r})
+                         "passed": None if run.bcr is None else run.bcr >= 1, "discount_rate": r})
         if payback_benchmark is not None and r == main:
             p = run.payback
             rows.append({"indicator": "静态投资回收期", "value": p, "criterion": f"≤ {payback_benchmark:g} 年",
                          "threshold": float(payback_benchmark), "passed": p is not None and p <= payback_benchmark,
-                         "rate": r})
+                         "discount_rate": r})
     verdicts = pd.DataFrame(rows)
     return AppraisalResult(kind=kind, runs=runs, verdicts=verdicts, notes=tuple(notes))
 

@@ -163,7 +163,7 @@ def test_economic_appraisal_judges_each_rule_and_adds_6_percent_for_long_lived_p
     flows = net_flows([-1000] + [85] * 30)
     res = appraise(flows, long_lived=True)
     assert [r.discount_rate for r in res.runs] == [0.08, 0.06]
-    v = res.verdicts.set_index(["indicator", "rate"])
+    v = res.verdicts.set_index(["indicator", "discount_rate"])
     enpv8 = sum(85 * 1.08 ** -t for t in range(2, 32)) - 1000 / 1.08
     assert v.loc[("ENPV", 0.08), "value"] == pytest.approx(enpv8)
     assert bool(v.loc[("ENPV", 0.08), "passed"]) is (enpv8 >= 0)
@@ -175,7 +175,7 @@ def test_economic_appraisal_judges_each_rule_and_adds_6_percent_for_long_lived_p
 def test_financial_appraisal_needs_a_benchmark_rate():
     with pytest.raises(InputError, match="行业基准收益率"):
         appraise(net_flows([-100, 60, 60]), kind="financial")
-    res = appraise(net_flows([-100, 60, 60]), kind="financial", rate=0.06, payback_benchmark=2)
+    res = appraise(net_flows([-100, 60, 60]), kind="financial", discount_rate=0.06, payback_benchmark=2)
     assert list(res.verdicts["indicator"]) == ["FNPV", "FIRR", "静态投资回收期"]
     assert res.verdicts.iloc[2]["passed"] == (res.main.payback <= 2)
 

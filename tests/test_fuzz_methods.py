@@ -280,17 +280,17 @@ def test_irr_all_survives_mistyped_arguments(data):
 def test_appraise_survives_hostile_input(data):
     refused = False
     flows = data.draw(flows_tables())
-    which = data.draw(st.sampled_from(["flows", "rate", "kind", "payback", "long_lived"]))
+    which = data.draw(st.sampled_from(["flows", "discount_rate", "kind", "payback", "long_lived"]))
     kw: dict[str, Any] = {"kind": "economic"}
     names: list[str] = []
     if which == "flows":
         flows, names, refused = data.draw(spoilt(flows, arg="flows", cols=["year", "cost", "benefit"], key="year"))
-    elif which == "rate":
-        kw.update(kind=data.draw(st.sampled_from(["economic", "financial"])), rate=data.draw(rates))
-        names = ["rate"]
+    elif which == "discount_rate":
+        kw.update(kind=data.draw(st.sampled_from(["economic", "financial"])), discount_rate=data.draw(rates))
+        names = ["discount_rate"]
     elif which == "kind":
         kw["kind"] = data.draw(st.sampled_from(["financial", "economics", "", None]))
-        names = ["kind", "rate"]
+        names = ["kind", "discount_rate"]
     elif which == "payback":
         kw["payback_benchmark"] = data.draw(hostile_scalar)
         names = ["payback_benchmark"]

@@ -121,13 +121,13 @@ def cost_benefit(case: Case) -> CostBenefitFigures | None:
     rate = parameter(case, "social_discount_rate")
     wide, costs, benefits, investment = case_flows(table, "经济")
     kw = dict(costs=costs, benefits=benefits, convention=convention)
-    economic = cb.appraise(wide, kind="economic", rate=rate, long_lived=parameter(case, "long_lived"),
+    economic = cb.appraise(wide, kind="economic", discount_rate=rate, long_lived=parameter(case, "long_lived"),
                            payback_benchmark=parameter(case, "payback_benchmark"), investment=investment, **kw)
     financial = None
     benchmark = parameter(case, "benchmark_rate")
     if benchmark is not None and (table["analysis"] != "经济").any():
         fw, fc, fb, fi = case_flows(table, "财务")
-        financial = cb.appraise(fw, kind="financial", rate=benchmark, costs=fc, benefits=fb, investment=fi,
+        financial = cb.appraise(fw, kind="financial", discount_rate=benchmark, costs=fc, benefits=fb, investment=fi,
                                 payback_benchmark=parameter(case, "payback_benchmark"), convention=convention)
     sens = cb.sensitivity(wide, discount_rate=rate, **kw)
     risk = None

@@ -435,12 +435,12 @@ def _verdict_rows(res) -> list[list[str]]:
         else:
             value = f"{r.value:.3f}" if r.value is not None else "—"
         verdict = "—" if r.passed is None else ("满足" if r.passed else "不满足")
-        rows.append([r.indicator, rate(r.rate), value, r.criterion, verdict])
+        rows.append([r.indicator, rate(r.discount_rate), value, r.criterion, verdict])
     return rows
 
 
 def _verdict_sentence(res, label: str) -> str:
-    main = res.verdicts[res.verdicts["rate"] == res.main.discount_rate]
+    main = res.verdicts[res.verdicts["discount_rate"] == res.main.discount_rate]
     failed = [r.indicator for r in main.itertuples() if r.passed is False]
     unknown = [r.indicator for r in main.itertuples() if r.passed is None]
     if failed:
