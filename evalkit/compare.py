@@ -682,7 +682,7 @@ class DiDResult:
     """Difference-in-differences estimate of a policy's effect on ``outcome``.
 
     ``estimate`` is the coefficient of treated × post; ``means`` the 2×2 table of group means;
-    ``pretrend_p`` the p-value of a differential pre-period trend (None when it cannot be tested).
+    ``pretrend_p_value`` the p value of a differential pre-period trend (None when it cannot be tested).
     """
 
     outcome: str
@@ -695,7 +695,7 @@ class DiDResult:
     n: int
     clustered: bool
     means: pd.DataFrame
-    pretrend_p: float | None
+    pretrend_p_value: float | None
     pretrend_slope: float | None
     series: pd.DataFrame | None       # time, group means (for the chart)
     policy_time: Any
@@ -705,7 +705,7 @@ class DiDResult:
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([{"estimate": self.estimate, "se": self.se, "p_value": self.p_value,
                               "ci_low": self.ci_low, "ci_high": self.ci_high, "confidence": self.confidence,
-                              "n": self.n, "clustered": self.clustered, "pretrend_p": self.pretrend_p}])
+                              "n": self.n, "clustered": self.clustered, "pretrend_p_value": self.pretrend_p_value}])
 
     def sentence(self, unit: str = "") -> str:
         sig = "显著" if self.p_value < 1 - self.confidence else "不显著"
@@ -713,9 +713,9 @@ class DiDResult:
              f"{value(abs(self.estimate))}{unit}（{self.confidence:.0%} 置信区间 {value(self.ci_low)}～"
              f"{value(self.ci_high)}{unit}，p {'= ' if self.p_value >= 0.001 else ''}{pvalue(self.p_value)}），"
              f"在 {1 - self.confidence:.0%} 水平上{sig}。")
-        if self.pretrend_p is not None:
-            ok = "未发现" if self.pretrend_p >= 0.05 else "发现"
-            s += f"政策实施前两组趋势差异检验 p = {pvalue(self.pretrend_p)}，{ok}明显的事前趋势差异。"
+        if self.pretrend_p_value is not None:
+            ok = "未发现" if self.pretrend_p_value >= 0.05 else "发现"
+            s += f"政策实施前两组趋势差异检验 p = {pvalue(self.pretrend_p_value)}，{ok}明显的事前趋势差异。"
         else:
             s += self.pretrend_reason or "政策实施前只有一期数据，无法检验平行趋势假设。"
         return s
@@ -859,7 +859,7 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
                 notes.append(pre_reason)
     return DiDResult(outcome=outcome, estimate=est, se=se, p_value=float(pvalues[3]),
                      ci_low=float(ci[3, 0]), ci_high=float(ci[3, 1]), confidence=conf, n=len(y),
-                     clustered=bool(cluster), means=means, pretrend_p=pre_p, pretrend_slope=pre_slope, series=series,
+                     clustered=bool(cluster), means=means, pretrend_p_value=pre_p, pretrend_slope=pre_slope, series=series,
                      policy_time=policy, notes=tuple(notes), pretrend_reason=pre_reason)
 
 

@@ -462,7 +462,7 @@ def lmdi(base: Mapping[str, float] | pd.Series | pd.DataFrame,
 @dataclass(frozen=True, eq=False)
 class DriversResult:
     """OLS of an outcome on predictors. ``coefficients``: one row per term (``常数项`` first):
-    ``predictor``, ``coef``, ``se``, ``t``, ``p``, ``ci_low``, ``ci_high`` (at ``confidence``),
+    ``predictor``, ``coef``, ``se``, ``t``, ``p_value``, ``ci_low``, ``ci_high`` (at ``confidence``),
     ``beta`` (standardised coefficient), ``lmg`` (share of R² attributed to the predictor; the
     predictors' values add up to ``r2``) and ``lmg_share`` (lmg ÷ r2). Intercept: NaN beta and lmg."""
 
@@ -598,14 +598,14 @@ def drivers(data: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
         ci = np.asarray(fit.conf_int(alpha=1 - conf)) * to_data[:, None]
         table = pd.DataFrame({
             "predictor": ["常数项", *predictors], "coef": params * to_data, "se": bse * to_data,
-            "t": tvalues, "p": pvalues, "ci_low": ci[:, 0], "ci_high": ci[:, 1],
+            "t": tvalues, "p_value": pvalues, "ci_low": ci[:, 0], "ci_high": ci[:, 1],
             "beta": np.r_[np.nan, params[1:] * sd[1:] / sd[0]],
         })
     if not ssr > 1e-24 * tss:                 # a perfect fit, to rounding
         raise InputError(f"data 列 {outcome} 可由 predictors（{', '.join(predictors)}）完全线性表示（残差为 0），"
                          "无法估计标准误和显著性")
     table["lmg"] = np.r_[np.nan, _lmg(np.corrcoef(m, rowvar=False))]
-    _checks.finite_result(table[["coef", "se", "t", "p", "ci_low", "ci_high"]].to_numpy(), "回归系数",
+    _checks.finite_result(table[["coef", "se", "t", "p_value", "ci_low", "ci_high"]].to_numpy(), "回归系数",
                           f"data 列 {', '.join(map(str, cols))} 的数值相差过大，请检查单位")
     table["lmg_share"] = table["lmg"] / r2 if r2 > 0 else np.nan
     notes = [(f"以 {outcome} 为因变量、{'、'.join(predictors)} 为自变量做最小二乘回归（含常数项），"
@@ -647,7 +647,7 @@ class EFAResult:
     kmo_items: pd.Series
     bartlett_chi2: float
     bartlett_df: int
-    bartlett_p: float
+    bartlett_p_value: float
     eigenvalues: pd.DataFrame
     loadings: pd.DataFrame
     communalities: pd.Series
@@ -894,7 +894,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
                           "cumulative": np.cumsum(eig) / p, "threshold": threshold})
     return EFAResult(n=n, n_factors=k, suggested_factors=suggested, rotation=rotation, kmo=overall,
                      kmo_items=pd.Series(per_item, index=names, name="kmo"), bartlett_chi2=float(chi2),
-                     bartlett_df=int(df), bartlett_p=p_value, eigenvalues=eigen,
+                     bartlett_df=int(df), bartlett_p_value=p_value, eigenvalues=eigen,
                      loadings=pd.DataFrame(a, index=names, columns=cols),
                      communalities=pd.Series(h2, index=names, name="communality"),
                      factor_correlations=pd.DataFrame(phi, index=cols, columns=cols), seed=int(seed),

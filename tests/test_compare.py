@@ -153,7 +153,7 @@ def test_did_equals_the_2x2_means_and_statsmodels_formula():
     assert r.se == pytest.approx(ref.bse["treated:post"])
     assert r.p_value == pytest.approx(ref.pvalues["treated:post"])
     assert r.ci_low < 2.0 < r.ci_high
-    assert r.pretrend_p is not None and r.pretrend_p > 0.01       # parallel by construction
+    assert r.pretrend_p_value is not None and r.pretrend_p_value > 0.01       # parallel by construction
     assert "平行" not in r.sentence() and "事前趋势" in r.sentence()
 
 
@@ -162,7 +162,7 @@ def test_did_detects_a_diverging_pre_trend():
     p.loc[(p["treated"] == 1), "y"] += 1.5 * (p["year"] - 2018)
     r = diff_in_diff(p, outcome="y", treated="treated", post="post", time="year", cluster="unit")
     assert r.pretrend_slope == pytest.approx(1.5, abs=0.3)
-    assert r.pretrend_p < 0.001 and "发现明显的事前趋势差异" in r.sentence()
+    assert r.pretrend_p_value < 0.001 and "发现明显的事前趋势差异" in r.sentence()
 
 
 def test_did_requires_all_four_cells():

@@ -606,7 +606,7 @@ def test_diff_in_diff_survives_hostile_panels(data):
     if res is not None:
         finite(res.estimate, res.se, res.p_value, res.ci_low, res.ci_high)
         assert 0 <= res.p_value <= 1
-        finite_or_none(res.pretrend_p, res.pretrend_slope)
+        finite_or_none(res.pretrend_p_value, res.pretrend_slope)
         assert np.isfinite(res.means.to_numpy(dtype=float)).all()
         s = res.sentence()
         assert "nan" not in s and "inf" not in s, s
@@ -769,7 +769,7 @@ def test_drivers_survives_hostile_data(data):
     if res is not None:
         finite(res.r2, res.adj_r2)
         c = res.coefficients
-        finite_column(c, "coef", "se", "t", "p", "ci_low", "ci_high")
+        finite_column(c, "coef", "se", "t", "p_value", "ci_low", "ci_high")
         finite_column(c.iloc[1:], "beta", "lmg")
         finite_column(c.iloc[1:], "lmg_share", nan_ok=any("R² 为 0" in n for n in res.notes))
         assert 0 <= res.r2 <= 1 + 1e-12
@@ -813,7 +813,7 @@ def test_exploratory_factor_analysis_survives_hostile_items(data):
         names = ["奇异", "items"]
     res = outcome(lambda: ek.exploratory_factor_analysis(items, **kw), names, refused=refused)
     if res is not None:
-        finite(res.kmo, res.bartlett_chi2, res.bartlett_p)
+        finite(res.kmo, res.bartlett_chi2, res.bartlett_p_value)
         assert np.isfinite(res.loadings.to_numpy()).all()
         assert np.isfinite(res.communalities.to_numpy()).all()
         assert np.isfinite(res.kmo_items.to_numpy()).all()
@@ -1069,10 +1069,10 @@ def test_cronbach_alpha_survives_hostile_items(data):
 
 @given(population=st.one_of(st.none(), st.integers(-5, 10 ** 7), hostile_scalar, st.just(10 ** 30)),
        margin=st.one_of(plain(0.001, 0.5), hostile_scalar), confidence=st.one_of(plain(0.5, 0.999), hostile_scalar),
-       p=st.one_of(plain(0.01, 0.99), hostile_scalar))
-def test_sample_size_survives_hostile_arguments(population, margin, confidence, p):
-    res = outcome(lambda: ek.sample_size(population, margin=margin, confidence=confidence, p=p),
-                  ["population", "margin", "confidence", "p"])
+       proportion=st.one_of(plain(0.01, 0.99), hostile_scalar))
+def test_sample_size_survives_hostile_arguments(population, margin, confidence, proportion):
+    res = outcome(lambda: ek.sample_size(population, margin=margin, confidence=confidence, proportion=proportion),
+                  ["population", "margin", "confidence", "proportion"])
     if res is not None:
         assert isinstance(res, int) and res >= 1
         if population is not None:
@@ -1460,7 +1460,7 @@ def test_group_test_with_a_group_too_small_for_shapiro_uses_mann_whitney():
 
 
 def test_sample_size_is_at_least_one():
-    assert ek.sample_size(None, margin=0.5, confidence=0.5, p=1e-300) == 1     # was 0
+    assert ek.sample_size(None, margin=0.5, confidence=0.5, proportion=1e-300) == 1     # was 0
     assert ek.sample_size(1000, margin=1e-300) == 1000                         # was ZeroDivisionError
 
 
@@ -1510,4 +1510,4 @@ def test_diff_in_diff_says_why_the_pre_trend_cannot_be_tested():
                       "year": [2, 3, 2, 3, 1, 2, 3, 1, 2, 3], "treated": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
                       "post": [0, 1, 0, 1, 0, 0, 1, 0, 0, 1], "y": [1.0, 3, 2, 5, 1, 1.5, 2, 2, 2.4, 3.1]})
     r = ek.diff_in_diff(p, outcome="y", treated="treated", post="post", time="year", cluster="unit")
-    assert r.pretrend_p is None and "观测不足以估计趋势差异" in r.sentence()
+    assert r.pretrend_p_value is None and "观测不足以估计趋势差异" in r.sentence()

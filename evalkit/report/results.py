@@ -84,7 +84,7 @@ def _compare(case: Case, card: Scorecard) -> dict[str, Any]:
         out["peer_counts"] = {r.measure: len(r.table()) for r in c.peers}
     if c.did:
         out["did"] = {d.outcome: {"estimate": d.estimate, "se": d.se, "p_value": d.p_value, "ci_low": d.ci_low,
-                                  "ci_high": d.ci_high, "pretrend_p": d.pretrend_p} for d in c.did}
+                                  "ci_high": d.ci_high, "pretrend_p_value": d.pretrend_p_value} for d in c.did}
     return out
 
 
