@@ -452,7 +452,7 @@ class GroupTestResult:
     kind: str                     # welch | mannwhitney | chi2
     statistic: float
     p_value: float
-    df: float | None
+    dof: float | None               # degrees of freedom (None for Mann-Whitney)
     effect: float | None
     effect_name: str
     estimate: float | None        # mean difference, Hodges–Lehmann shift or proportion difference
@@ -466,7 +466,7 @@ class GroupTestResult:
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([{"test": self.kind, "statistic": self.statistic, "df": self.df, "p_value": self.p_value,
+        return pd.DataFrame([{"test": self.kind, "statistic": self.statistic, "dof": self.dof, "p_value": self.p_value,
                               "effect_name": self.effect_name, "effect": self.effect, "estimate": self.estimate,
                               "ci_low": self.ci_low, "ci_high": self.ci_high, "confidence": self.confidence}])
 
@@ -535,7 +535,7 @@ def group_test(a: Sequence[Any], b: Sequence[Any], *, kind: str = "auto", confid
 
     Notes
     -----
-    Welch: t = (x̄_a − x̄_b) / √(s_a²/n_a + s_b²/n_b), Welch–Satterthwaite df, CI of the mean
+    Welch: t = (x̄_a − x̄_b) / √(s_a²/n_a + s_b²/n_b), Welch–Satterthwaite degrees of freedom (``dof``), CI of the mean
     difference, Cohen's d with the pooled sd. Mann-Whitney: U of group a, normal approximation with
     tie correction (scipy), rank-biserial r = 2U/(n_a·n_b) − 1, Hodges–Lehmann shift with its
     distribution-free CI. Chi-square: Pearson's test on the contingency table (Yates' correction for

@@ -617,9 +617,9 @@ def drivers(data: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
         notes.insert(0, f"删除含缺失值的 {int(missing.sum())} 行（共 {len(data)} 行）。")
     if not r2 > 0:
         notes.append("R² 为 0，各自变量的 R² 占比（lmg_share）无法计算（为空）。")
-    df_resid = n - k - 1
-    if df_resid < 10 * k:
-        notes.append(f"样本量相对自变量个数偏小（残差自由度 {df_resid}），估计不稳定，解读应谨慎。")
+    dof_resid = n - k - 1
+    if dof_resid < 10 * k:
+        notes.append(f"样本量相对自变量个数偏小（残差自由度 {dof_resid}），估计不稳定，解读应谨慎。")
     return DriversResult(n=n, dropped=int(missing.sum()), r2=r2, adj_r2=adj_r2, confidence=conf, outcome=outcome,
                          coefficients=table.reset_index(drop=True), notes=tuple(notes))
 
@@ -646,7 +646,7 @@ class EFAResult:
     kmo: float
     kmo_items: pd.Series
     bartlett_chi2: float
-    bartlett_df: int
+    bartlett_dof: int
     bartlett_p_value: float
     eigenvalues: pd.DataFrame
     loadings: pd.DataFrame
@@ -766,7 +766,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
     Notes
     -----
     KMO = Σ_{i≠j} r_ij² / (Σ_{i≠j} r_ij² + Σ_{i≠j} q_ij²), q the partial correlations (Kaiser 1974).
-    Bartlett (1951): χ² = −(n − 1 − (2p + 5)/6) · ln|R|, df = p(p − 1)/2.
+    Bartlett (1951): χ² = −(n − 1 − (2p + 5)/6) · ln|R|, degrees of freedom p(p − 1)/2.
     Parallel analysis (Horn 1965): eigenvalues of the correlation matrices of ``simulations`` random
     normal n × p data sets (above 200,000 cells drawn from the Wishart distribution of their scatter
     matrix, the same distribution at a fraction of the cost); the suggested number is the count of
@@ -836,7 +836,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
         raise InputError("items 的相关矩阵奇异（有题项是其他题项的线性组合，或行数太少），无法做因子分析")
     overall, per_item = _kmo(corr)
     chi2 = -(n - 1 - (2 * p + 5) / 6) * logdet
-    df = p * (p - 1) // 2
+    dof = p * (p - 1) // 2
     eig = np.linalg.eigvalsh(corr)[::-1]
     rng = np.random.default_rng(seed)
     random_eig = _random_eigenvalues(n, p, sims, rng)
@@ -879,9 +879,9 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
         "varimax": "凯撒正态化最大方差法（varimax）。",
         "promax": f"凯撒正态化的 promax 斜交旋转（幂 {PROMAX_POWER}），载荷为模式矩阵，因子间相关见 factor_correlations。",
         None: "不旋转。" if k > 1 else "只有一个因子，无需旋转。"}[rotation])
-    p_value = float(stats.chi2.sf(chi2, df))
+    p_value = float(stats.chi2.sf(chi2, dof))
     notes.append(f"KMO = {value(overall, 3)}（Kaiser：低于 0.5 不宜做因子分析，0.7 以上较好）；"
-                 f"Bartlett 球形检验 χ² = {value(chi2)}，自由度 {df}，p {'= ' if p_value >= 0.001 else ''}"
+                 f"Bartlett 球形检验 χ² = {value(chi2)}，自由度 {dof}，p {'= ' if p_value >= 0.001 else ''}"
                  f"{pvalue(p_value)}。")
     if overall < 0.5:
         notes.append("KMO 低于 0.5，题项间的共同变异不足，因子分析结果不宜采用。")
@@ -894,7 +894,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
                           "cumulative": np.cumsum(eig) / p, "threshold": threshold})
     return EFAResult(n=n, n_factors=k, suggested_factors=suggested, rotation=rotation, kmo=overall,
                      kmo_items=pd.Series(per_item, index=names, name="kmo"), bartlett_chi2=float(chi2),
-                     bartlett_df=int(df), bartlett_p_value=p_value, eigenvalues=eigen,
+                     bartlett_dof=int(dof), bartlett_p_value=p_value, eigenvalues=eigen,
                      loadings=pd.DataFrame(a, index=names, columns=cols),
                      communalities=pd.Series(h2, index=names, name="communality"),
                      factor_correlations=pd.DataFrame(phi, index=cols, columns=cols), seed=int(seed),

@@ -118,7 +118,7 @@ def test_chi_square_agrees_with_scipy_and_gives_a_proportion_difference():
     r = group_test(a, b)
     table = np.array([[30, 35], [70, 45]])               # rows sorted: 不满意, 满意
     chi2, p, dof, _ = stats.chi2_contingency(table)
-    assert r.kind == "chi2" and (r.statistic, r.p_value, r.df) == pytest.approx((chi2, p, dof))
+    assert r.kind == "chi2" and (r.statistic, r.p_value, r.dof) == pytest.approx((chi2, p, dof))
     assert r.effect == pytest.approx(math.sqrt(chi2 / 180))
     assert r.estimate == pytest.approx(30 / 100 - 35 / 80)       # share of 不满意
     assert r.ci_low < r.estimate < r.ci_high

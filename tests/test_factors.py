@@ -425,7 +425,7 @@ def test_efa_kmo_and_bartlett_equal_the_formulas_computed_here():
     assert res.kmo == pytest.approx(r2.sum() / (r2.sum() + q2.sum()), rel=1e-9)
     assert list(res.kmo_items) == pytest.approx(list(r2.sum(0) / (r2.sum(0) + q2.sum(0))), rel=1e-9)
     chi2 = -(n - 1 - (2 * p + 5) / 6) * np.sum(np.log(np.linalg.eigvalsh(r)))
-    assert (res.bartlett_chi2, res.bartlett_df) == (pytest.approx(chi2, rel=1e-10), p * (p - 1) // 2)
+    assert (res.bartlett_chi2, res.bartlett_dof) == (pytest.approx(chi2, rel=1e-10), p * (p - 1) // 2)
     assert res.bartlett_p_value == pytest.approx(stats.chi2.sf(chi2, 21), rel=1e-9, abs=1e-300)
     assert list(res.eigenvalues["eigenvalue"]) == pytest.approx(sorted(np.linalg.eigvalsh(r), reverse=True))
 

@@ -567,7 +567,7 @@ def test_group_test_survives_hostile_samples(data):
     if res is not None:
         finite(res.statistic, res.p_value)
         assert 0 <= res.p_value <= 1
-        finite_or_none(res.df, res.effect, res.estimate, res.ci_low, res.ci_high)
+        finite_or_none(res.dof, res.effect, res.estimate, res.ci_low, res.ci_high)
         assert "nan" not in res.sentence and "inf" not in res.sentence, res.sentence
 
 

@@ -753,7 +753,7 @@ def survey_annex(case: Case, card: Scorecard) -> str:
                            "—" if _none(r.alpha_if_deleted) else f"{r.alpha_if_deleted:.3f}"]
                           for r in alpha.item_stats.itertuples()], numeric=[1, 2], caption="题项信度分析"))
     if efa is not None:
-        out.append(p(f"结构效度：KMO = {efa.kmo:.3f}，Bartlett 球形检验 χ² = {efa.bartlett_chi2:.1f}（自由度 {efa.bartlett_df}），"
+        out.append(p(f"结构效度：KMO = {efa.kmo:.3f}，Bartlett 球形检验 χ² = {efa.bartlett_chi2:.1f}（自由度 {efa.bartlett_dof}），"
                      f"p {'< 0.001' if efa.bartlett_p_value < 0.001 else '= ' + format(efa.bartlett_p_value, '.3f')}；平行分析提取 "
                      f"{efa.n_factors} 个公因子（探索性因子分析，主轴因子法）。"))
     out.append(sub(2, "各题满意度"))
