@@ -114,14 +114,14 @@ class GapResult:
 
 
 def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: Mapping[str, str] | None = None,
-                   benchmark: str = "best", unit: str = "unit", percentile: float = 0.9,
+                   benchmark: str = "best", unit_col: str = "unit", percentile: float = 0.9,
                    standard: Mapping[str, float] | None = None, percentile_method: str = "linear") -> GapResult:
     """Gap of each unit to the benchmark of each measure: the best unit, a percentile, or a standard.
 
     Parameters
     ----------
     data
-        One row per unit: a ``unit`` name column and one numeric column per measure.
+        One row per unit: a name column ``unit_col`` and one numeric column per measure.
     measures
         The measure columns.
     directions
@@ -131,8 +131,8 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
     benchmark
         ``"best"`` (the best unit's value), ``"percentile"`` (the ``percentile`` of the units' values
         in the better direction) or ``"standard"`` (the value declared in ``standard``).
-    unit
-        The name column.
+    unit_col
+        The column naming the units (default ``"unit"``).
     percentile
         For ``"percentile"``, a fraction in (0, 1]: ``0.9`` is the level that 90 % of units reach or
         fall short of, i.e. the 90 % quantile of a 正向 measure and the 10 % quantile of a 反向 one.
@@ -178,10 +178,10 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
         raise InputError("measures 至少需要一个指标列")
     if len(set(measures)) != len(measures):
         raise InputError(f"measures 中指标重复：{', '.join(sorted({m for m in measures if measures.count(m) > 1}))}")
-    _checks.columns(data, "data", [unit, *measures])
-    if unit in measures:
-        raise InputError(f"measures 中的 {unit} 是单位名称列（unit），不能作为指标")
-    names = _checks.labels(data, "data", unit, "单位名称")
+    _checks.columns(data, "data", [unit_col, *measures])
+    if unit_col in measures:
+        raise InputError(f"measures 中的 {unit_col} 是单位名称列（unit_col），不能作为指标")
+    names = _checks.labels(data, "data", unit_col, "单位名称")
     values = _checks.numbers(data, "data", measures)
     dirs = {m: "正向" for m in measures}
     if directions is not None and not isinstance(directions, (Mapping, pd.Series)):
@@ -856,7 +856,7 @@ class MalmquistResult:
         return self.table_.to_html(index=False)
 
 
-def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[str], unit: str = "unit",
+def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[str], unit_col: str = "unit",
               period: str = "period", returns: str = "crs", orientation: str = "input", convention: str = "deap",
               periods: tuple[Any, Any] | None = None) -> MalmquistResult:
     """Malmquist productivity index between consecutive periods (or two given ones), EC × TC.
@@ -864,12 +864,12 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
     Parameters
     ----------
     panel
-        One row per unit and period, with the ``unit`` and ``period`` columns and the input and output
+        One row per unit and period, with the ``unit_col`` and ``period`` columns and the input and output
         columns (non-negative numbers, as for :func:`dea`).
     inputs, outputs
         The input and output columns.
-    unit, period
-        The name and period columns; periods are compared in sorted order.
+    unit_col, period
+        The columns naming the units (default ``"unit"``) and the periods; periods are compared in sorted order.
     returns
         ``"crs"`` (default; Färe et al. 1994 measure productivity change against CRS frontiers, and
         then split ec into pech × sech with VRS) or ``"vrs"``.
@@ -928,21 +928,21 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
     both = [c for c in inputs if c in outputs]
     if both:
         raise InputError(f"列 {', '.join(map(str, both))} 不能既是投入又是产出")
-    clash = [c for c in (*inputs, *outputs) if c in (unit, period)]
+    clash = [c for c in (*inputs, *outputs) if c in (unit_col, period)]
     if clash:
-        raise InputError(f"列 {clash[0]} 是单位或期间列（unit / period），不能作为投入或产出")
-    _checks.columns(panel, "panel", [unit, period, *inputs, *outputs])
+        raise InputError(f"列 {clash[0]} 是单位或期间列（unit_col / period），不能作为投入或产出")
+    _checks.columns(panel, "panel", [unit_col, period, *inputs, *outputs])
     _checks.one_of(returns, "returns", RETURNS)
     _checks.one_of(orientation, "orientation", ORIENTATIONS)
     _checks.one_of(convention, "convention", CONVENTIONS)
-    for c in (unit, period):
+    for c in (unit_col, period):
         if isinstance(panel[c], pd.DataFrame):
             raise InputError(f"panel 有多个名为 {c} 的列，列名应各不相同")
-    _keys(panel, unit, "单位")
+    _keys(panel, unit_col, "单位")
     _keys(panel, period, "期间")
-    dup = panel.duplicated([unit, period], keep="first")
+    dup = panel.duplicated([unit_col, period], keep="first")
     if dup.any():
-        u, t = panel.loc[dup, unit].iloc[0], panel.loc[dup, period].iloc[0]
+        u, t = panel.loc[dup, unit_col].iloc[0], panel.loc[dup, period].iloc[0]
         raise InputError(f"panel 中单位 {u} 在期间 {t} 出现不止一次（每个单位每期一行）")
     try:
         order = sorted(panel[period].unique())
@@ -966,19 +966,19 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
     for name, cols, mat in (("投入", inputs, x_all), ("产出", outputs, y_all)):
         if (mat < 0).any():
             i, j = np.argwhere(mat < 0)[0]
-            raise InputError(f"panel 列 {cols[j]} 单位 {panel[unit].iloc[i]} 期间 {panel[period].iloc[i]} 为负数 "
+            raise InputError(f"panel 列 {cols[j]} 单位 {panel[unit_col].iloc[i]} 期间 {panel[period].iloc[i]} 为负数 "
                              f"{mat[i, j]:g}：投入和产出都必须是非负数")
         none = np.flatnonzero((mat == 0).all(axis=1))
         if len(none):
             i = none[0]
-            raise InputError(f"panel 中单位 {panel[unit].iloc[i]} 期间 {panel[period].iloc[i]} 的{name}全部为 0："
+            raise InputError(f"panel 中单位 {panel[unit_col].iloc[i]} 期间 {panel[period].iloc[i]} 的{name}全部为 0："
                              "每个单位每期至少要有一项正的投入和一项正的产出")
     for name, cols, mat in (("panel", inputs, x_all), ("panel", outputs, y_all)):
         _magnitudes(mat, cols, name)
     xbar = np.where(_means(x_all) > 0, _means(x_all), 1.0)
     ybar = np.where(_means(y_all) > 0, _means(y_all), 1.0)
     per = panel[period].to_numpy()
-    names = panel[unit].to_numpy()
+    names = panel[unit_col].to_numpy()
     rows, means, notes = [], [], []
     vrs = returns == "vrs"
     for p0, p1 in pairs:

@@ -324,7 +324,7 @@ class PeerResult:
     (share of peers it does at least as well as), ``z``, ``is_self``."""
 
     measure: str
-    unit_label: str
+    unit: str                       # the measure's unit of measurement (计量单位)
     table_: pd.DataFrame
     self_unit: str | None
     direction: str                  # 正向 / 反向
@@ -349,28 +349,38 @@ class PeerResult:
         if z == z and abs(z) >= 0.05:
             zs = f"，{'高于' if z > 0 else '低于'}平均水平 {abs(z):.1f} 个标准差"
             zs += "" if self.direction == "正向" else "（该指标越低越好）"
-        return f"{self.measure}为 {value(r['value'])}{self.unit_label}，在 {n} 个单位中排第 {int(r['rank'])} 位{zs}。"
+        return f"{self.measure}为 {value(r['value'])}{self.unit}，在 {n} 个单位中排第 {int(r['rank'])} 位{zs}。"
 
     def plot(self) -> Any:
         from . import charts
 
         t = self.table_.sort_values("rank")
         return charts.ranked_bars(list(t["unit"]), list(t["value"]), list(t["is_self"]),
-                                  title=f"{self.measure}横向比较", unit=self.unit_label)
+                                  title=f"{self.measure}横向比较", unit=self.unit)
 
 
-def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None, unit: str = "unit",
-                    self_unit: str | None = None, direction: str = "正向",
-                    unit_label: str = "") -> PeerResult:
+def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None, unit_col: str = "unit",
+                    self_unit: str | None = None, direction: str = "正向", unit: str = "") -> PeerResult:
     """Values (optionally per capita or per unit of ``per``), rank, percentile and z-score among peers.
 
     Parameters
     ----------
     peers
-        One row per unit (region or project) with a ``unit`` name column (present, distinct) and the
-        measure columns; a boolean ``is_self`` column (True/False or 1/0; text such as "是" is
+        One row per unit (region or project) with a name column ``unit_col`` (present, distinct) and
+        the measure columns; a boolean ``is_self`` column (True/False or 1/0; text such as "是" is
         refused rather than read) marks at most one unit as this project when ``self_unit`` is not
         given.
+    measure, per
+        The measure column, and the column it is divided by (per capita, per km …), if any.
+    unit_col
+        The column naming the units (default ``"unit"``).
+    self_unit
+        The name of this project's unit, instead of the ``is_self`` column.
+    direction
+        ``"正向"`` (higher is better, the default) or ``"反向"``; other spellings as every method reads
+        them (``"+"``/``"-"``, ``"max"``/``"min"``, ``"benefit"``/``"cost"``).
+    unit
+        The measure's unit of measurement (计量单位) as text, shown after its values (``"%"``, ``"元"``).
 
     Notes
     -----
@@ -386,16 +396,16 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
     (2, 100.0)
     """
     _checks.frame(peers, "peers")
-    _checks.columns(peers, "peers", [unit, measure] + ([per] if per else []))
+    _checks.columns(peers, "peers", [unit_col, measure] + ([per] if per else []))
     direction = _checks.direction(direction, "direction ")
     df = peers.copy()
-    _checks.labels(df, "peers", unit, "单位名称")
+    _checks.labels(df, "peers", unit_col, "单位名称")
     value = _checks.numbers(df, "peers", [measure])[:, 0]
     if per:
         denom = _checks.numbers(df, "peers", [per])[:, 0]
         if (denom <= 0).any():
             i = int(np.argmax(denom <= 0))
-            raise InputError(f"peers 列 {per} 必须大于 0（用作分母），第 {i + 1} 个单位（{df[unit].iloc[i]}）为 {denom[i]:g}")
+            raise InputError(f"peers 列 {per} 必须大于 0（用作分母），第 {i + 1} 个单位（{df[unit_col].iloc[i]}）为 {denom[i]:g}")
         with np.errstate(all="ignore"):
             value = value / denom
         _checks.finite_result(value, f"{measure}/{per}", f"peers 列 {measure} 与 {per} 的数值相差过大，请检查单位")
@@ -416,9 +426,9 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
             z = (scaled - scaled.mean()) / sd if sd > 0 else np.zeros_like(value)
     pct = np.array([(score <= s).mean() for s in score])
     if self_unit is not None:
-        if not pd.api.types.is_scalar(self_unit) or self_unit not in set(df[unit]):
+        if not pd.api.types.is_scalar(self_unit) or self_unit not in set(df[unit_col]):
             raise InputError(f"peers 中没有单位「{self_unit}」（self_unit）")
-        is_self = (df[unit] == self_unit).to_numpy()
+        is_self = (df[unit_col] == self_unit).to_numpy()
     elif "is_self" in df:
         flags = df["is_self"]
         odd = [k for k, f in enumerate(flags.array) if not (isinstance(f, (bool, np.bool_)) or
@@ -428,14 +438,14 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
         is_self = flags.astype(bool).to_numpy()
         if is_self.sum() > 1:
             raise InputError(f"peers 列 is_self 标记了 {int(is_self.sum())} 个本项目单位"
-                             f"（{'、'.join(map(str, df.loc[is_self, unit]))}），只能有一个")
+                             f"（{'、'.join(map(str, df.loc[is_self, unit_col]))}），只能有一个")
     else:
         is_self = np.zeros(len(df), bool)
-    out = pd.DataFrame({"unit": df[unit].astype(str).to_numpy(), "value": value, "rank": rank, "percentile": pct,
+    out = pd.DataFrame({"unit": df[unit_col].astype(str).to_numpy(), "value": value, "rank": rank, "percentile": pct,
                         "z": z, "is_self": is_self}).iloc[order].reset_index(drop=True)
     label = f"{measure}/{per}" if per else measure
-    return PeerResult(measure=label, unit_label=unit_label, table_=out,
-                      self_unit=str(df.loc[is_self, unit].iloc[0]) if is_self.any() else None,
+    return PeerResult(measure=label, unit=unit, table_=out,
+                      self_unit=str(df.loc[is_self, unit_col].iloc[0]) if is_self.any() else None,
                       direction=direction,
                       notes=("排序以数值越" + ("大" if direction == "正向" else "小") + "越好；z 值以样本标准差计算。",))
 

@@ -185,7 +185,7 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
             sub = wide[["unit", "is_self", measure]].dropna()
             peers.append(cmp.peer_comparison(sub, measure=measure,
                                              direction="反向" if rows["direction"].iloc[0] == "反向" else "正向",
-                                             unit_label=next((u for u in rows["measure_unit"] if u), "")))
+                                             unit=next((u for u in rows["measure_unit"] if u), "")))
         policy = parameter(case, "policy_year")
         if policy is None:
             skipped = "案例未给出政策实施年份（policy_year），未做双重差分估计。"
@@ -239,7 +239,7 @@ def benchmarks(case: Case) -> Benchmarks | None:
     info = latest.drop_duplicates("measure").set_index("measure")
     measures = [m for m in info.index if wide[m].notna().sum() >= 2]
     directions = {m: ("反向" if info.loc[m, "direction"] == "反向" else "正向") for m in measures}
-    gaps = bm.benchmark_gaps(wide.reset_index(), measures=measures, directions=directions, unit="unit")
+    gaps = bm.benchmark_gaps(wide.reset_index(), measures=measures, directions=directions, unit_col="unit")
     inputs = tuple(m for m in measures if info.loc[m, "role"] == "投入")
     outputs = tuple(m for m in measures if info.loc[m, "role"] == "产出")
     dea, skipped = None, ""

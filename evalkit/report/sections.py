@@ -610,7 +610,7 @@ def comparison(case: Case, card: Scorecard) -> str:
         rows = []
         for r in c.peers:
             me = r.self_row
-            rows.append([r.measure + (f"（{r.unit_label}）" if r.unit_label else ""),
+            rows.append([r.measure + (f"（{r.unit}）" if r.unit else ""),
                          "—" if me is None else value(me["value"]),
                          "—" if me is None else f"{int(me['rank'])}/{len(r.table())}",
                          "—" if me is None else pct(me["percentile"], 0),
