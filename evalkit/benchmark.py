@@ -81,14 +81,14 @@ MAX_SPREAD = 1e8         # largest / smallest positive value of a column: beyond
 class GapResult:
     """Each unit's gap to the benchmark of each measure.
 
-    ``table_`` (also ``table()``), one row per unit and measure: ``unit``, ``measure``, ``direction``,
+    ``gaps`` (also ``table()``), one row per unit and measure: ``unit``, ``measure``, ``direction``,
     ``value``, ``benchmark``, ``gap`` (a fraction of the benchmark, 0 at or beyond it; NaN when the
     benchmark is not positive), ``rank`` (1 = best within the measure; ties share the best rank).
     ``benchmarks``: one row per measure, ``measure``, ``direction``, ``benchmark``, ``basis`` (which
     unit, percentile or standard it is).
     """
 
-    table_: pd.DataFrame
+    gaps: pd.DataFrame
     benchmarks: pd.DataFrame
     benchmark_kind: str                 # "best", "percentile" or "standard"
     percentile: float | None            # for "percentile": 0.9 means the 90th percentile
@@ -96,11 +96,11 @@ class GapResult:
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.gaps
 
     def plot(self, measure: str) -> Any:
         """Bar chart of the units' gaps (%) for one measure, the smallest gap on top."""
-        t = self.table_[self.table_["measure"] == measure]
+        t = self.gaps[self.gaps["measure"] == measure]
         if t.empty:
             known = ", ".join(map(str, self.benchmarks["measure"]))
             raise InputError(f"measure 应为 {known} 之一，实际为 {measure!r}")
@@ -110,7 +110,7 @@ class GapResult:
         return charts.gap_bars([str(u) for u in t["unit"]], list(t["gap"]), title=f"{measure}与标杆的差距")
 
     def _repr_html_(self) -> str:
-        return self.table_.to_html(index=False)
+        return self.gaps.to_html(index=False)
 
 
 def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: Mapping[str, str] | None = None,
@@ -252,7 +252,7 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
         notes.append("标杆值为给定的标准值（如行业标准、计划标准）。")
     if nonpositive:
         notes.append(f"指标 {'、'.join(nonpositive)} 的标杆值不为正数，相对差距无法计算（为空）。")
-    return GapResult(table_=table, benchmarks=pd.DataFrame(bench_rows), benchmark_kind=benchmark, percentile=p,
+    return GapResult(gaps=table, benchmarks=pd.DataFrame(bench_rows), benchmark_kind=benchmark, percentile=p,
                      percentile_method=method, notes=tuple(notes))
 
 
@@ -821,7 +821,7 @@ def dea(inputs: pd.DataFrame, outputs: pd.DataFrame, *, returns: str = "crs", or
 class MalmquistResult:
     """Productivity change of each unit between two periods.
 
-    ``table_`` (also ``table()``), one row per unit and pair of periods: ``unit``, ``from``, ``to``,
+    ``indices`` (also ``table()``), one row per unit and pair of periods: ``unit``, ``from``, ``to``,
     ``ec`` (efficiency change, catch-up), ``tc`` (technical change, frontier shift), ``m`` (= ec × tc),
     ``pech`` and ``sech`` (ec split into pure technical and scale efficiency change; with
     ``returns="crs"`` only), and the four efficiencies behind them, ``e00`` (the ``from`` data against
@@ -829,7 +829,7 @@ class MalmquistResult:
     ``Benchmarking::malmq``. ``means``: one row per pair, the geometric means over units.
     """
 
-    table_: pd.DataFrame
+    indices: pd.DataFrame
     means: pd.DataFrame
     convention: str                     # "deap" or "inverse"
     returns: str
@@ -837,11 +837,11 @@ class MalmquistResult:
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.indices
 
     def plot(self, to: Any = None) -> Any:
         """Bars of ec, tc and m per unit for the pair ending in ``to`` (default: the last), 1 marked."""
-        t = self.table_
+        t = self.indices
         to = t["to"].iloc[-1] if to is None else to
         rows = t[t["to"] == to]
         if rows.empty:
@@ -853,7 +853,7 @@ class MalmquistResult:
                                title=f"Malmquist 生产率指数（{start} → {to}）")
 
     def _repr_html_(self) -> str:
-        return self.table_.to_html(index=False)
+        return self.indices.to_html(index=False)
 
 
 def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[str], unit_col: str = "unit",
@@ -1038,7 +1038,7 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
                         "各期均值为几何平均。")
     else:
         notes.insert(2, "规模报酬可变时不再分解 pech 与 sech（为空）；各期均值为几何平均。")
-    return MalmquistResult(table_=pd.concat(rows, ignore_index=True), means=pd.DataFrame(means),
+    return MalmquistResult(indices=pd.concat(rows, ignore_index=True), means=pd.DataFrame(means),
                            convention=convention, returns=returns, orientation=orientation, notes=tuple(notes))
 
 

@@ -37,33 +37,34 @@ def _cn(x: float, digits: int = 1) -> str:
 
 @dataclass(frozen=True, eq=False)
 class PlanActualResult:
-    """Completion of each quantitative indicator. ``table``: ``code``, ``name``, ``direction``, ``target``,
-    ``actual``, ``unit``, ``completion`` (A / T), ``deviation`` (A − T), ``met``, ``flag`` (``""``,
-    ``"未完成"`` or ``"超额需说明"``), ``explained`` (a deviation reason is on file)."""
+    """Completion of each quantitative indicator. ``indicators`` (also ``table()``): ``code``, ``name``,
+    ``direction``, ``target``, ``actual``, ``unit``, ``completion`` (A / T), ``deviation`` (A − T),
+    ``met``, ``flag`` (``""``, ``"未完成"`` or ``"超额需说明"``), ``explained`` (a deviation reason is
+    on file)."""
 
-    table_: pd.DataFrame
+    indicators: pd.DataFrame
     threshold: float
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.indicators
 
     @property
     def shortfalls(self) -> pd.DataFrame:
-        return self.table_[self.table_["flag"] == "未完成"]
+        return self.indicators[self.indicators["flag"] == "未完成"]
 
     @property
     def overachieved(self) -> pd.DataFrame:
-        return self.table_[self.table_["flag"] == "超额需说明"]
+        return self.indicators[self.indicators["flag"] == "超额需说明"]
 
     def plot(self) -> Any:
         from . import charts
 
-        t = self.table_.dropna(subset=["completion"])
+        t = self.indicators.dropna(subset=["completion"])
         return charts.completion(list(t["name"]), list(t["completion"]), list(t["met"]), threshold=self.threshold)
 
     def _repr_html_(self) -> str:
-        return self.table_.to_html(index=False)
+        return self.indicators.to_html(index=False)
 
 
 def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEMENT) -> PlanActualResult:
@@ -153,13 +154,13 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
 
 @dataclass(frozen=True, eq=False)
 class TrendResult:
-    """One measure over time. ``table``: ``period``, ``value``, ``change`` (against the previous
+    """One measure over time. ``series`` (also ``table()``): ``period``, ``value``, ``change`` (against the previous
     period), ``growth`` (relative change). ``historical_standard`` is the mean of the periods before
     the current one (历史标准); ``cagr`` the average annual growth over the whole span."""
 
     measure: str
     unit: str
-    table_: pd.DataFrame
+    series: pd.DataFrame
     current_period: Any
     current: float
     previous: float | None
@@ -172,7 +173,7 @@ class TrendResult:
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.series
 
     def sentence(self) -> str:
         """e.g. ``2023年供水保证率为 92.3%，较上年提高 4.1 个百分点，高于历史平均水平（87.5%）。``"""
@@ -199,7 +200,7 @@ class TrendResult:
     def plot(self) -> Any:
         from . import charts
 
-        return charts.trend(list(map(str, self.table_["period"])), list(self.table_["value"]),
+        return charts.trend(list(map(str, self.series["period"])), list(self.series["value"]),
                             title=f"{self.measure}变化趋势", unit=self.unit,
                             standard=self.historical_standard)
 
@@ -305,7 +306,7 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     if blank.any():
         notes.append(f"{int(blank.sum())} 个期间没有数值，未计入。")
     return TrendResult(
-        measure=measure, unit=unit, table_=table, current_period=cur, current=float(v[i]),
+        measure=measure, unit=unit, series=table, current_period=cur, current=float(v[i]),
         previous=float(v[i - 1]) if i > 0 else None, change=float(table.loc[i, "change"]) if i > 0 else None,
         growth=None if i == 0 or g != g else float(g), cagr=cagr,
         historical_standard=standard,
@@ -320,22 +321,22 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
 
 @dataclass(frozen=True, eq=False)
 class PeerResult:
-    """This project among its peers. ``table``: ``unit``, ``value``, ``rank`` (1 = best), ``percentile``
+    """This project among its peers. ``ranking`` (also ``table()``), best first: ``unit``, ``value``, ``rank`` (1 = best), ``percentile``
     (share of peers it does at least as well as), ``z``, ``is_self``."""
 
     measure: str
     unit: str                       # the measure's unit of measurement (计量单位)
-    table_: pd.DataFrame
+    ranking: pd.DataFrame
     self_unit: str | None
     direction: str                  # 正向 / 反向
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.ranking
 
     @property
     def self_row(self) -> pd.Series | None:
-        rows = self.table_[self.table_["is_self"]]
+        rows = self.ranking[self.ranking["is_self"]]
         return rows.iloc[0] if len(rows) else None
 
     def sentence(self) -> str:
@@ -343,7 +344,7 @@ class PeerResult:
         r = self.self_row
         if r is None:
             return ""
-        n = len(self.table_)
+        n = len(self.ranking)
         z = r["z"]
         zs = ""
         if z == z and abs(z) >= 0.05:
@@ -354,7 +355,7 @@ class PeerResult:
     def plot(self) -> Any:
         from . import charts
 
-        t = self.table_.sort_values("rank")
+        t = self.ranking.sort_values("rank")
         return charts.ranked_bars(list(t["unit"]), list(t["value"]), list(t["is_self"]),
                                   title=f"{self.measure}横向比较", unit=self.unit)
 
@@ -444,7 +445,7 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
     out = pd.DataFrame({"unit": df[unit_col].astype(str).to_numpy(), "value": value, "rank": rank, "percentile": pct,
                         "z": z, "is_self": is_self}).iloc[order].reset_index(drop=True)
     label = f"{measure}/{per}" if per else measure
-    return PeerResult(measure=label, unit=unit, table_=out,
+    return PeerResult(measure=label, unit=unit, ranking=out,
                       self_unit=str(df.loc[is_self, unit_col].iloc[0]) if is_self.any() else None,
                       direction=direction,
                       notes=("排序以数值越" + ("大" if direction == "正向" else "小") + "越好；z 值以样本标准差计算。",))

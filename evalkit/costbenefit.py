@@ -790,20 +790,20 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
 
 @dataclass(frozen=True, eq=False)
 class LeastCostResult:
-    """Cost-effectiveness of alternatives. ``table``: ``name``, ``cost``, ``effect``, ``cost_per_effect``,
+    """Cost-effectiveness of alternatives. ``alternatives`` (also ``table()``): ``name``, ``cost``, ``effect``, ``cost_per_effect``,
     ``rank`` (1 = cheapest per unit of effect), ``gap`` (fraction above the cheapest), ``dominated``
     (``""``, ``"强劣势"`` or ``"扩展劣势"``), ``icer`` (incremental cost per extra unit of effect against the
     next less effective non-dominated option), plus any other columns of the input."""
 
-    table_: pd.DataFrame
+    alternatives: pd.DataFrame
     cheapest: str
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.alternatives
 
     def _repr_html_(self) -> str:
-        return self.table_.to_html(index=False)
+        return self.alternatives.to_html(index=False)
 
 
 def least_cost(alternatives: pd.DataFrame, *, cost: str = "cost", effect: str = "effect",
@@ -869,7 +869,7 @@ def least_cost(alternatives: pd.DataFrame, *, cost: str = "cost", effect: str = 
         .reset_index(drop=True)
     cheapest = str(out.loc[0, name])
     notes = ("单位效果成本 = 成本 ÷ 效果，按从低到高排序；劣势方案指存在成本更低且效果更好（或二者组合更优）的其他方案。",)
-    return LeastCostResult(table_=out, cheapest=cheapest, notes=notes)
+    return LeastCostResult(alternatives=out, cheapest=cheapest, notes=notes)
 
 
 def unit_cost(cost: float, output: float) -> float:

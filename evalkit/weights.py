@@ -472,12 +472,12 @@ def entropy_weights(data: pd.DataFrame, *, directions: Mapping[str, str] | Seque
 
 @dataclass(frozen=True, eq=False)
 class TOPSISResult:
-    """TOPSIS ranking. ``table_``: one row per unit in input order — ``unit``, ``d_plus`` (distance to the
+    """TOPSIS ranking. ``ranking`` (also ``table()``): one row per unit in input order — ``unit``, ``d_plus`` (distance to the
     ideal), ``d_minus`` (to the anti-ideal), ``closeness`` C = D⁻/(D⁺ + D⁻) and ``rank`` (1 = best,
     ties share the lower rank). ``ideal`` and ``anti_ideal`` are by indicator on the weighted scale;
     ``normalised`` and ``weighted`` are the matrices r and v = w·r."""
 
-    table_: pd.DataFrame
+    ranking: pd.DataFrame
     ideal: pd.Series
     anti_ideal: pd.Series
     weights: pd.Series
@@ -489,16 +489,16 @@ class TOPSISResult:
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.ranking
 
     def plot(self) -> Any:
-        t = self.table_.sort_values(["rank", "unit"], kind="stable")
+        t = self.ranking.sort_values(["rank", "unit"], kind="stable")
         from . import charts
 
         return charts.value_bars(list(t["unit"]), list(t["closeness"]), title="TOPSIS：相对贴近度", xlabel="相对贴近度")
 
     def _repr_html_(self) -> str:
-        return self.table_.to_html(index=False)
+        return self.ranking.to_html(index=False)
 
 
 def _weight_vector(weights: Any, cols: list[str]) -> np.ndarray:
@@ -617,7 +617,7 @@ def topsis(data: pd.DataFrame, *, weights: Mapping[str, float] | Sequence[float]
     if ties.any():
         notes.append(f"{'、'.join(table.loc[ties, 'unit'])} 的相对贴近度相同，名次并列。")
     best = str(table.sort_values(["rank"], kind="stable")["unit"].iloc[0])
-    return TOPSISResult(table_=table, ideal=pd.Series(ideal, index=cols, name="ideal"),
+    return TOPSISResult(ranking=table, ideal=pd.Series(ideal, index=cols, name="ideal"),
                         anti_ideal=pd.Series(anti, index=cols, name="anti_ideal"),
                         weights=pd.Series(w, index=cols, name="weight"),
                         directions=pd.Series([_label(s) for s in signs], index=cols, name="direction"),
