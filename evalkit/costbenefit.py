@@ -629,19 +629,19 @@ class Distribution:
         name = "三角分布" if self.kind == "triangular" else "PERT 分布"
         return f"{name}（{self.low:g}，{self.mode:g}，{self.high:g}）"
 
-    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def draw(self, rng: np.random.Generator, draws: int) -> np.ndarray:
         if self.kind == "triangular":
             if self.low == self.high:
-                return np.full(n, self.low)
-            return rng.triangular(self.low, self.mode, self.high, n)
+                return np.full(draws, self.low)
+            return rng.triangular(self.low, self.mode, self.high, draws)
         if self.kind == "uniform":
-            return rng.uniform(self.low, self.high, n)
+            return rng.uniform(self.low, self.high, draws)
         if self.kind == "normal":
-            return rng.normal(self.mean, self.sd, n)
+            return rng.normal(self.mean, self.sd, draws)
         span = self.high - self.low                     # PERT: a scaled beta with λ = 4
         a = 1 + 4 * (self.mode - self.low) / span
         b = 1 + 4 * (self.high - self.mode) / span
-        return self.low + span * rng.beta(a, b, n)
+        return self.low + span * rng.beta(a, b, draws)
 
 
 def _distributions(spec: Mapping[str, Any] | pd.DataFrame) -> dict[str, Distribution]:
@@ -689,10 +689,11 @@ def _distributions(spec: Mapping[str, Any] | pd.DataFrame) -> dict[str, Distribu
 class RiskResult:
     """Monte Carlo distribution of the NPV (元). Quantiles at 5 %, 50 %, 95 %; ``prob_negative`` = P(NPV < 0).
 
-    ``expected_npv`` is the analytic mean the draws converge to (NPV is linear in the multipliers).
+    ``draws`` is the number of draws, ``npvs`` the NPV of each; ``expected_npv`` is the analytic mean
+    the draws converge to (NPV is linear in the multipliers).
     """
 
-    n: int
+    draws: int
     seed: int
     discount_rate: float
     mean: float
@@ -703,30 +704,30 @@ class RiskResult:
     prob_negative: float
     expected_npv: float
     base_npv: float
-    draws: np.ndarray
+    npvs: np.ndarray
     inputs: pd.DataFrame          # item, side, pv, distribution, expected multiplier
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        rows = [("模拟次数", self.n), ("净现值均值", self.mean), ("净现值标准差", self.sd), ("P5", self.p5),
+        rows = [("模拟次数", self.draws), ("净现值均值", self.mean), ("净现值标准差", self.sd), ("P5", self.p5),
                 ("P50", self.p50), ("P95", self.p95), ("净现值小于零的概率", self.prob_negative)]
         return pd.DataFrame(rows, columns=["metric", "value"])
 
     def plot(self) -> Any:
         from . import charts
 
-        return charts.distribution(self.draws)
+        return charts.distribution(self.npvs)
 
 
 def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[str, Any] | pd.DataFrame,
-         n: int = 10_000, seed: int = 20200225, costs: Sequence[str] = ("cost",),
+         draws: int = 10_000, seed: int = 20200225, costs: Sequence[str] = ("cost",),
          benefits: Sequence[str] = ("benefit",), convention: str = "end-of-year") -> RiskResult:
     """Monte Carlo risk analysis of the NPV over declared distributions of items.
 
     Each distribution is a multiplier on one item's flows in every year (1 = as planned): triangular
     (low, mode, high), PERT (low, mode, high; λ = 4), uniform (low, high) or normal (mean, sd).
     Items without a distribution stay at their base values. Draws are vectorised: the NPV of draw k is
-    Σ_j ±m_kj · PV_j, so 100,000 draws of a 30-year project take milliseconds. ``n`` is a whole
+    Σ_j ±m_kj · PV_j, so 100,000 draws of a 30-year project take milliseconds. ``draws`` is a whole
     number from 2 to 1,000,000 (a standard deviation needs two draws); ``seed`` a whole number ≥ 0;
     ``distributions`` a mapping item → parameters or a table with ``item`` and ``distribution``
     columns, at least one item, none twice, every parameter a finite number.
@@ -741,13 +742,13 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
     >>> flows = pd.DataFrame({"year": [2024, 2025, 2026], "cost": [100.0, 10.0, 10.0],
     ...                       "benefit": [0.0, 70.0, 70.0]})
     >>> r = risk(flows, discount_rate=0.08, distributions={"benefit": {"distribution": "uniform",
-    ...          "low": 0.8, "high": 1.2}}, n=1000, seed=1)
+    ...          "low": 0.8, "high": 1.2}}, draws=1000, seed=1)
     >>> round(r.expected_npv, 6) == round(r.base_npv, 6), 0 < r.prob_negative < 1
     (True, True)
     """
     f = _flows(flows, costs, benefits)
     rate = _checks.real(discount_rate, "discount_rate", above=-1)
-    n = _checks.whole(n, "n", at_least=2, at_most=_checks.MAX_DRAWS)
+    draws = _checks.whole(draws, "draws", at_least=2, at_most=_checks.MAX_DRAWS)
     seed = _checks.whole(seed, "seed", at_least=0)
     dists = _distributions(distributions)
     t = _periods(len(f.years), convention)
@@ -761,10 +762,10 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
                 [(b, "效益", f.benefits[b].to_numpy(dtype=float) @ d) for b in f.benefits.columns]
         rng = np.random.default_rng(seed)
         signed = np.array([pv if side == "效益" else -pv for _, side, pv in items])
-        mult = np.ones((n, len(items)))
+        mult = np.ones((draws, len(items)))
         for j, (name, _, _) in enumerate(items):
             if name in dists:
-                mult[:, j] = dists[name].draw(rng, n)
+                mult[:, j] = dists[name].draw(rng, draws)
         npv = mult @ signed
         expected = float(sum(s * (dists[name].expected if name in dists else 1.0)
                              for s, (name, _, _) in zip(signed, items)))
@@ -777,11 +778,11 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
                             "distribution": dists[name].describe() if name in dists else "固定（基准值）",
                             "expected": dists[name].expected if name in dists else 1.0}
                            for name, side, pv in items])
-    notes = (f"蒙特卡洛模拟 {n:,} 次（随机数种子 {seed}），每个因素的分布为其各年数值的乘数，"
+    notes = (f"蒙特卡洛模拟 {draws:,} 次（随机数种子 {seed}），每个因素的分布为其各年数值的乘数，"
              "同一因素各年完全相关、不同因素相互独立。",)
-    return RiskResult(n=n, seed=int(seed), discount_rate=rate, mean=mean, sd=sd,
+    return RiskResult(draws=draws, seed=int(seed), discount_rate=rate, mean=mean, sd=sd,
                       p5=p5, p50=p50, p95=p95, prob_negative=float((npv < 0).mean()), expected_npv=expected,
-                      base_npv=float(signed.sum()), draws=npv, inputs=inputs, notes=notes)
+                      base_npv=float(signed.sum()), npvs=npv, inputs=inputs, notes=notes)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from .errors import InputError
 FORMS = ("product", "ratio")     # y = x_1 · … · x_n ; y = x_1 / (x_2 · … · x_n)
 MAX_FACTORS = 8                 # 8! = 40,320 substitution orders; no 因素分析 needs more
 MAX_PREDICTORS = 12             # 2^12 subset regressions for the LMG split
-MAX_SIMULATIONS = 10_000        # random data sets for parallel analysis
+MAX_PARALLEL_DRAWS = 10_000     # random data sets for parallel analysis
 PROMAX_POWER = 4                # R stats::promax and SPSS default (κ = 4)
 DEFAULT_SEED = 20200225
 
@@ -653,7 +653,7 @@ class EFAResult:
     communalities: pd.Series
     factor_correlations: pd.DataFrame
     seed: int
-    simulations: int
+    draws: int                        # random data sets of the parallel analysis
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
@@ -736,7 +736,7 @@ def _random_eigenvalues(n: int, p: int, sims: int, rng: np.random.Generator) -> 
 
 
 def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = None,
-                                rotation: str | None = "varimax", simulations: int = 100,
+                                rotation: str | None = "varimax", draws: int = 100,
                                 seed: int = DEFAULT_SEED) -> EFAResult:
     """KMO, Bartlett's test, parallel analysis and a rotated principal-axis factor solution.
 
@@ -748,7 +748,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
         Number of factors; by default the number parallel analysis suggests (at least 1).
     rotation
         ``"varimax"`` (orthogonal), ``"promax"`` (oblique, power 4) or None.
-    simulations, seed
+    draws, seed
         Random data sets for parallel analysis, and the seed that makes them reproducible.
 
     Returns
@@ -760,14 +760,14 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
     InputError
         If a column is missing values only, not numeric or constant, there are fewer than 3 items,
         no more rows than items, the correlation matrix is singular, ``n_factors`` is not
-        between 1 and the number of items − 1, ``simulations`` is not a whole number from 1 to
+        between 1 and the number of items − 1, ``draws`` is not a whole number from 1 to
         10,000 or ``seed`` not a whole number ≥ 0.
 
     Notes
     -----
     KMO = Σ_{i≠j} r_ij² / (Σ_{i≠j} r_ij² + Σ_{i≠j} q_ij²), q the partial correlations (Kaiser 1974).
     Bartlett (1951): χ² = −(n − 1 − (2p + 5)/6) · ln|R|, degrees of freedom p(p − 1)/2.
-    Parallel analysis (Horn 1965): eigenvalues of the correlation matrices of ``simulations`` random
+    Parallel analysis (Horn 1965): eigenvalues of the correlation matrices of ``draws`` random
     normal n × p data sets (above 200,000 cells drawn from the Wishart distribution of their scatter
     matrix, the same distribution at a fraction of the cost); the suggested number is the count of
     leading observed eigenvalues above the 95th percentile of the random ones. Extraction: iterated principal-axis factoring
@@ -807,7 +807,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
     _checks.frame(items, "items")
     if rotation not in ("varimax", "promax", None):
         raise InputError(f"rotation 应为 varimax / promax / None 之一，实际为 {rotation!r}")
-    sims = _checks.whole(simulations, "simulations", at_least=1, at_most=MAX_SIMULATIONS)
+    sims = _checks.whole(draws, "draws", at_least=1, at_most=MAX_PARALLEL_DRAWS)
     seed = _checks.whole(seed, "seed", at_least=0)
     names = [str(c) for c in items.columns]
     if len(set(names)) != len(names):
@@ -898,7 +898,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
                      loadings=pd.DataFrame(a, index=names, columns=cols),
                      communalities=pd.Series(h2, index=names, name="communality"),
                      factor_correlations=pd.DataFrame(phi, index=cols, columns=cols), seed=int(seed),
-                     simulations=sims, notes=tuple(notes))
+                     draws=sims, notes=tuple(notes))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -221,23 +221,23 @@ def risky():
 
 def test_risk_is_reproducible_with_the_seed_and_changes_without_it():
     flows, dists, kw = risky()
-    a = risk(flows, discount_rate=0.08, distributions=dists, n=5000, seed=7, **kw)
-    b = risk(flows, discount_rate=0.08, distributions=dists, n=5000, seed=7, **kw)
-    c = risk(flows, discount_rate=0.08, distributions=dists, n=5000, seed=8, **kw)
-    assert np.array_equal(a.draws, b.draws) and (a.mean, a.p5) == (b.mean, b.p5)
-    assert not np.array_equal(a.draws, c.draws)
+    a = risk(flows, discount_rate=0.08, distributions=dists, draws=5000, seed=7, **kw)
+    b = risk(flows, discount_rate=0.08, distributions=dists, draws=5000, seed=7, **kw)
+    c = risk(flows, discount_rate=0.08, distributions=dists, draws=5000, seed=8, **kw)
+    assert np.array_equal(a.npvs, b.npvs) and (a.mean, a.p5) == (b.mean, b.p5)
+    assert not np.array_equal(a.npvs, c.npvs)
 
 
 def test_risk_mean_converges_to_the_analytic_mean():
     flows, dists, kw = risky()
-    r = risk(flows, discount_rate=0.08, distributions=dists, n=200_000, seed=3, **kw)
+    r = risk(flows, discount_rate=0.08, distributions=dists, draws=200_000, seed=3, **kw)
     d = 1.08 ** -np.arange(1, 31)
     pv = {k: float(flows[k].to_numpy() @ d) for k in ("build", "om", "fees")}
     analytic = pv["fees"] * (0.7 + 4 + 1.1) / 6 - pv["build"] * (0.95 + 1 + 1.3) / 3 - pv["om"] * 1.0
     assert r.expected_npv == pytest.approx(analytic)
-    assert abs(r.mean - analytic) < 4 * r.sd / math.sqrt(r.n)
+    assert abs(r.mean - analytic) < 4 * r.sd / math.sqrt(r.draws)
     assert r.p5 < r.p50 < r.p95
-    assert r.prob_negative == pytest.approx(float((r.draws < 0).mean()))
+    assert r.prob_negative == pytest.approx(float((r.npvs < 0).mean()))
 
 
 @pytest.mark.parametrize("spec, fragment", [
@@ -249,7 +249,7 @@ def test_risk_mean_converges_to_the_analytic_mean():
 def test_risk_rejects_bad_distributions(spec, fragment):
     flows, _, kw = risky()
     with pytest.raises(InputError, match=fragment):
-        risk(flows, discount_rate=0.08, distributions=spec, n=10, **kw)
+        risk(flows, discount_rate=0.08, distributions=spec, draws=10, **kw)
 
 
 # --- least cost -------------------------------------------------------------------------------------

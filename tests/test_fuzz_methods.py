@@ -368,8 +368,8 @@ def hostile_distribution(draw) -> Any:
 def test_risk_survives_hostile_input(data):
     refused = False
     flows = data.draw(flows_tables())
-    which = data.draw(st.sampled_from(["flows", "dist", "dist", "dists", "n", "seed", "rate"]))
-    kw: dict[str, Any] = {"discount_rate": 0.08, "n": 200,
+    which = data.draw(st.sampled_from(["flows", "dist", "dist", "dists", "draws", "seed", "rate"]))
+    kw: dict[str, Any] = {"discount_rate": 0.08, "draws": 200,
                           "distributions": {"benefit": {"distribution": "uniform", "low": 0.8, "high": 1.2}}}
     names: list[str] = []
     if which == "flows":
@@ -383,8 +383,8 @@ def test_risk_survives_hostile_input(data):
                                                          pd.DataFrame(columns=["item", "distribution"]),
                                                          {1: {"distribution": "uniform", "low": 0, "high": 1}}]))
         names = ["distributions"]
-    elif which == "n":
-        kw["n"], names = data.draw(st.one_of(st.integers(-5, 3), hostile_scalar)), ["n"]
+    elif which == "draws":
+        kw["draws"], names = data.draw(st.one_of(st.integers(-5, 3), hostile_scalar)), ["draws"]
     elif which == "seed":
         kw["seed"], names = data.draw(st.one_of(st.integers(-5, 3), hostile_scalar)), ["seed"]
     else:
@@ -393,7 +393,7 @@ def test_risk_survives_hostile_input(data):
     if res is not None:
         finite(res.mean, res.p5, res.p50, res.p95, res.prob_negative, res.expected_npv, res.base_npv, res.discount_rate)
         finite_or_none(res.sd)
-        assert np.isfinite(res.draws).all()
+        assert np.isfinite(res.npvs).all()
         assert 0 <= res.prob_negative <= 1
 
 
@@ -791,9 +791,9 @@ def item_tables(draw) -> pd.DataFrame:
 def test_exploratory_factor_analysis_survives_hostile_items(data):
     refused = False
     items = data.draw(item_tables())
-    which = data.draw(st.sampled_from(["table", "table", "table", "n_factors", "rotation", "simulations", "seed",
+    which = data.draw(st.sampled_from(["table", "table", "table", "n_factors", "rotation", "draws", "seed",
                                        "singular"]))
-    kw: dict[str, Any] = {"simulations": 10}
+    kw: dict[str, Any] = {"draws": 10}
     names: list[str] = []
     if which == "table":
         items, names, refused = data.draw(spoilt(items, arg="items", cols=list(items.columns)))
@@ -804,8 +804,8 @@ def test_exploratory_factor_analysis_survives_hostile_items(data):
         kw["rotation"] = data.draw(st.sampled_from(["varimax", "promax", None, "oblimin", "", 1]))
         kw["n_factors"] = data.draw(st.sampled_from([None, 1, 2]))
         names = ["rotation", "n_factors"]
-    elif which == "simulations":
-        kw["simulations"], names = data.draw(st.one_of(hostile_scalar, st.integers(-2, 3))), ["simulations"]
+    elif which == "draws":
+        kw["draws"], names = data.draw(st.one_of(hostile_scalar, st.integers(-2, 3))), ["draws"]
     elif which == "seed":
         kw["seed"], names = data.draw(st.one_of(hostile_scalar, st.integers(-3, 3))), ["seed"]
     else:                                   # an item that is the sum of two others: a singular correlation matrix
@@ -1298,16 +1298,16 @@ REFUSED = [
     (lambda: ek.sensitivity(FLOWS, discount_rate=0.08, changes=[1.7976931348623157e308]),
      r"净现值超出浮点数范围.*changes 的变化幅度"),
     # risk: RuntimeWarning (sd of one draw), ValueError, AttributeError, TypeError, a silent overwrite
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=1, distributions=UNIFORM), r"n 必须不小于 2，实际为 1"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=100, seed=-1, distributions=UNIFORM), r"seed 必须不小于 0"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=10 ** 9, distributions=UNIFORM), r"n 必须不大于 1000000"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=100, distributions=None), r"distributions 应为「项目 → 分布参数」的映射"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=100,
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=1, distributions=UNIFORM), r"draws 必须不小于 2，实际为 1"),
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=100, seed=-1, distributions=UNIFORM), r"seed 必须不小于 0"),
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=10 ** 9, distributions=UNIFORM), r"draws 必须不大于 1000000"),
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=100, distributions=None), r"distributions 应为「项目 → 分布参数」的映射"),
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=100,
                      distributions={"benefit": {"distribution": "uniform", "low": "八成", "high": 1.2}}),
      r"distributions 中 benefit 的参数 low 不是有限的数字：文字「八成」"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=100, distributions={1: UNIFORM["benefit"]}),
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=100, distributions={1: UNIFORM["benefit"]}),
      r"distributions 中的 1 不是成本或效益列"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=100, distributions=pd.DataFrame(
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=100, distributions=pd.DataFrame(
         {"item": ["benefit", "benefit"], "distribution": ["uniform", "uniform"], "low": [0.8, 0.1], "high": [1.2, 0.2]})),
      r"distributions 中项目 benefit 的分布重复（第 2 行）"),
     # least_cost and unit_cost: overflow RuntimeWarning or inf; a blank name accepted
@@ -1376,7 +1376,7 @@ REFUSED = [
     (lambda: ek.drivers(pd.DataFrame({"y": [1.0, None, 3], "x": [1.0, 2, 4]}), outcome="y", predictors=["x"]),
      r"至少需要 3 行.*有缺失值的列：y"),
     # EFA: IndexError and ValueError
-    (lambda: ek.exploratory_factor_analysis(RNG_ITEMS, simulations=0.5), r"simulations 应为整数，实际为 0.5"),
+    (lambda: ek.exploratory_factor_analysis(RNG_ITEMS, draws=0.5), r"draws 应为整数，实际为 0.5"),
     (lambda: ek.exploratory_factor_analysis(RNG_ITEMS, seed=-1), r"seed 必须不小于 0"),
     # 标杆管理法: overflow RuntimeWarning, a list read as the mapping {'反': '向'}, an unbounded LP, a name per letter
     (lambda: ek.benchmark_gaps(pd.DataFrame({"unit": ["甲", "乙"], "x": [5e-324, 1.0]}), measures=["x"],

@@ -133,7 +133,7 @@ def cost_benefit(case: Case) -> CostBenefitFigures | None:
     risk = None
     dist = case.table("distributions")
     if dist is not None and len(dist):
-        risk = cb.risk(wide, discount_rate=rate, distributions=dist, n=parameter(case, "risk_draws"),
+        risk = cb.risk(wide, discount_rate=rate, distributions=dist, draws=parameter(case, "risk_draws"),
                        seed=seed(case), **kw)
     return CostBenefitFigures(economic, financial, sens, risk, convention)
 

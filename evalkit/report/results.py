@@ -54,7 +54,7 @@ def _cost_benefit(case: Case) -> dict[str, Any] | None:
         out.update({"benchmark_rate": f.discount_rate, "fnpv": f.npv, "firr": f.irr, "payback": f.payback,
                     "financial_accepted": figs.financial.accepted})
     if figs.risk is not None:
-        out.update({"risk_draws": figs.risk.n, "risk_seed": figs.risk.seed, "enpv_mean": figs.risk.mean,
+        out.update({"risk_draws": figs.risk.draws, "risk_seed": figs.risk.seed, "enpv_mean": figs.risk.mean,
                     "enpv_p5": figs.risk.p5, "enpv_p95": figs.risk.p95, "prob_enpv_negative": figs.risk.prob_negative})
     return out
 

@@ -507,7 +507,7 @@ def cost_benefit(case: Case, card: Scorecard) -> str:
     out.append(_figure(s.plot(), "图 敏感性分析（龙卷风图）"))
     if figs.risk is not None:
         r = figs.risk
-        out.append(p(f"风险分析对下表所列因素按给定分布进行蒙特卡洛模拟 {r.n:,} 次（随机数种子 {r.seed}）。经济净现值均值 "
+        out.append(p(f"风险分析对下表所列因素按给定分布进行蒙特卡洛模拟 {r.draws:,} 次（随机数种子 {r.seed}）。经济净现值均值 "
                      f"{wan(r.mean)} 万元，标准差 {wan(r.sd)} 万元，90% 区间为 {wan(r.p5)}～{wan(r.p95)} 万元，"
                      f"经济净现值小于零的概率为 {pct(r.prob_negative, 1)}。"))
         out.append(table(["因素", "类别", "现值（万元）", "分布（基准值的乘数）"],
