@@ -708,10 +708,10 @@ class DiDResult:
     means: pd.DataFrame
     pretrend_p_value: float | None
     pretrend_slope: float | None
-    series: pd.DataFrame | None       # time, group means (for the chart)
-    policy_time: Any
+    series: pd.DataFrame | None       # group means by period (for the chart)
+    policy_period: Any                # the first period after the policy
     notes: tuple[str, ...] = ()
-    pretrend_reason: str | None = None   # why the pre-trend could not be tested, when ``time`` was given
+    pretrend_reason: str | None = None   # why the pre-trend could not be tested, when ``period`` was given
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([{"estimate": self.estimate, "se": self.se, "p_value": self.p_value,
@@ -737,12 +737,12 @@ class DiDResult:
         if self.series is None:
             return None
         s = self.series
-        return charts.did(list(map(str, s.index)), list(s["处理组"]), list(s["对照组"]), str(self.policy_time),
+        return charts.did(list(map(str, s.index)), list(s["处理组"]), list(s["对照组"]), str(self.policy_period),
                           title=f"{self.outcome}：处理组与对照组")
 
 
 def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, cluster: str | None = None,
-                 time: str | None = None, confidence: float = 0.95, cluster_label: str | None = None) -> DiDResult:
+                 period: str | None = None, confidence: float = 0.95, cluster_label: str | None = None) -> DiDResult:
     """Difference-in-differences with statsmodels: outcome ~ treated + post + treated:post.
 
     Parameters
@@ -754,9 +754,9 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
         error (a perfect fit is refused); with ``cluster``, at least 2 clusters.
     cluster
         Column of cluster ids (e.g. the unit) for cluster-robust standard errors.
-    time
-        Period column: with two or more pre-policy periods, a pre-trend test regresses the outcome on
-        treated × time in the pre-period (with unit fixed effects when ``cluster`` names the unit); it
+    period
+        The period column (as ``trend``'s and ``malmquist``'s): with two or more pre-policy periods, a
+        pre-trend test regresses the outcome on treated × period in the pre-period (with unit fixed effects when ``cluster`` names the unit); it
         also gives the chart its x-axis.
 
     Notes
@@ -777,7 +777,7 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
     conf = _checks.real(confidence, "confidence")
     if not 0 < conf < 1:
         raise InputError(f"confidence 应在 0 与 1 之间，实际为 {conf:g}")
-    roles = {"outcome": outcome, "treated": treated, "post": post, "cluster": cluster, "time": time}
+    roles = {"outcome": outcome, "treated": treated, "post": post, "cluster": cluster, "period": period}
     cols = [c for c in roles.values() if c]
     if len(set(cols)) != len(cols):
         same = [k for k, c in roles.items() if c and cols.count(c) > 1]
@@ -840,8 +840,8 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
     pre_p = pre_slope = pre_reason = None
     series = None
     policy = None
-    if time:
-        t = _checks.numbers(df, "panel", [time])[:, 0]
+    if period:
+        t = _checks.numbers(df, "panel", [period])[:, 0]
         series = pd.DataFrame({"time": t, "y": y, "g": np.where(tr == 1, "处理组", "对照组")}) \
             .pivot_table(index="time", columns="g", values="y", aggfunc="mean")
         series.index = [int(v) if float(v).is_integer() else v for v in series.index]
@@ -871,7 +871,7 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
     return DiDResult(outcome=outcome, estimate=est, se=se, p_value=float(pvalues[3]),
                      ci_low=float(ci[3, 0]), ci_high=float(ci[3, 1]), confidence=conf, n=len(y),
                      clustered=bool(cluster), means=means, pretrend_p_value=pre_p, pretrend_slope=pre_slope, series=series,
-                     policy_time=policy, notes=tuple(notes), pretrend_reason=pre_reason)
+                     policy_period=policy, notes=tuple(notes), pretrend_reason=pre_reason)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -146,7 +146,7 @@ def panel(seed=0, effect=2.0):
 
 def test_did_equals_the_2x2_means_and_statsmodels_formula():
     p = panel()
-    r = diff_in_diff(p, outcome="y", treated="treated", post="post", cluster="unit", time="year")
+    r = diff_in_diff(p, outcome="y", treated="treated", post="post", cluster="unit", period="year")
     m = p.groupby(["treated", "post"])["y"].mean()
     assert r.estimate == pytest.approx((m[1, 1] - m[1, 0]) - (m[0, 1] - m[0, 0]))
     ref = smf.ols("y ~ treated * post", data=p).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(p["unit"])[0]})
@@ -160,7 +160,7 @@ def test_did_equals_the_2x2_means_and_statsmodels_formula():
 def test_did_detects_a_diverging_pre_trend():
     p = panel()
     p.loc[(p["treated"] == 1), "y"] += 1.5 * (p["year"] - 2018)
-    r = diff_in_diff(p, outcome="y", treated="treated", post="post", time="year", cluster="unit")
+    r = diff_in_diff(p, outcome="y", treated="treated", post="post", period="year", cluster="unit")
     assert r.pretrend_slope == pytest.approx(1.5, abs=0.3)
     assert r.pretrend_p_value < 0.001 and "发现明显的事前趋势差异" in r.sentence()
 

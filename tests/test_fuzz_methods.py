@@ -590,18 +590,18 @@ def test_diff_in_diff_survives_hostile_panels(data):
     which = data.draw(st.sampled_from(["table", "table", "table", "confidence", "options"]))
     kw: dict[str, Any] = {"outcome": "y", "treated": "treated", "post": "post",
                           "cluster": data.draw(st.sampled_from([None, "unit"])),
-                          "time": data.draw(st.sampled_from([None, "year"]))}
+                          "period": data.draw(st.sampled_from([None, "year"]))}
     names: list[str] = []
     if which == "table":
         p, names, refused = data.draw(spoilt(p, arg="panel", key="unit",
-                                                 cols=["y", "treated", "post"] + (["year"] if kw["time"] else [])))
+                                                 cols=["y", "treated", "post"] + (["year"] if kw["period"] else [])))
         names += ["政策前后"]
     elif which == "confidence":
         kw["confidence"], names = data.draw(hostile_scalar), ["confidence"]
     else:
-        kw[data.draw(st.sampled_from(["outcome", "treated", "post", "cluster", "time"]))] = \
+        kw[data.draw(st.sampled_from(["outcome", "treated", "post", "cluster", "period"]))] = \
             data.draw(st.sampled_from(["x", "unit", "y", "year"]))
-        names = ["panel", "outcome", "treated", "post", "cluster", "time", "unit", "year", "x"]
+        names = ["panel", "outcome", "treated", "post", "cluster", "period", "unit", "year", "x"]
     res = outcome(lambda: ek.diff_in_diff(p, **kw), names, refused=refused)
     if res is not None:
         finite(res.estimate, res.se, res.p_value, res.ci_low, res.ci_high)
@@ -1509,5 +1509,5 @@ def test_diff_in_diff_says_why_the_pre_trend_cannot_be_tested():
     p = pd.DataFrame({"unit": ["t1", "t1", "t2", "t2", "c1", "c1", "c1", "c2", "c2", "c2"],
                       "year": [2, 3, 2, 3, 1, 2, 3, 1, 2, 3], "treated": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
                       "post": [0, 1, 0, 1, 0, 0, 1, 0, 0, 1], "y": [1.0, 3, 2, 5, 1, 1.5, 2, 2, 2.4, 3.1]})
-    r = ek.diff_in_diff(p, outcome="y", treated="treated", post="post", time="year", cluster="unit")
+    r = ek.diff_in_diff(p, outcome="y", treated="treated", post="post", period="year", cluster="unit")
     assert r.pretrend_p_value is None and "观测不足以估计趋势差异" in r.sentence()

@@ -197,7 +197,7 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
                                     post=(rows["period"] >= policy).astype(int))
                 try:
                     did.append(cmp.diff_in_diff(panel, outcome="value", treated="treated", post="post",
-                                            cluster="unit", time="period", cluster_label="单位"))
+                                            cluster="unit", period="period", cluster_label="单位"))
                 except InputError as exc:
                     skipped = f"「{measure}」无法做双重差分估计：{exc}"
                     continue
