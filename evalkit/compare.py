@@ -43,7 +43,7 @@ class PlanActualResult:
     on file)."""
 
     indicators: pd.DataFrame
-    threshold: float
+    overachievement_ratio: float
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
@@ -61,13 +61,14 @@ class PlanActualResult:
         from . import charts
 
         t = self.indicators.dropna(subset=["completion"])
-        return charts.completion(list(t["name"]), list(t["completion"]), list(t["met"]), threshold=self.threshold)
+        return charts.completion(list(t["name"]), list(t["completion"]), list(t["met"]),
+                                 overachievement_ratio=self.overachievement_ratio)
 
     def _repr_html_(self) -> str:
         return self.indicators.to_html(index=False)
 
 
-def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEMENT) -> PlanActualResult:
+def plan_vs_actual(indicators: pd.DataFrame, *, overachievement_ratio: float = OVERACHIEVEMENT) -> PlanActualResult:
     """Completion rate, deviation and flags for every indicator with a numeric target and actual.
 
     Parameters
@@ -79,15 +80,15 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
         indicators) are left out, and the notes say how many; any other value must be a finite number
         or text spelling one in half-width digits: "85%", "1,200" or full-width digits are refused
         with what to write instead, never guessed.
-    threshold
-        A 正向 indicator at or above ``threshold``·T is flagged for a written explanation (1.3 by
-        default, domain standard §4.1).
+    overachievement_ratio
+        A 正向 indicator at or above ``overachievement_ratio``·T is flagged for a written explanation
+        (1.3 by default, domain standard §4.1; the scheme rule of the same name).
 
     Raises
     ------
     InputError
         If a column is missing, a target or actual is not a number (naming the column and row), a
-        direction is not 正向 / 反向 / 等于, no row has both, or ``threshold`` is not above 1.
+        direction is not 正向 / 反向 / 等于, no row has both, or ``overachievement_ratio`` is not above 1.
 
     Notes
     -----
@@ -104,7 +105,7 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
     """
     _checks.frame(indicators, "indicators")
     _checks.columns(indicators, "indicators", ("name", "target", "actual"))
-    threshold = _checks.real(threshold, "threshold", above=1)
+    ratio = _checks.real(overachievement_ratio, "overachievement_ratio", above=1)
     df = indicators.copy()
     for col, default in (("code", ""), ("direction", "正向"), ("unit", ""), ("deviation", "")):
         if col not in df:
@@ -128,7 +129,7 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
         completion = np.where(t != 0, a / t, np.nan)
         deviation = a - t
         met = np.where(direction == "反向", a <= t, np.where(direction == "等于", np.isclose(a, t), a >= t))
-        over = (direction == "正向").to_numpy() & np.where(t > 0, a >= threshold * t, False)
+        over = (direction == "正向").to_numpy() & np.where(t > 0, a >= ratio * t, False)
     _checks.finite_result([*completion[t != 0], *deviation], "完成率或偏差",
                           "indicators 列 target 与 actual 的数值相差过大，请检查单位")
     flag = np.where(~met, "未完成", np.where(over, "超额需说明", ""))
@@ -143,9 +144,9 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
         notes.append(f"另有 {skipped} 项指标未同时填写目标值和实际值，不参与比较。")
     if n_over:
         missing = int((out["flag"].eq("超额需说明") & ~out["explained"]).sum())
-        notes.append(f"{n_over} 项指标实际值达到目标值的 {threshold:.0%} 以上，需说明偏差原因"
+        notes.append(f"{n_over} 项指标实际值达到目标值的 {ratio:.0%} 以上，需说明偏差原因"
                      + (f"，其中 {missing} 项尚未说明。" if missing else "，均已说明。"))
-    return PlanActualResult(out, threshold, tuple(notes))
+    return PlanActualResult(out, ratio, tuple(notes))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -30,10 +30,10 @@ def test_plan_vs_actual_rates_flags_and_explanations():
     assert res.loc["C41", "deviation"] == pytest.approx(3.9)
 
 
-def test_plan_vs_actual_threshold_is_configurable():
+def test_plan_vs_actual_overachievement_ratio_is_configurable():
     t = pd.DataFrame({"name": ["a"], "target": [100.0], "actual": [125.0]})
     assert plan_vs_actual(t).table()["flag"].tolist() == [""]
-    assert plan_vs_actual(t, threshold=1.2).table()["flag"].tolist() == ["超额需说明"]
+    assert plan_vs_actual(t, overachievement_ratio=1.2).table()["flag"].tolist() == ["超额需说明"]
 
 
 # --- trend --------------------------------------------------------------------------------------------

@@ -442,7 +442,7 @@ def indicator_tables(draw) -> pd.DataFrame:
 def test_plan_vs_actual_survives_hostile_indicators(data):
     refused = False
     t = data.draw(indicator_tables())
-    which = data.draw(st.sampled_from(["table", "table", "direction", "threshold"]))
+    which = data.draw(st.sampled_from(["table", "table", "direction", "overachievement_ratio"]))
     kw: dict[str, Any] = {}
     names: list[str] = []
     if which == "table":
@@ -451,7 +451,7 @@ def test_plan_vs_actual_survives_hostile_indicators(data):
         t = _set_cell(t, 0, "direction", data.draw(st.sampled_from(["反", "negative", None, 1, "正向 ", "＋"])))
         names = ["direction"]
     else:
-        kw["threshold"], names = data.draw(hostile_scalar), ["threshold"]
+        kw["overachievement_ratio"], names = data.draw(hostile_scalar), ["overachievement_ratio"]
     res = outcome(lambda: ek.plan_vs_actual(t, **kw), names, refused=refused)
     if res is not None:
         tab = res.table()

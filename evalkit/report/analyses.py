@@ -160,7 +160,7 @@ class Comparisons:
 def comparisons(case: Case, card: Scorecard) -> Comparisons:
     try:
         plan = cmp.plan_vs_actual(card.indicators[card.indicators["type"].isin(["定量", "满意度"])],
-                                  threshold=card.scheme.overachievement_ratio)
+                                  overachievement_ratio=card.scheme.overachievement_ratio)
     except InputError:
         plan = None
     trends = []

@@ -572,7 +572,7 @@ def comparison(case: Case, card: Scorecard) -> str:
         else:                             # one bar per indicator would be unreadable: bands instead
             out.append(p(f"有完成率的指标共 {len(shown)} 项，下图按完成率区间汇总其分布，逐项数值见附件一。"))
             out.append(_figure(charts.completion_summary(list(shown["completion"]), list(shown["met"]),
-                                                         threshold=c.plan.threshold),
+                                                         overachievement_ratio=c.plan.overachievement_ratio),
                                "图 绩效指标完成率分布（实际完成值 / 指标值）"))
     out.append("<h4>2. 与历史标准比较</h4>")
     by_name = {t.measure: t for t in c.trends}
