@@ -90,7 +90,7 @@ class GapResult:
 
     gaps: pd.DataFrame
     benchmarks: pd.DataFrame
-    benchmark_kind: str                 # "best", "percentile" or "standard"
+    benchmark: str                      # "best", "percentile" or "standard"
     percentile: float | None            # for "percentile": 0.9 means the 90th percentile
     percentile_method: str | None       # numpy.quantile's method, for "percentile"
     notes: tuple[str, ...] = ()
@@ -252,7 +252,7 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
         notes.append("标杆值为给定的标准值（如行业标准、计划标准）。")
     if nonpositive:
         notes.append(f"指标 {'、'.join(nonpositive)} 的标杆值不为正数，相对差距无法计算（为空）。")
-    return GapResult(gaps=table, benchmarks=pd.DataFrame(bench_rows), benchmark_kind=benchmark, percentile=p,
+    return GapResult(gaps=table, benchmarks=pd.DataFrame(bench_rows), benchmark=benchmark, percentile=p,
                      percentile_method=method, notes=tuple(notes))
 
 

@@ -207,7 +207,7 @@ class TrendResult:
 
 
 def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value: str | None = None,
-          current: Any = None, unit: str = "", direction: str = "正向") -> TrendResult:
+          current_period: Any = None, unit: str = "", direction: str = "正向") -> TrendResult:
     """Year-on-year change, average growth and the current period against the historical standard.
 
     Parameters
@@ -217,7 +217,7 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
         ``value`` columns: pass ``value="value"`` and the measure's name).
         Periods may be numbers (years) or text ("2023年"), but not a mixture; a period without a
         value is left out (the notes say how many); a value must be a number (module notes).
-    current
+    current_period
         The period judged; default the last one.
     direction
         正向 (higher is better), 反向 (lower is better) or 中性 (a level, neither better nor worse:
@@ -227,7 +227,7 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     Notes
     -----
     change = x_t − x_{t−1}; growth = change / x_{t−1}; CAGR = (x_last / x_first)^(1/(n−1)) − 1 for
-    positive values; 历史标准 = mean of the periods before ``current``.
+    positive values; 历史标准 = mean of the periods before ``current_period``.
     Checked against: hand-computed series in tests/test_compare.py.
 
     Examples
@@ -283,13 +283,13 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     with np.errstate(all="ignore"):          # overflow is caught below, with a message
         table["change"] = table["value"].diff()
         table["growth"] = table["change"] / table["value"].shift(1).where(table["value"].shift(1) != 0)
-    if current is not None and (not pd.api.types.is_scalar(current) or _checks.blank(current)
-                                or isinstance(current, (bool, np.bool_))):
-        raise InputError(f"current 应为一个期间，实际为 {current!r}")
-    cur = table["period"].iloc[-1] if current is None else current
+    if current_period is not None and (not pd.api.types.is_scalar(current_period) or _checks.blank(current_period)
+                                       or isinstance(current_period, (bool, np.bool_))):
+        raise InputError(f"current_period 应为一个期间，实际为 {current_period!r}")
+    cur = table["period"].iloc[-1] if current_period is None else current_period
     idx = [k for k, p in enumerate(table["period"]) if p == cur]
     if len(idx) == 0:
-        raise InputError(f"history 中指标「{measure}」没有期间 {cur} 的数据（current）")
+        raise InputError(f"history 中指标「{measure}」没有期间 {cur} 的数据（current_period）")
     i = int(idx[0])
     prior = v[:i]
     first, last = v[0], v[i]

@@ -6,7 +6,7 @@ used in ``notes``:
 
 - AHP: weights are the principal eigenvector of the judgement matrix; several experts are combined
   cell by cell by the geometric mean (the only mean that keeps the matrix reciprocal, Aczél & Saaty
-  1983); CR = CI / RI with the random index table named by ``ri`` (``RI_TABLES``);
+  1983); CR = CI / RI with the random index table named by ``ri_table`` (``RI_TABLES``);
 - entropy weights: ``normalise="minmax"`` (the textbook 熵权法: 正向 (x − min)/(max − min), 反向
   (max − x)/(max − min)) or ``"raw"`` (shares of the raw data, Hwang & Yoon 1981; direction plays
   no part);
@@ -196,8 +196,8 @@ def _eigen(a: np.ndarray) -> tuple[np.ndarray, float, float | None]:
 def _ri(table: tuple[float, ...], name: str, n: int) -> float:
     if n > len(table):
         wider = [k for k, (_, t) in RI_TABLES.items() if len(t) >= n]
-        raise InputError(f"ri 表 {name} 只到 {len(table)} 阶，判断矩阵为 {n} 阶"
-                         + (f"；可改用 ri={wider[0]!r}（到 {len(RI_TABLES[wider[0]][1])} 阶）" if wider else ""))
+        raise InputError(f"RI 表 {name}（ri_table）只到 {len(table)} 阶，判断矩阵为 {n} 阶"
+                         + (f"；可改用 ri_table={wider[0]!r}（到 {len(RI_TABLES[wider[0]][1])} 阶）" if wider else ""))
     return table[n - 1]
 
 
@@ -244,7 +244,7 @@ class AHPResult:
         return self.table().to_html(index=False)
 
 
-def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHPResult:
+def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri_table: str = "cn") -> AHPResult:
     """层次分析法: weights from a pairwise comparison matrix, or several experts' matrices, with CR.
 
     Parameters
@@ -256,7 +256,7 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
         characters, ``"１／５"``, is read exactly as its half-width form); booleans, ±inf, zero and
         negative values are refused. A list of such matrices (one per expert, same labels) is
         combined cell by cell by the geometric mean.
-    ri
+    ri_table
         The random index table: ``"cn"`` (default; Saaty's table, the one most Chinese textbooks
         print), ``"saaty"`` (the same), ``"cn-1000"`` or ``"alonso-lamata"``; see ``RI_TABLES``.
 
@@ -269,7 +269,7 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
     InputError
         If a matrix is not square, its labels differ between rows and columns or between experts,
         a cell is not a positive number, a diagonal cell is not 1, or a_ij · a_ji differs from 1 by
-        more than 0.05 (the message names the row and the column); if ``ri`` is unknown or its table
+        more than 0.05 (the message names the row and the column); if ``ri_table`` is unknown or its table
         does not reach the matrix's order.
 
     Notes
@@ -290,10 +290,10 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
     >>> [round(w, 3) for w in res.weights], round(res.lambda_max, 3), round(res.cr, 3), res.verdict
     ([0.233, 0.054, 0.712], 3.247, 0.213, '未通过一致性检验')
     """
-    if isinstance(ri, str) and ri in RI_TABLES:
-        table_text, table = RI_TABLES[ri]
+    if isinstance(ri_table, str) and ri_table in RI_TABLES:
+        table_text, table = RI_TABLES[ri_table]
     else:
-        raise InputError(f"ri 应为 {' / '.join(RI_TABLES)} 之一，实际为 {ri!r}")
+        raise InputError(f"ri_table 应为 {' / '.join(RI_TABLES)} 之一，实际为 {ri_table!r}")
     if isinstance(matrix, pd.DataFrame):
         mats = [matrix]
     elif isinstance(matrix, (list, tuple)) and matrix and all(isinstance(m, pd.DataFrame) for m in matrix):
@@ -314,7 +314,7 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
         order = [lab.index(x) for x in labels]
         arrays.append(a[np.ix_(order, order)])
     n = len(labels)
-    ri_value = _ri(table, ri, n)
+    ri_value = _ri(table, ri_table, n)
     expert_cr, expert_w = [], []
     for a in arrays:
         w_e, _, ci_e = _eigen(a)
@@ -340,7 +340,7 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
     if any(adj for _, _, adj in parsed):
         notes.append("判断矩阵下三角与上三角的倒数略有出入（如 1/3 写作 0.33），计算时下三角按上三角的倒数取值。")
     return AHPResult(weights=pd.Series(w, index=labels, name="weight"), lambda_max=lam, ci=ci, cr=cr,
-                     ri=float(ri_value), ri_table=ri, consistent=consistent, verdict=verdict,
+                     ri=float(ri_value), ri_table=ri_table, consistent=consistent, verdict=verdict,
                      n_experts=len(arrays), expert_cr=tuple(None if c is None else float(c) for c in expert_cr),
                      expert_weights=pd.DataFrame(expert_w, columns=labels,
                                                  index=pd.RangeIndex(1, len(arrays) + 1, name="expert")),

@@ -138,7 +138,7 @@ def test_benchmark_gaps_match_the_hand_worked_table(kind, method):
         assert row["benchmark"] == pytest.approx(float(r["benchmark"]), abs=1e-12)
         assert row["gap"] == pytest.approx(float(r["gap"]), abs=1e-9)
         assert row["rank"] == int(r["rank"])
-    assert res.benchmark_kind == kind
+    assert res.benchmark == kind
     assert (res.percentile, res.percentile_method) == ((0.75, method) if kind == "percentile" else (None, None))
     assert dict(zip(got.reset_index()["measure"], got["direction"])) == {"覆盖率": "正向", "单位成本": "反向"}
 

@@ -474,13 +474,13 @@ def history_tables(draw) -> pd.DataFrame:
 def test_trend_survives_hostile_history(data):
     refused = False
     h = data.draw(history_tables())
-    which = data.draw(st.sampled_from(["table", "table", "current", "measure", "direction", "long"]))
+    which = data.draw(st.sampled_from(["table", "table", "current_period", "measure", "direction", "long"]))
     kw: dict[str, Any] = {"measure": "v"}
     names: list[str] = []
     if which == "table":
         h, names, refused = data.draw(spoilt(h, arg="history", cols=["v", "period"], key="period", labels=("period",)))
-    elif which == "current":
-        kw["current"], names = data.draw(st.one_of(hostile_scalar, st.integers(1990, 2040))), ["current", "期间"]
+    elif which == "current_period":
+        kw["current_period"], names = data.draw(st.one_of(hostile_scalar, st.integers(1990, 2040))), ["current_period", "期间"]
     elif which == "measure":
         kw["measure"], names = data.draw(st.sampled_from(["w", "V", "", "period"])), ["measure", "history"]
     elif which == "direction":
@@ -1106,7 +1106,7 @@ def test_ahp_survives_hostile_judgements(data):
     m = data.draw(ahp_matrices())
     n = len(m)
     kind = data.draw(st.sampled_from(["none", "cell", "cell", "pair", "diagonal", "labels", "shape", "experts",
-                                      "ri", "type", "text"]))
+                                      "ri_table", "type", "text"]))
     kw: dict[str, Any] = {}
     names: list[str] = ["matrix", "判断矩阵"]
     refused = False
@@ -1140,8 +1140,8 @@ def test_ahp_survives_hostile_judgements(data):
             [f"x{i}" for i in range(n)], axis=0).set_axis([f"x{i}" for i in range(n)], axis=1)],
                   "empty_list": [], "not_frame": [m, "m"], "reordered": [m, m.iloc[::-1, ::-1]]}[other]
         names = ["专家", "matrix"]
-    elif kind == "ri":
-        kw["ri"], names = data.draw(st.sampled_from(["cn", "saaty", "cn-1000", "alonso-lamata", "x", None, 1])), ["ri"]
+    elif kind == "ri_table":
+        kw["ri_table"], names = data.draw(st.sampled_from(["cn", "saaty", "cn-1000", "alonso-lamata", "x", None, 1])), ["ri_table"]
     elif kind == "type":
         matrix = data.draw(st.sampled_from([None, [[1, 2], [0.5, 1]], np.ones((2, 2)), "matrix", {"a": 1}]))
         names = ["matrix"]
@@ -1325,8 +1325,8 @@ REFUSED = [
      r"完成率或偏差超出浮点数范围.*indicators 列 target 与 actual"),
     (lambda: ek.trend(pd.DataFrame({"period": [2021, 2022, 2023], "v": ["1,200", 1300, 1400]}), measure="v"),
      r"history 列 v 第 1 个值不是有限的数字：带千位分隔符的文字「1,200」"),
-    (lambda: ek.trend(pd.DataFrame({"period": [2021, 2022], "v": [1.0, 2.0]}), measure="v", current=pd.NA),
-     r"current 应为一个期间，实际为 <NA>"),                       # TypeError: boolean value of NA is ambiguous
+    (lambda: ek.trend(pd.DataFrame({"period": [2021, 2022], "v": [1.0, 2.0]}), measure="v", current_period=pd.NA),
+     r"current_period 应为一个期间，实际为 <NA>"),                       # TypeError: boolean value of NA is ambiguous
     (lambda: ek.trend(pd.DataFrame({"period": [[1], 2022], "v": [1.0, 2.0]}), measure="v"),
      r"history 列 period 第 1 个期间 \[1\] 不是有效的期间"),
     # every text in is_self was True

@@ -415,7 +415,7 @@ def matrices(table: pd.DataFrame, parent: str, kids: list[str]) -> list[pd.DataF
 
 
 def ahp_weights(indicators: pd.DataFrame, table: pd.DataFrame, *, total: float, decimals: int = 2,
-                ri: str = "cn") -> DerivedWeights:
+                ri_table: str = "cn") -> DerivedWeights:
     """Leaf weights from the experts' judgements; uncompared levels keep the table's proportions."""
     from ..weights import ahp
 
@@ -424,7 +424,7 @@ def ahp_weights(indicators: pd.DataFrame, table: pd.DataFrame, *, total: float, 
     nodes = []
     for parent in dict.fromkeys(table["parent"]):
         level, kids = children(indicators, parent)
-        res = ahp(matrices(table, parent, kids), ri=ri)
+        res = ahp(matrices(table, parent, kids), ri_table=ri_table)
         nodes.append((parent, res))
         for kid, value in res.weights.items():
             share[level][(parent, kid)] = float(value)
