@@ -720,7 +720,7 @@ class RiskResult:
 
 
 def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[str, Any] | pd.DataFrame,
-         draws: int = 10_000, seed: int = 20200225, costs: Sequence[str] = ("cost",),
+         draws: int = 10_000, seed: int = _checks.DEFAULT_SEED, costs: Sequence[str] = ("cost",),
          benefits: Sequence[str] = ("benefit",), convention: str = "end-of-year") -> RiskResult:
     """Monte Carlo risk analysis of the NPV over declared distributions of items.
 

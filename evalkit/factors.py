@@ -41,7 +41,6 @@ MAX_FACTORS = 8                 # 8! = 40,320 substitution orders; no 因素分�
 MAX_PREDICTORS = 12             # 2^12 subset regressions for the LMG split
 MAX_PARALLEL_DRAWS = 10_000     # random data sets for parallel analysis
 PROMAX_POWER = 4                # R stats::promax and SPSS default (κ = 4)
-DEFAULT_SEED = 20200225
 
 
 # ----------------------------------------------------------------------------------------------
@@ -737,7 +736,7 @@ def _random_eigenvalues(n: int, p: int, sims: int, rng: np.random.Generator) -> 
 
 def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = None,
                                 rotation: str | None = "varimax", draws: int = 100,
-                                seed: int = DEFAULT_SEED) -> EFAResult:
+                                seed: int = _checks.DEFAULT_SEED) -> EFAResult:
     """KMO, Bartlett's test, parallel analysis and a rotated principal-axis factor solution.
 
     Parameters
