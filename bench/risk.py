@@ -47,11 +47,11 @@ def naive(n: int) -> float:
 
 def main() -> None:
     f = flows()
-    risk(f, discount_rate=0.08, distributions=DISTS, n=1000, **KW)          # warm-up
+    risk(f, discount_rate=0.08, distributions=DISTS, draws=1000, **KW)          # warm-up
     best = float("inf")
     for _ in range(5):
         t0 = time.perf_counter()
-        r = risk(f, discount_rate=0.08, distributions=DISTS, n=N, **KW)
+        r = risk(f, discount_rate=0.08, distributions=DISTS, draws=N, **KW)
         best = min(best, time.perf_counter() - t0)
     sample = 2_000
     t0 = time.perf_counter()

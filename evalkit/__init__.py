@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from ._version import __version__
-
 from . import report
 from ._paths import example_case
+from ._version import __version__
+from .batch import run_batch
 from .benchmark import benchmark_gaps, dea, malmquist
 from .case import Case, load_case, new_case, validate_case
 from .compare import diff_in_diff, group_test, peer_comparison, plan_vs_actual, trend
@@ -29,7 +29,7 @@ __all__ = [
     "Report", "RunError", "Scheme", "Scorecard", "__version__", "ahp", "appraise", "benchmark_gaps",
     "chain_substitution", "cost_benefit", "cronbach_alpha", "dea", "diff_in_diff", "drivers", "entropy_weights",
     "example_case", "exploratory_factor_analysis", "get_scheme", "group_test", "irr_all", "least_cost", "lmdi",
-    "load_case", "malmquist", "new_case", "peer_comparison", "plan_vs_actual", "report", "risk", "run_case",
+    "load_case", "malmquist", "new_case", "peer_comparison", "plan_vs_actual", "report", "risk", "run_batch", "run_case",
     "sample_size", "satisfaction", "score", "scorecard", "sensitivity", "shapley_decomposition", "topsis", "trend", "unit_cost",
     "validate_case",
 ]

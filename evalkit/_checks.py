@@ -17,6 +17,7 @@ import pandas as pd
 from .errors import InputError
 
 MAX_DRAWS = 1_000_000                # Monte Carlo draws: 8 MB per item
+DEFAULT_SEED = 20200225              # the seed of every method that draws at random, unless given
 
 
 def frame(data: Any, name: str) -> pd.DataFrame:
@@ -68,6 +69,29 @@ def one_of(x: Any, name: str, allowed: Iterable[str]) -> str:
     if x not in allowed:
         raise InputError(f"{name} 应为 {' / '.join(allowed)} 之一，实际为 {x!r}")
     return x
+
+
+#: which way is better, as every method reads it: the spelling (after NFKC, trimmed) → 正向 / 反向
+DIRECTIONS = {"正向": "正向", "反向": "反向", "+": "正向", "-": "反向", "max": "正向", "min": "反向",
+              "benefit": "正向", "cost": "反向"}
+
+
+def direction(x: Any, name: str, *, also: Iterable[str] = ()) -> str:
+    """``"正向"`` (higher is better) or ``"反向"`` (lower is better) from any spelling of
+    :data:`DIRECTIONS` (full-width ``＋`` read as ``+``), or one of the method's own further values
+    ``also`` (``"中性"``, ``"等于"``). ``name`` is what the message calls it: ``"direction "`` for an
+    argument, ``"directions 中列 成本 的方向"`` for one entry of a mapping.
+
+    >>> direction("＋", "direction "), direction("cost", "direction ")
+    ('正向', '反向')
+    """
+    also = tuple(also)
+    key = unicodedata.normalize("NFKC", x).strip() if isinstance(x, str) else None
+    if key in also:
+        return key
+    if key in DIRECTIONS:
+        return DIRECTIONS[key]
+    raise InputError(f"{name}应为 {' / '.join(('正向', '反向', *also))}（或 +、-），实际为 {x!r}")
 
 
 # ----------------------------------------------------------------------------------------------

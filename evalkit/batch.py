@@ -108,6 +108,16 @@ def case_key(case: Path, env_key: str) -> tuple[str, str]:
     return case_id, inputs_hash(case, files, env_key)
 
 
+def _all_issues(case: Path) -> list[Any]:
+    """Every problem of a case the cheap read refused (a full read: only on this failure path)."""
+    from .case import validate_case
+
+    try:
+        return validate_case(case)
+    except Exception:                     # what the cheap read refused may stop the full one too
+        return []
+
+
 def _up_to_date(out_dir: Path, key: str) -> bool:
     try:
         m = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
@@ -166,11 +176,7 @@ def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key
     try:
         state = _worker_state(formats)
         res = run_case(case, out_dir, formats, timeout=timeout, printer=state["printer"], kernels=state["kernels"],
-                       notebook=notebook)
-        manifest_path = Path(out_dir) / MANIFEST
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        manifest["batch_key"] = key
-        _io.write_json(manifest_path, manifest)
+                       notebook=notebook, batch_key=key)
         record.update(status="ok", id=res.case_id, score=res.results.get("score"), grade=res.results.get("grade"),
                       durations={k: round(v, 3) for k, v in res.durations.items()})
     except CaseError as exc:
@@ -181,9 +187,6 @@ def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key
                                               "ename": exc.ename, "evalue": exc.evalue})
     except EvalkitError as exc:
         record.update(status="failed", error={"kind": type(exc).__name__, "message": str(exc)})
-    except OSError as exc:            # the batch key added to the case's manifest.json
-        record.update(status="failed", error={"kind": "ExportError",
-                                              "message": _io.write_failure(exc, Path(out_dir) / MANIFEST)})
     except Exception as exc:
         record.update(status="failed", error={"kind": type(exc).__name__, "message": str(exc)})
     record["seconds"] = round(time.perf_counter() - t0, 3)
@@ -459,7 +462,7 @@ class BatchResult:
     """
 
     records: tuple[dict[str, Any], ...]
-    manifest: Path
+    manifest: Path | None                       # None when the batch was asked not to write one
     seconds: float
     summary: Path | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -470,12 +473,30 @@ class BatchResult:
     def failed(self) -> list[dict[str, Any]]:
         return [r for r in self.records if r["status"] == "failed"]
 
+    def to_dict(self) -> dict[str, Any]:
+        """The batch as one JSON document (``evalkit batch --json``): its counts, where its manifest and
+        summary are, and each case as ``manifest.json`` lists it, with ``out`` (its output folder) and
+        ``outputs`` (the files its own ``manifest.json`` lists) when it is ``ok`` or ``up-to-date``."""
+        cases = []
+        for r in self.records:
+            entry = _manifest_entry(r)
+            if r["status"] in ("ok", "up-to-date") and r.get("out"):
+                try:
+                    names = json.loads((Path(r["out"]) / MANIFEST).read_text(encoding="utf-8")).get("outputs", [])
+                except (OSError, ValueError, AttributeError):
+                    names = []
+                entry.update(out=str(r["out"]), outputs=[str(Path(r["out"]) / n) for n in names])
+            cases.append(entry)
+        return {"counts": dict(self.counts), "manifest": None if self.manifest is None else str(self.manifest),
+                "summary": None if self.summary is None else str(self.summary), "summary_error": self.summary_error,
+                "stopped": self.stopped, "seconds": round(self.seconds, 3), "cases": cases}
+
 
 def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: int | None = None,
               formats: Sequence[str] = ("html", "pdf"), force: bool = False, scheduler: str | None = None,
               timeout: float = 600.0, summary: bool = True, notebook: str | Path | None = None,
               progress: Callable[[dict[str, Any]], None] | Progress | None = None,
-              grace: float = GRACE) -> BatchResult:
+              grace: float = GRACE, manifest: bool = True) -> BatchResult:
     """Build every case under ``paths`` into ``out/<id>/``, in parallel, re-running only what changed.
 
     Parameters
@@ -497,6 +518,10 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
     grace
         Seconds the running cases may take to finish after a first SIGINT, SIGTERM or SIGHUP,
         before they are ended (default 3).
+    manifest
+        Write ``out/manifest.json``; ``evalkit run`` (this path with one job, every case run) does
+        not, so a batch's manifest lists what that batch did. Each case's own ``manifest.json`` is
+        always written.
 
     Returns
     -------
@@ -536,10 +561,10 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
                 continue
             try:
                 case_id, key = case_key(case, env_key)
-            except CaseError as exc:
+            except CaseError as exc:              # every problem, not only the first the cheap read met
+                issues = _all_issues(case) or exc.issues
                 records.append({"path": str(case), "status": "failed", "key": "", "error": {
-                    "kind": "invalid", "message": "；".join(map(str, exc.issues)),
-                    "issues": [str(i) for i in exc.issues]}})
+                    "kind": "invalid", "message": "；".join(map(str, issues)), "issues": [str(i) for i in issues]}})
                 continue
             except Exception as exc:             # a path that cannot be read, a refused one: the case fails alone
                 why = _io.read_failure(exc) if isinstance(exc, OSError) else exc
@@ -571,6 +596,11 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         if todo:
             from .run import remove_stale_staging
 
+            try:
+                out.mkdir(parents=True, exist_ok=True)      # before the workers: none of them makes it
+            except OSError as exc:
+                raise ExportError(_io.write_failure(exc, out)) from exc
+
             records += _run(todo, jobs=jobs, scheduler=scheduler, report=report, stop=stop)
             remove_stale_staging(out)            # left by workers that were killed
             _procs.remove_stale_temp()           # kernel and fork-server folders of workers that were killed
@@ -578,24 +608,26 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         records.sort(key=lambda r: order.get(r["path"], len(order)))
         stopped = signal.Signals(stop.signum).name if stop.asked() else None
         counts = {s: sum(r["status"] == s for r in records) for s in STATUSES + (STOP_STATUSES if stopped else ())}
+        written = None
         try:
-            manifest = _write_manifest(out, records, counts, formats, stopped=stopped)
+            if manifest:
+                written = _write_manifest(out, records, counts, formats, stopped=stopped)
         except OSError as exc:
             if not stopped:
                 raise ExportError(_io.write_failure(exc, out / MANIFEST)) from exc
             _raise_stopped(bar, records, out / MANIFEST, t0, counts, stop, _io.write_failure(exc, out / MANIFEST))
         if stopped:
-            _raise_stopped(bar, records, manifest, t0, counts, stop)
+            _raise_stopped(bar, records, written, t0, counts, stop)
         summary_path, summary_error = None, None
         if summary and any(r["status"] in ("ok", "up-to-date") for r in records):
             made = _summary_in_worker(out, formats, timeout, stop)
             if made is None:                     # stopped while the summary was being made
-                _raise_stopped(bar, records, manifest, t0, counts, stop)
+                _raise_stopped(bar, records, written, t0, counts, stop)
             summary_path, summary_error = made
-    return BatchResult(tuple(records), manifest, time.perf_counter() - t0, summary_path, counts, summary_error)
+    return BatchResult(tuple(records), written, time.perf_counter() - t0, summary_path, counts, summary_error)
 
 
-def _raise_stopped(bar: Progress | None, records: list[dict[str, Any]], manifest: Path, t0: float,
+def _raise_stopped(bar: Progress | None, records: list[dict[str, Any]], manifest: Path | None, t0: float,
                    counts: dict[str, int], stop: _Stop, manifest_error: str | None = None) -> None:
     if bar is not None:
         bar.close()
@@ -829,19 +861,23 @@ def _write_manifest(out: Path, records: list[dict[str, Any]], counts: dict[str, 
                     formats: Sequence[str], *, stopped: str | None = None) -> Path:
     from . import __version__
 
-    cases = []
-    for r in records:
-        entry = {k: r.get(k) for k in ("id", "path", "status", "key", "seconds", "error") if r.get(k) is not None}
-        if r["status"] in ("ok", "up-to-date") and r.get("out"):
-            try:
-                res = json.loads((Path(r["out"]) / "results.json").read_text(encoding="utf-8"))
-                entry.update(score=res.get("score"), grade=res.get("grade"), title=res.get("title"))
-            except (OSError, ValueError):
-                pass
-        cases.append(entry)
+    cases = [_manifest_entry(r) for r in records]
     return _io.write_json(out / MANIFEST, {"evalkit_version": __version__, "formats": list(formats),
                                           "counts": counts, **({"stopped": stopped} if stopped else {}),
                                           "cases": cases})
+
+
+def _manifest_entry(r: dict[str, Any]) -> dict[str, Any]:
+    """A case as ``manifest.json`` lists it: its record's fields that have a value, and for a case
+    that is ok or up to date the score, grade and title of its ``results.json``."""
+    entry = {k: r.get(k) for k in ("id", "path", "status", "key", "seconds", "error") if r.get(k) is not None}
+    if r["status"] in ("ok", "up-to-date") and r.get("out"):
+        try:
+            res = json.loads((Path(r["out"]) / "results.json").read_text(encoding="utf-8"))
+            entry.update(score=res.get("score"), grade=res.get("grade"), title=res.get("title"))
+        except (OSError, ValueError):
+            pass
+    return entry
 
 
 def write_summary(out: str | Path, *, formats: Sequence[str] = ("html", "pdf"), timeout: float = 600.0) -> Path:

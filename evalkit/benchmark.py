@@ -48,7 +48,6 @@ from ._fmt import value
 from ._result import Result
 from .errors import InputError
 
-DIRECTIONS = ("正向", "反向")
 BENCHMARKS = {
     "best": "各单位中的最优值",
     "percentile": "各单位数值在较优方向上的分位数",
@@ -83,26 +82,26 @@ MAX_SPREAD = 1e8         # largest / smallest positive value of a column: beyond
 class GapResult(Result):
     """Each unit's gap to the benchmark of each measure.
 
-    ``table_`` (also ``table()``), one row per unit and measure: ``unit``, ``measure``, ``direction``,
+    ``gaps`` (also ``table()``), one row per unit and measure: ``unit``, ``measure``, ``direction``,
     ``value``, ``benchmark``, ``gap`` (a fraction of the benchmark, 0 at or beyond it; NaN when the
     benchmark is not positive), ``rank`` (1 = best within the measure; ties share the best rank).
     ``benchmarks``: one row per measure, ``measure``, ``direction``, ``benchmark``, ``basis`` (which
     unit, percentile or standard it is).
     """
 
-    table_: pd.DataFrame
+    gaps: pd.DataFrame
     benchmarks: pd.DataFrame
-    benchmark_kind: str                 # "best", "percentile" or "standard"
+    benchmark: str                      # "best", "percentile" or "standard"
     percentile: float | None            # for "percentile": 0.9 means the 90th percentile
     percentile_method: str | None       # numpy.quantile's method, for "percentile"
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.gaps
 
     def plot(self, measure: str) -> Any:
         """Bar chart of the units' gaps (%) for one measure, the smallest gap on top."""
-        t = self.table_[self.table_["measure"] == measure]
+        t = self.gaps[self.gaps["measure"] == measure]
         if t.empty:
             known = ", ".join(map(str, self.benchmarks["measure"]))
             raise InputError(f"measure 应为 {known} 之一，实际为 {measure!r}")
@@ -113,29 +112,30 @@ class GapResult(Result):
 
     def _headline(self) -> dict[str, Any]:
         t = self.table()
-        return {"benchmark_kind": self.benchmark_kind, "measures": len(self.benchmarks), "units": t["unit"].nunique(),
+        return {"benchmark": self.benchmark, "measures": len(self.benchmarks), "units": t["unit"].nunique(),
                 "largest_gap": float(t["gap"].max()) if t["gap"].notna().any() else None}
 
 
 def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: Mapping[str, str] | None = None,
-                   benchmark: str = "best", unit: str = "unit", percentile: float = 0.9,
+                   benchmark: str = "best", unit_col: str = "unit", percentile: float = 0.9,
                    standard: Mapping[str, float] | None = None, percentile_method: str = "linear") -> GapResult:
     """Gap of each unit to the benchmark of each measure: the best unit, a percentile, or a standard.
 
     Parameters
     ----------
     data
-        One row per unit: a ``unit`` name column and one numeric column per measure.
+        One row per unit: a name column ``unit_col`` and one numeric column per measure.
     measures
         The measure columns.
     directions
-        Measure → ``"正向"`` (higher is better) or ``"反向"`` (lower is better); measures not named
-        are 正向.
+        Measure → ``"正向"`` (higher is better) or ``"反向"`` (lower is better), or another spelling
+        every method reads (``"+"``/``"-"``, ``"max"``/``"min"``, ``"benefit"``/``"cost"``);
+        measures not named are 正向.
     benchmark
         ``"best"`` (the best unit's value), ``"percentile"`` (the ``percentile`` of the units' values
         in the better direction) or ``"standard"`` (the value declared in ``standard``).
-    unit
-        The name column.
+    unit_col
+        The column naming the units (default ``"unit"``).
     percentile
         For ``"percentile"``, a fraction in (0, 1]: ``0.9`` is the level that 90 % of units reach or
         fall short of, i.e. the 90 % quantile of a 正向 measure and the 10 % quantile of a 反向 one.
@@ -181,10 +181,10 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
         raise InputError("measures 至少需要一个指标列")
     if len(set(measures)) != len(measures):
         raise InputError(f"measures 中指标重复：{', '.join(sorted({m for m in measures if measures.count(m) > 1}))}")
-    _checks.columns(data, "data", [unit, *measures])
-    if unit in measures:
-        raise InputError(f"measures 中的 {unit} 是单位名称列（unit），不能作为指标")
-    names = _checks.labels(data, "data", unit, "单位名称")
+    _checks.columns(data, "data", [unit_col, *measures])
+    if unit_col in measures:
+        raise InputError(f"measures 中的 {unit_col} 是单位名称列（unit_col），不能作为指标")
+    names = _checks.labels(data, "data", unit_col, "单位名称")
     values = _checks.numbers(data, "data", measures)
     dirs = {m: "正向" for m in measures}
     if directions is not None and not isinstance(directions, (Mapping, pd.Series)):
@@ -192,9 +192,7 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
     for m, d in dict(directions or {}).items():
         if m not in dirs:
             raise InputError(f"directions 中的 {m} 不在 measures 中（measures：{', '.join(measures)}）")
-        if d not in DIRECTIONS:
-            raise InputError(f"directions 中 {m} 的方向应为 正向 / 反向 之一，实际为 {d!r}")
-        dirs[m] = d
+        dirs[m] = _checks.direction(d, f"directions 中列 {m} 的方向")
     _checks.one_of(benchmark, "benchmark", BENCHMARKS)
     if benchmark != "standard" and len(data) < 2:
         raise InputError(f"data 只有 {len(data)} 个单位，与最优值或分位数比较至少需要两个单位")
@@ -257,7 +255,7 @@ def benchmark_gaps(data: pd.DataFrame, *, measures: Sequence[str], directions: M
         notes.append("标杆值为给定的标准值（如行业标准、计划标准）。")
     if nonpositive:
         notes.append(f"指标 {'、'.join(nonpositive)} 的标杆值不为正数，相对差距无法计算（为空）。")
-    return GapResult(table_=table, benchmarks=pd.DataFrame(bench_rows), benchmark_kind=benchmark, percentile=p,
+    return GapResult(gaps=table, benchmarks=pd.DataFrame(bench_rows), benchmark=benchmark, percentile=p,
                      percentile_method=method, notes=tuple(notes))
 
 
@@ -828,7 +826,7 @@ def dea(inputs: pd.DataFrame, outputs: pd.DataFrame, *, returns: str = "crs", or
 class MalmquistResult(Result):
     """Productivity change of each unit between two periods.
 
-    ``table_`` (also ``table()``), one row per unit and pair of periods: ``unit``, ``from``, ``to``,
+    ``indices`` (also ``table()``), one row per unit and pair of periods: ``unit``, ``from``, ``to``,
     ``ec`` (efficiency change, catch-up), ``tc`` (technical change, frontier shift), ``m`` (= ec × tc),
     ``pech`` and ``sech`` (ec split into pure technical and scale efficiency change; with
     ``returns="crs"`` only), and the four efficiencies behind them, ``e00`` (the ``from`` data against
@@ -836,7 +834,7 @@ class MalmquistResult(Result):
     ``Benchmarking::malmq``. ``means``: one row per pair, the geometric means over units.
     """
 
-    table_: pd.DataFrame
+    indices: pd.DataFrame
     means: pd.DataFrame
     convention: str                     # "deap" or "inverse"
     returns: str
@@ -844,11 +842,11 @@ class MalmquistResult(Result):
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.indices
 
     def plot(self, to: Any = None) -> Any:
         """Bars of ec, tc and m per unit for the pair ending in ``to`` (default: the last), 1 marked."""
-        t = self.table_
+        t = self.indices
         to = t["to"].iloc[-1] if to is None else to
         rows = t[t["to"] == to]
         if rows.empty:
@@ -866,7 +864,7 @@ class MalmquistResult(Result):
                 "m": None if last is None else float(last["m"]), "convention": self.convention}
 
 
-def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[str], unit: str = "unit",
+def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[str], unit_col: str = "unit",
               period: str = "period", returns: str = "crs", orientation: str = "input", convention: str = "deap",
               periods: tuple[Any, Any] | None = None) -> MalmquistResult:
     """Malmquist productivity index between consecutive periods (or two given ones), EC × TC.
@@ -874,12 +872,12 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
     Parameters
     ----------
     panel
-        One row per unit and period, with the ``unit`` and ``period`` columns and the input and output
+        One row per unit and period, with the ``unit_col`` and ``period`` columns and the input and output
         columns (non-negative numbers, as for :func:`dea`).
     inputs, outputs
         The input and output columns.
-    unit, period
-        The name and period columns; periods are compared in sorted order.
+    unit_col, period
+        The columns naming the units (default ``"unit"``) and the periods; periods are compared in sorted order.
     returns
         ``"crs"`` (default; Färe et al. 1994 measure productivity change against CRS frontiers, and
         then split ec into pech × sech with VRS) or ``"vrs"``.
@@ -938,21 +936,21 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
     both = [c for c in inputs if c in outputs]
     if both:
         raise InputError(f"列 {', '.join(map(str, both))} 不能既是投入又是产出")
-    clash = [c for c in (*inputs, *outputs) if c in (unit, period)]
+    clash = [c for c in (*inputs, *outputs) if c in (unit_col, period)]
     if clash:
-        raise InputError(f"列 {clash[0]} 是单位或期间列（unit / period），不能作为投入或产出")
-    _checks.columns(panel, "panel", [unit, period, *inputs, *outputs])
+        raise InputError(f"列 {clash[0]} 是单位或期间列（unit_col / period），不能作为投入或产出")
+    _checks.columns(panel, "panel", [unit_col, period, *inputs, *outputs])
     _checks.one_of(returns, "returns", RETURNS)
     _checks.one_of(orientation, "orientation", ORIENTATIONS)
     _checks.one_of(convention, "convention", CONVENTIONS)
-    for c in (unit, period):
+    for c in (unit_col, period):
         if isinstance(panel[c], pd.DataFrame):
             raise InputError(f"panel 有多个名为 {c} 的列，列名应各不相同")
-    _keys(panel, unit, "单位")
+    _keys(panel, unit_col, "单位")
     _keys(panel, period, "期间")
-    dup = panel.duplicated([unit, period], keep="first")
+    dup = panel.duplicated([unit_col, period], keep="first")
     if dup.any():
-        u, t = panel.loc[dup, unit].iloc[0], panel.loc[dup, period].iloc[0]
+        u, t = panel.loc[dup, unit_col].iloc[0], panel.loc[dup, period].iloc[0]
         raise InputError(f"panel 中单位 {u} 在期间 {t} 出现不止一次（每个单位每期一行）")
     try:
         order = sorted(panel[period].unique())
@@ -976,19 +974,19 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
     for name, cols, mat in (("投入", inputs, x_all), ("产出", outputs, y_all)):
         if (mat < 0).any():
             i, j = np.argwhere(mat < 0)[0]
-            raise InputError(f"panel 列 {cols[j]} 单位 {panel[unit].iloc[i]} 期间 {panel[period].iloc[i]} 为负数 "
+            raise InputError(f"panel 列 {cols[j]} 单位 {panel[unit_col].iloc[i]} 期间 {panel[period].iloc[i]} 为负数 "
                              f"{mat[i, j]:g}：投入和产出都必须是非负数")
         none = np.flatnonzero((mat == 0).all(axis=1))
         if len(none):
             i = none[0]
-            raise InputError(f"panel 中单位 {panel[unit].iloc[i]} 期间 {panel[period].iloc[i]} 的{name}全部为 0："
+            raise InputError(f"panel 中单位 {panel[unit_col].iloc[i]} 期间 {panel[period].iloc[i]} 的{name}全部为 0："
                              "每个单位每期至少要有一项正的投入和一项正的产出")
     for name, cols, mat in (("panel", inputs, x_all), ("panel", outputs, y_all)):
         _magnitudes(mat, cols, name)
     xbar = np.where(_means(x_all) > 0, _means(x_all), 1.0)
     ybar = np.where(_means(y_all) > 0, _means(y_all), 1.0)
     per = panel[period].to_numpy()
-    names = panel[unit].to_numpy()
+    names = panel[unit_col].to_numpy()
     rows, means, notes = [], [], []
     vrs = returns == "vrs"
     for p0, p1 in pairs:
@@ -1048,7 +1046,7 @@ def malmquist(panel: pd.DataFrame, *, inputs: Sequence[str], outputs: Sequence[s
                         "各期均值为几何平均。")
     else:
         notes.insert(2, "规模报酬可变时不再分解 pech 与 sech（为空）；各期均值为几何平均。")
-    return MalmquistResult(table_=pd.concat(rows, ignore_index=True), means=pd.DataFrame(means),
+    return MalmquistResult(indices=pd.concat(rows, ignore_index=True), means=pd.DataFrame(means),
                            convention=convention, returns=returns, orientation=orientation, notes=tuple(notes))
 
 

@@ -263,9 +263,10 @@ def scree(eigenvalues: Sequence[float], *, threshold: Sequence[float] | None = N
 
 
 @_self_contained
-def completion(names: Sequence[str], rates: Sequence[float], met: Sequence[bool], *, threshold: float = 1.3,
-               title: str = "绩效指标完成率") -> Any:
-    """Horizontal bars of A / T per indicator: met in green, not met in red, the 100 % and threshold lines."""
+def completion(names: Sequence[str], rates: Sequence[float], met: Sequence[bool], *,
+               overachievement_ratio: float = 1.3, title: str = "绩效指标完成率") -> Any:
+    """Horizontal bars of A / T per indicator: met in green, not met in red, lines at 100 % and at the
+    overachievement ratio."""
     import matplotlib
 
     plt = _pyplot()
@@ -275,7 +276,7 @@ def completion(names: Sequence[str], rates: Sequence[float], met: Sequence[bool]
         ax.barh(list(ys), [r * 100 for r in rates], height=0.6,
                 color=[PALETTE["good"] if m else PALETTE["poor"] for m in met])
         ax.axvline(100, color="#333333", lw=0.9)
-        ax.axvline(threshold * 100, color="#999999", lw=0.8, ls="--")
+        ax.axvline(overachievement_ratio * 100, color="#999999", lw=0.8, ls="--")
         ax.set_yticks(list(ys), labels=list(names), fontsize=8)
         ax.set_xlabel("实际完成值 / 指标值（%）")
         ax.set_title(title, fontsize=11)
@@ -287,10 +288,10 @@ COMPLETION_BARS = 40
 
 
 @_self_contained
-def completion_summary(rates: Sequence[float], met: Sequence[bool], *, threshold: float = 1.3,
+def completion_summary(rates: Sequence[float], met: Sequence[bool], *, overachievement_ratio: float = 1.3,
                        title: str = "绩效指标完成率分布") -> Any:
     """Many indicators at once: how many have A / T in each 10-point band (the last band open from
-    150 %), stacked met (green) and not met (red), with the 100 % and threshold lines."""
+    150 %), stacked met (green) and not met (red), with lines at 100 % and at the overachievement ratio."""
     import matplotlib
     import numpy as np
 
@@ -309,7 +310,7 @@ def completion_summary(rates: Sequence[float], met: Sequence[bool], *, threshold
             if total:
                 ax.text(x, total, str(int(total)), ha="center", va="bottom", fontsize=7)
         ax.axvline(100, color="#333333", lw=0.9)
-        ax.axvline(threshold * 100, color="#999999", lw=0.8, ls="--")
+        ax.axvline(overachievement_ratio * 100, color="#999999", lw=0.8, ls="--")
         ax.set_xticks([*range(0, 160, 20), 155], labels=[*map(str, range(0, 160, 20)), "≥150"])
         ax.set_xlim(0, 160)
         ax.set_xlabel("实际完成值 / 指标值（%）")

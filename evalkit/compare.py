@@ -37,18 +37,18 @@ def _cn(x: float, digits: int = 1) -> str:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class PlanActualResult(Result):
-    """Completion of each quantitative indicator. ``table``: ``code``, ``name``, ``direction``, ``target``,
-    ``actual``, ``unit``, ``completion`` (A / T), ``deviation`` (A − T), ``met``, ``flag`` (``""``,
-    ``"未完成"`` or ``"超额需说明"``), ``explained`` (a deviation reason is on file). ``skipped``: the
-    indicators left out for a blank target or actual."""
+    """Completion of each quantitative indicator. ``indicators`` (also ``table()``): ``code``, ``name``,
+    ``direction``, ``target``, ``actual``, ``unit``, ``completion`` (A / T), ``deviation`` (A − T),
+    ``met``, ``flag`` (``""``, ``"未完成"`` or ``"超额需说明"``), ``explained`` (a deviation reason is
+    on file). ``skipped``: the indicators left out for a blank target or actual."""
 
-    table_: pd.DataFrame
-    threshold: float
+    indicators: pd.DataFrame
+    overachievement_ratio: float
     notes: tuple[str, ...] = ()
     skipped: int = 0
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.indicators
 
     def _headline(self) -> dict[str, Any]:
         flag = self.table()["flag"]
@@ -58,40 +58,41 @@ class PlanActualResult(Result):
 
     @property
     def shortfalls(self) -> pd.DataFrame:
-        return self.table_[self.table_["flag"] == "未完成"]
+        return self.indicators[self.indicators["flag"] == "未完成"]
 
     @property
     def overachieved(self) -> pd.DataFrame:
-        return self.table_[self.table_["flag"] == "超额需说明"]
+        return self.indicators[self.indicators["flag"] == "超额需说明"]
 
     def plot(self) -> Any:
         from . import charts
 
-        t = self.table_.dropna(subset=["completion"])
-        return charts.completion(list(t["name"]), list(t["completion"]), list(t["met"]), threshold=self.threshold)
+        t = self.indicators.dropna(subset=["completion"])
+        return charts.completion(list(t["name"]), list(t["completion"]), list(t["met"]),
+                                 overachievement_ratio=self.overachievement_ratio)
 
 
-def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEMENT) -> PlanActualResult:
+def plan_vs_actual(indicators: pd.DataFrame, *, overachievement_ratio: float = OVERACHIEVEMENT) -> PlanActualResult:
     """Completion rate, deviation and flags for every indicator with a numeric target and actual.
 
     Parameters
     ----------
     indicators
         Columns ``name``, ``target``, ``actual`` and optionally ``code``, ``direction`` (正向 / 反向 /
-        等于; default 正向), ``unit``, ``deviation`` (the written reason). A case's indicator table or a
+        等于, 正向 and 反向 in any spelling every method reads; blank for 正向), ``unit``, ``deviation`` (the written reason). A case's indicator table or a
         scorecard's ``indicators`` serve as they are. Rows with a blank target or actual (qualitative
         indicators) are left out, and the notes say how many; any other value must be a finite number
         or text spelling one in half-width digits: "85%", "1,200" or full-width digits are refused
         with what to write instead, never guessed.
-    threshold
-        A 正向 indicator at or above ``threshold``·T is flagged for a written explanation (1.3 by
-        default, domain standard §4.1).
+    overachievement_ratio
+        A 正向 indicator at or above ``overachievement_ratio``·T is flagged for a written explanation
+        (1.3 by default, domain standard §4.1; the scheme rule of the same name).
 
     Raises
     ------
     InputError
         If a column is missing, a target or actual is not a number (naming the column and row), a
-        direction is not 正向 / 反向 / 等于, no row has both, or ``threshold`` is not above 1.
+        direction is not 正向 / 反向 / 等于, no row has both, or ``overachievement_ratio`` is not above 1.
 
     Notes
     -----
@@ -108,7 +109,7 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
     """
     _checks.frame(indicators, "indicators")
     _checks.columns(indicators, "indicators", ("name", "target", "actual"))
-    threshold = _checks.real(threshold, "threshold", above=1)
+    ratio = _checks.real(overachievement_ratio, "overachievement_ratio", above=1)
     df = indicators.copy()
     for col, default in (("code", ""), ("direction", "正向"), ("unit", ""), ("deviation", "")):
         if col not in df:
@@ -125,17 +126,14 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
     if unnamed.any():
         raise InputError(f"indicators 列 name 第 {int(np.argmax(unnamed)) + 1} 个填写了目标值和实际值的指标没有名称")
     t, a = (_checks.numbers(df, "indicators", [c])[:, 0] for c in ("target", "actual"))
-    direction = df["direction"].map(lambda v: "正向" if _checks.blank(v) else v.strip() if isinstance(v, str) else v)
-    odd = ~direction.isin(["正向", "反向", "等于"]).to_numpy()
-    if odd.any():
-        i = int(np.argmax(odd))
-        raise InputError(f"indicators 列 direction 第 {i + 1} 个（{df['name'].iloc[i]}）的方向应为 正向 / 反向 / 等于 之一"
-                         f"（空白为正向），实际为 {df['direction'].iloc[i]!r}")
+    direction = pd.Series(["正向" if _checks.blank(v) else
+                           _checks.direction(v, f"indicators 列 direction 第 {i + 1} 个（{n}）的方向", also=("等于",))
+                           for i, (v, n) in enumerate(zip(df["direction"].array, df["name"].array))], index=df.index)
     with np.errstate(all="ignore"):
         completion = np.where(t != 0, a / t, np.nan)
         deviation = a - t
         met = np.where(direction == "反向", a <= t, np.where(direction == "等于", np.isclose(a, t), a >= t))
-        over = (direction == "正向").to_numpy() & np.where(t > 0, a >= threshold * t, False)
+        over = (direction == "正向").to_numpy() & np.where(t > 0, a >= ratio * t, False)
     _checks.finite_result([*completion[t != 0], *deviation], "完成率或偏差",
                           "indicators 列 target 与 actual 的数值相差过大，请检查单位")
     flag = np.where(~met, "未完成", np.where(over, "超额需说明", ""))
@@ -150,9 +148,9 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
         notes.append(f"另有 {skipped} 项指标未同时填写目标值和实际值，不参与比较。")
     if n_over:
         missing = int((out["flag"].eq("超额需说明") & ~out["explained"]).sum())
-        notes.append(f"{n_over} 项指标实际值达到目标值的 {threshold:.0%} 以上，需说明偏差原因"
+        notes.append(f"{n_over} 项指标实际值达到目标值的 {ratio:.0%} 以上，需说明偏差原因"
                      + (f"，其中 {missing} 项尚未说明。" if missing else "，均已说明。"))
-    return PlanActualResult(out, threshold, tuple(notes), skipped=skipped)
+    return PlanActualResult(out, ratio, tuple(notes), skipped=skipped)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -161,13 +159,13 @@ def plan_vs_actual(indicators: pd.DataFrame, *, threshold: float = OVERACHIEVEME
 
 @dataclass(frozen=True, eq=False, repr=False)
 class TrendResult(Result):
-    """One measure over time. ``table``: ``period``, ``value``, ``change`` (against the previous
+    """One measure over time. ``series`` (also ``table()``): ``period``, ``value``, ``change`` (against the previous
     period), ``growth`` (relative change). ``historical_standard`` is the mean of the periods before
     the current one (历史标准); ``cagr`` the average annual growth over the whole span."""
 
     measure: str
     unit: str
-    table_: pd.DataFrame
+    series: pd.DataFrame
     current_period: Any
     current: float
     previous: float | None
@@ -180,7 +178,7 @@ class TrendResult(Result):
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.series
 
     def _headline(self) -> dict[str, Any]:
         return {"measure": self.measure, "current_period": self.current_period, "current": self.current,
@@ -189,13 +187,13 @@ class TrendResult(Result):
     def plot(self) -> Any:
         from . import charts
 
-        return charts.trend(list(map(str, self.table_["period"])), list(self.table_["value"]),
+        return charts.trend(list(map(str, self.series["period"])), list(self.series["value"]),
                             title=f"{self.measure}变化趋势", unit=self.unit,
                             standard=self.historical_standard)
 
 
 def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value: str | None = None,
-          current: Any = None, unit: str = "", direction: str = "正向") -> TrendResult:
+          current_period: Any = None, unit: str = "", direction: str = "正向") -> TrendResult:
     """Year-on-year change, average growth and the current period against the historical standard.
 
     Parameters
@@ -205,16 +203,17 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
         ``value`` columns: pass ``value="value"`` and the measure's name).
         Periods may be numbers (years) or text ("2023年"), but not a mixture; a period without a
         value is left out (the notes say how many); a value must be a number (module notes).
-    current
+    current_period
         The period judged; default the last one.
     direction
         正向 (higher is better), 反向 (lower is better) or 中性 (a level, neither better nor worse:
-        the report says only higher or lower).
+        the report says only higher or lower); 正向 and 反向 in any spelling every method reads
+        (``"+"``/``"-"``, ``"max"``/``"min"``, ``"benefit"``/``"cost"``).
 
     Notes
     -----
     change = x_t − x_{t−1}; growth = change / x_{t−1}; CAGR = (x_last / x_first)^(1/(n−1)) − 1 for
-    positive values; 历史标准 = mean of the periods before ``current``.
+    positive values; 历史标准 = mean of the periods before ``current_period``.
     Checked against: hand-computed series in tests/test_compare.py.
 
     Examples
@@ -225,7 +224,7 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     (4.1, 86.23)
     """
     _checks.frame(history, "history")
-    _checks.one_of(direction, "direction", ("正向", "反向", "中性"))
+    direction = _checks.direction(direction, "direction ", also=("中性",))
     col = measure if value is None else value
     if col == period or (value is not None and "measure" in (period, value)):
         raise InputError(f"history 的期间列 period={period!r} 不能同时是数值列或指标名称列")
@@ -271,13 +270,13 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     with np.errstate(all="ignore"):          # overflow is caught below, with a message
         table["change"] = table["value"].diff()
         table["growth"] = table["change"] / table["value"].shift(1).where(table["value"].shift(1) != 0)
-    if current is not None and (not pd.api.types.is_scalar(current) or _checks.blank(current)
-                                or isinstance(current, (bool, np.bool_))):
-        raise InputError(f"current 应为一个期间，实际为 {current!r}")
-    cur = table["period"].iloc[-1] if current is None else current
+    if current_period is not None and (not pd.api.types.is_scalar(current_period) or _checks.blank(current_period)
+                                       or isinstance(current_period, (bool, np.bool_))):
+        raise InputError(f"current_period 应为一个期间，实际为 {current_period!r}")
+    cur = table["period"].iloc[-1] if current_period is None else current_period
     idx = [k for k, p in enumerate(table["period"]) if p == cur]
     if len(idx) == 0:
-        raise InputError(f"history 中指标「{measure}」没有期间 {cur} 的数据（current）")
+        raise InputError(f"history 中指标「{measure}」没有期间 {cur} 的数据（current_period）")
     i = int(idx[0])
     prior = v[:i]
     first, last = v[0], v[i]
@@ -295,7 +294,7 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
     if blank.any():
         notes.append(f"{int(blank.sum())} 个期间没有数值，未计入。")
     return TrendResult(
-        measure=measure, unit=unit, table_=table, current_period=cur, current=float(v[i]),
+        measure=measure, unit=unit, series=table, current_period=cur, current=float(v[i]),
         previous=float(v[i - 1]) if i > 0 else None, change=float(table.loc[i, "change"]) if i > 0 else None,
         growth=None if i == 0 or g != g else float(g), cagr=cagr,
         historical_standard=standard,
@@ -310,22 +309,22 @@ def trend(history: pd.DataFrame, *, measure: str, period: str = "period", value:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class PeerResult(Result):
-    """This project among its peers. ``table``: ``unit``, ``value``, ``rank`` (1 = best), ``percentile``
+    """This project among its peers. ``ranking`` (also ``table()``), best first: ``unit``, ``value``, ``rank`` (1 = best), ``percentile``
     (share of peers it does at least as well as), ``z``, ``is_self``."""
 
     measure: str
-    unit_label: str
-    table_: pd.DataFrame
+    unit: str                       # the measure's unit of measurement (计量单位)
+    ranking: pd.DataFrame
     self_unit: str | None
-    higher_is_better: bool
+    direction: str                  # 正向 / 反向
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.ranking
 
     @property
     def self_row(self) -> pd.Series | None:
-        rows = self.table_[self.table_["is_self"]]
+        rows = self.ranking[self.ranking["is_self"]]
         return rows.iloc[0] if len(rows) else None
 
     def _headline(self) -> dict[str, Any]:
@@ -336,23 +335,33 @@ class PeerResult(Result):
     def plot(self) -> Any:
         from . import charts
 
-        t = self.table_.sort_values("rank")
+        t = self.ranking.sort_values("rank")
         return charts.ranked_bars(list(t["unit"]), list(t["value"]), list(t["is_self"]),
-                                  title=f"{self.measure}横向比较", unit=self.unit_label)
+                                  title=f"{self.measure}横向比较", unit=self.unit)
 
 
-def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None, unit: str = "unit",
-                    self_unit: str | None = None, higher_is_better: bool = True,
-                    unit_label: str = "") -> PeerResult:
+def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None, unit_col: str = "unit",
+                    self_unit: str | None = None, direction: str = "正向", unit: str = "") -> PeerResult:
     """Values (optionally per capita or per unit of ``per``), rank, percentile and z-score among peers.
 
     Parameters
     ----------
     peers
-        One row per unit (region or project) with a ``unit`` name column (present, distinct) and the
-        measure columns; a boolean ``is_self`` column (True/False or 1/0; text such as "是" is
+        One row per unit (region or project) with a name column ``unit_col`` (present, distinct) and
+        the measure columns; a boolean ``is_self`` column (True/False or 1/0; text such as "是" is
         refused rather than read) marks at most one unit as this project when ``self_unit`` is not
         given.
+    measure, per
+        The measure column, and the column it is divided by (per capita, per km …), if any.
+    unit_col
+        The column naming the units (default ``"unit"``).
+    self_unit
+        The name of this project's unit, instead of the ``is_self`` column.
+    direction
+        ``"正向"`` (higher is better, the default) or ``"反向"``; other spellings as every method reads
+        them (``"+"``/``"-"``, ``"max"``/``"min"``, ``"benefit"``/``"cost"``).
+    unit
+        The measure's unit of measurement (计量单位) as text, shown after its values (``"%"``, ``"元"``).
 
     Notes
     -----
@@ -363,28 +372,27 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
     Examples
     --------
     >>> p = pd.DataFrame({"unit": ["甲县", "乙县", "丙县"], "cost": [300.0, 200.0, 400.0], "people": [3.0, 2.5, 2.0]})
-    >>> res = peer_comparison(p, measure="cost", per="people", self_unit="甲县", higher_is_better=False)
+    >>> res = peer_comparison(p, measure="cost", per="people", self_unit="甲县", direction="反向")
     >>> int(res.self_row["rank"]), float(res.self_row["value"])     # 乙县 spends 80 a head, 甲县 100
     (2, 100.0)
     """
     _checks.frame(peers, "peers")
-    _checks.columns(peers, "peers", [unit, measure] + ([per] if per else []))
-    if not isinstance(higher_is_better, (bool, np.bool_)):
-        raise InputError(f"higher_is_better 应为 True 或 False，实际为 {higher_is_better!r}")
+    _checks.columns(peers, "peers", [unit_col, measure] + ([per] if per else []))
+    direction = _checks.direction(direction, "direction ")
     df = peers.copy()
-    _checks.labels(df, "peers", unit, "单位名称")
+    _checks.labels(df, "peers", unit_col, "单位名称")
     value = _checks.numbers(df, "peers", [measure])[:, 0]
     if per:
         denom = _checks.numbers(df, "peers", [per])[:, 0]
         if (denom <= 0).any():
             i = int(np.argmax(denom <= 0))
-            raise InputError(f"peers 列 {per} 必须大于 0（用作分母），第 {i + 1} 个单位（{df[unit].iloc[i]}）为 {denom[i]:g}")
+            raise InputError(f"peers 列 {per} 必须大于 0（用作分母），第 {i + 1} 个单位（{df[unit_col].iloc[i]}）为 {denom[i]:g}")
         with np.errstate(all="ignore"):
             value = value / denom
         _checks.finite_result(value, f"{measure}/{per}", f"peers 列 {measure} 与 {per} 的数值相差过大，请检查单位")
     if len(df) < 2:
         raise InputError("peers 至少需要两个单位才能比较")
-    sign = 1 if higher_is_better else -1
+    sign = 1 if direction == "正向" else -1
     order = (-sign * value).argsort(kind="stable")
     rank = np.empty(len(value), dtype=int)
     score = sign * value
@@ -399,9 +407,9 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
             z = (scaled - scaled.mean()) / sd if sd > 0 else np.zeros_like(value)
     pct = np.array([(score <= s).mean() for s in score])
     if self_unit is not None:
-        if not pd.api.types.is_scalar(self_unit) or self_unit not in set(df[unit]):
+        if not pd.api.types.is_scalar(self_unit) or self_unit not in set(df[unit_col]):
             raise InputError(f"peers 中没有单位「{self_unit}」（self_unit）")
-        is_self = (df[unit] == self_unit).to_numpy()
+        is_self = (df[unit_col] == self_unit).to_numpy()
     elif "is_self" in df:
         flags = df["is_self"]
         odd = [k for k, f in enumerate(flags.array) if not (isinstance(f, (bool, np.bool_)) or
@@ -411,16 +419,16 @@ def peer_comparison(peers: pd.DataFrame, *, measure: str, per: str | None = None
         is_self = flags.astype(bool).to_numpy()
         if is_self.sum() > 1:
             raise InputError(f"peers 列 is_self 标记了 {int(is_self.sum())} 个本项目单位"
-                             f"（{'、'.join(map(str, df.loc[is_self, unit]))}），只能有一个")
+                             f"（{'、'.join(map(str, df.loc[is_self, unit_col]))}），只能有一个")
     else:
         is_self = np.zeros(len(df), bool)
-    out = pd.DataFrame({"unit": df[unit].astype(str).to_numpy(), "value": value, "rank": rank, "percentile": pct,
+    out = pd.DataFrame({"unit": df[unit_col].astype(str).to_numpy(), "value": value, "rank": rank, "percentile": pct,
                         "z": z, "is_self": is_self}).iloc[order].reset_index(drop=True)
     label = f"{measure}/{per}" if per else measure
-    return PeerResult(measure=label, unit_label=unit_label, table_=out,
-                      self_unit=str(df.loc[is_self, unit].iloc[0]) if is_self.any() else None,
-                      higher_is_better=higher_is_better,
-                      notes=("排序以数值越" + ("大" if higher_is_better else "小") + "越好；z 值以样本标准差计算。",))
+    return PeerResult(measure=label, unit=unit, ranking=out,
+                      self_unit=str(df.loc[is_self, unit_col].iloc[0]) if is_self.any() else None,
+                      direction=direction,
+                      notes=("排序以数值越" + ("大" if direction == "正向" else "小") + "越好；z 值以样本标准差计算。",))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -435,7 +443,7 @@ class GroupTestResult(Result):
     kind: str                     # welch | mannwhitney | chi2
     statistic: float
     p_value: float
-    df: float | None
+    dof: float | None               # degrees of freedom (None for Mann-Whitney)
     effect: float | None
     effect_name: str
     estimate: float | None        # mean difference, Hodges–Lehmann shift or proportion difference
@@ -448,7 +456,7 @@ class GroupTestResult(Result):
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([{"test": self.kind, "statistic": self.statistic, "df": self.df, "p_value": self.p_value,
+        return pd.DataFrame([{"test": self.kind, "statistic": self.statistic, "dof": self.dof, "p_value": self.p_value,
                               "effect_name": self.effect_name, "effect": self.effect, "estimate": self.estimate,
                               "ci_low": self.ci_low, "ci_high": self.ci_high, "confidence": self.confidence}])
 
@@ -515,7 +523,7 @@ def group_test(a: Sequence[Any], b: Sequence[Any], *, kind: str = "auto", confid
 
     Notes
     -----
-    Welch: t = (x̄_a − x̄_b) / √(s_a²/n_a + s_b²/n_b), Welch–Satterthwaite df, CI of the mean
+    Welch: t = (x̄_a − x̄_b) / √(s_a²/n_a + s_b²/n_b), Welch–Satterthwaite degrees of freedom (``dof``), CI of the mean
     difference, Cohen's d with the pooled sd. Mann-Whitney: U of group a, normal approximation with
     tie correction (scipy), rank-biserial r = 2U/(n_a·n_b) − 1, Hodges–Lehmann shift with its
     distribution-free CI. Chi-square: Pearson's test on the contingency table (Yates' correction for
@@ -657,7 +665,7 @@ class DiDResult(Result):
     """Difference-in-differences estimate of a policy's effect on ``outcome``.
 
     ``estimate`` is the coefficient of treated × post; ``means`` the 2×2 table of group means;
-    ``pretrend_p`` the p-value of a differential pre-period trend (None when it cannot be tested,
+    ``pretrend_p_value`` the p value of a differential pre-period trend (None when it cannot be tested,
     and then the notes say why).
     """
 
@@ -671,16 +679,16 @@ class DiDResult(Result):
     n: int
     clustered: bool
     means: pd.DataFrame
-    pretrend_p: float | None
+    pretrend_p_value: float | None
     pretrend_slope: float | None
-    series: pd.DataFrame | None       # time, group means (for the chart)
-    policy_time: Any
+    series: pd.DataFrame | None       # group means by period (for the chart)
+    policy_period: Any                # the first period after the policy
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([{"estimate": self.estimate, "se": self.se, "p_value": self.p_value,
                               "ci_low": self.ci_low, "ci_high": self.ci_high, "confidence": self.confidence,
-                              "n": self.n, "clustered": self.clustered, "pretrend_p": self.pretrend_p}])
+                              "n": self.n, "clustered": self.clustered, "pretrend_p_value": self.pretrend_p_value}])
 
     def _headline(self) -> dict[str, Any]:
         return {"outcome": self.outcome, "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
@@ -692,12 +700,12 @@ class DiDResult(Result):
         if self.series is None:
             return None
         s = self.series
-        return charts.did(list(map(str, s.index)), list(s["处理组"]), list(s["对照组"]), str(self.policy_time),
+        return charts.did(list(map(str, s.index)), list(s["处理组"]), list(s["对照组"]), str(self.policy_period),
                           title=f"{self.outcome}：处理组与对照组")
 
 
 def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, cluster: str | None = None,
-                 time: str | None = None, confidence: float = 0.95, cluster_label: str | None = None) -> DiDResult:
+                 period: str | None = None, confidence: float = 0.95, cluster_label: str | None = None) -> DiDResult:
     """Difference-in-differences with statsmodels: outcome ~ treated + post + treated:post.
 
     Parameters
@@ -709,9 +717,9 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
         error (a perfect fit is refused); with ``cluster``, at least 2 clusters.
     cluster
         Column of cluster ids (e.g. the unit) for cluster-robust standard errors.
-    time
-        Period column: with two or more pre-policy periods, a pre-trend test regresses the outcome on
-        treated × time in the pre-period (with unit fixed effects when ``cluster`` names the unit); it
+    period
+        The period column (as ``trend``'s and ``malmquist``'s): with two or more pre-policy periods, a
+        pre-trend test regresses the outcome on treated × period in the pre-period (with unit fixed effects when ``cluster`` names the unit); it
         also gives the chart its x-axis.
 
     Notes
@@ -732,7 +740,7 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
     conf = _checks.real(confidence, "confidence")
     if not 0 < conf < 1:
         raise InputError(f"confidence 应在 0 与 1 之间，实际为 {conf:g}")
-    roles = {"outcome": outcome, "treated": treated, "post": post, "cluster": cluster, "time": time}
+    roles = {"outcome": outcome, "treated": treated, "post": post, "cluster": cluster, "period": period}
     cols = [c for c in roles.values() if c]
     if len(set(cols)) != len(cols):
         same = [k for k, c in roles.items() if c and cols.count(c) > 1]
@@ -795,8 +803,8 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
     pre_p = pre_slope = None
     series = None
     policy = None
-    if time:
-        t = _checks.numbers(df, "panel", [time])[:, 0]
+    if period:
+        t = _checks.numbers(df, "panel", [period])[:, 0]
         series = pd.DataFrame({"time": t, "y": y, "g": np.where(tr == 1, "处理组", "对照组")}) \
             .pivot_table(index="time", columns="g", values="y", aggfunc="mean")
         series.index = [int(v) if float(v).is_integer() else v for v in series.index]
@@ -825,11 +833,11 @@ def diff_in_diff(panel: pd.DataFrame, *, outcome: str, treated: str, post: str, 
         else:
             notes.append("政策实施前只有一期数据，无法检验平行趋势假设。")
     else:
-        notes.append("未给出期间列（time），未检验平行趋势假设。")
+        notes.append("未给出期间列（period），未检验平行趋势假设。")
     return DiDResult(outcome=outcome, estimate=est, se=se, p_value=float(pvalues[3]),
                      ci_low=float(ci[3, 0]), ci_high=float(ci[3, 1]), confidence=conf, n=len(y),
-                     clustered=bool(cluster), means=means, pretrend_p=pre_p, pretrend_slope=pre_slope, series=series,
-                     policy_time=policy, notes=tuple(notes))
+                     clustered=bool(cluster), means=means, pretrend_p_value=pre_p, pretrend_slope=pre_slope, series=series,
+                     policy_period=policy, notes=tuple(notes))
 
 
 # ----------------------------------------------------------------------------------------------

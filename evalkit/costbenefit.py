@@ -380,7 +380,7 @@ class AppraisalResult(Result):
 
     ``runs`` holds one :class:`CostBenefitResult` per rate (the main rate first; for a long-lived
     public-welfare project the 6 % run beside the 8 % one). ``verdicts`` has one row per rule:
-    ``indicator``, ``value``, ``criterion``, ``threshold``, ``passed``, ``rate``.
+    ``indicator``, ``value``, ``criterion``, ``threshold``, ``passed``, ``discount_rate``.
     """
 
     kind: str                          # "financial" or "economic"
@@ -396,7 +396,7 @@ class AppraisalResult(Result):
     def accepted(self) -> bool:
         """Every acceptance rule at the main rate is met."""
         v = self.verdicts
-        return bool(v.loc[v["rate"] == self.main.discount_rate, "passed"].fillna(False).all())
+        return bool(v.loc[v["discount_rate"] == self.main.discount_rate, "passed"].fillna(False).all())
 
     def table(self) -> pd.DataFrame:
         return self.verdicts
@@ -407,7 +407,8 @@ class AppraisalResult(Result):
                 "discount_rate": m.discount_rate}
 
 
-def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None = None, long_lived: bool = False,
+def appraise(flows: pd.DataFrame, *, kind: str = "economic", discount_rate: float | None = None,
+             long_lived: bool = False,
              payback_benchmark: float | None = None, costs: Sequence[str] = ("cost",),
              benefits: Sequence[str] = ("benefit",), investment: Sequence[str] = (),
              convention: str = "end-of-year") -> AppraisalResult:
@@ -416,10 +417,12 @@ def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None 
     Parameters
     ----------
     kind
-        ``"economic"``: ENPV ≥ 0, EIRR ≥ i_s, EBCR ≥ 1 at the social discount rate ``rate``
-        (default 8 %); with ``long_lived=True`` the same at 6 % beside it.
-        ``"financial"``: FNPV ≥ 0, FIRR ≥ i_c at the sector benchmark rate ``rate`` (required: the
-        guide's sector rates are not verified, so none is assumed).
+        ``"economic"``: ENPV ≥ 0, EIRR ≥ i_s, EBCR ≥ 1 at the social discount rate
+        ``discount_rate`` (default 8 %); with ``long_lived=True`` the same at 6 % beside it.
+        ``"financial"``: FNPV ≥ 0, FIRR ≥ i_c at the sector benchmark rate ``discount_rate``
+        (required: the guide's sector rates are not verified, so none is assumed).
+    discount_rate
+        Annual rate as a fraction: ``0.08`` means 8 %.
     payback_benchmark
         The benchmark payback period P_c in years (a positive number), when the sector has one.
     long_lived
@@ -439,9 +442,9 @@ def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None 
     (True, ['ENPV', 'EIRR', 'EBCR'])
     """
     _checks.one_of(kind, "kind", ("economic", "financial"))
-    if kind == "financial" and rate is None:
-        raise InputError("财务分析需要给出行业基准收益率 rate（i_c），例如 0.06")
-    main = SOCIAL_DISCOUNT_RATE if rate is None else _checks.real(rate, "rate", above=-1)
+    if kind == "financial" and discount_rate is None:
+        raise InputError("财务分析需要给出行业基准收益率 discount_rate（i_c），例如 0.06")
+    main = SOCIAL_DISCOUNT_RATE if discount_rate is None else _checks.real(discount_rate, "discount_rate", above=-1)
     if not isinstance(long_lived, (bool, np.bool_)):
         raise InputError(f"long_lived 应为 True 或 False，实际为 {long_lived!r}")
     if payback_benchmark is not None:
@@ -458,17 +461,17 @@ def appraise(flows: pd.DataFrame, *, kind: str = "economic", rate: float | None 
     for run in runs:
         r = run.discount_rate
         rows.append({"indicator": f"{prefix}NPV", "value": run.npv, "criterion": "≥ 0", "threshold": 0.0,
-                     "passed": run.npv >= 0, "rate": r})
+                     "passed": run.npv >= 0, "discount_rate": r})
         rows.append({"indicator": f"{prefix}IRR", "value": run.irr, "criterion": f"≥ {r:.0%}", "threshold": r,
-                     "passed": None if run.irr is None else run.irr >= r, "rate": r})
+                     "passed": None if run.irr is None else run.irr >= r, "discount_rate": r})
         if kind == "economic":
             rows.append({"indicator": "EBCR", "value": run.bcr, "criterion": "≥ 1", "threshold": 1.0,
-                         "passed": None if run.bcr is None else run.bcr >= 1, "rate": r})
+                         "passed": None if run.bcr is None else run.bcr >= 1, "discount_rate": r})
         if payback_benchmark is not None and r == main:
             p = run.payback
             rows.append({"indicator": "静态投资回收期", "value": p, "criterion": f"≤ {payback_benchmark:g} 年",
                          "threshold": float(payback_benchmark), "passed": p is not None and p <= payback_benchmark,
-                         "rate": r})
+                         "discount_rate": r})
     verdicts = pd.DataFrame(rows)
     return AppraisalResult(kind=kind, runs=runs, verdicts=verdicts, notes=tuple(notes))
 
@@ -637,19 +640,19 @@ class Distribution:
         name = "三角分布" if self.kind == "triangular" else "PERT 分布"
         return f"{name}（{self.low:g}，{self.mode:g}，{self.high:g}）"
 
-    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def draw(self, rng: np.random.Generator, draws: int) -> np.ndarray:
         if self.kind == "triangular":
             if self.low == self.high:
-                return np.full(n, self.low)
-            return rng.triangular(self.low, self.mode, self.high, n)
+                return np.full(draws, self.low)
+            return rng.triangular(self.low, self.mode, self.high, draws)
         if self.kind == "uniform":
-            return rng.uniform(self.low, self.high, n)
+            return rng.uniform(self.low, self.high, draws)
         if self.kind == "normal":
-            return rng.normal(self.mean, self.sd, n)
+            return rng.normal(self.mean, self.sd, draws)
         span = self.high - self.low                     # PERT: a scaled beta with λ = 4
         a = 1 + 4 * (self.mode - self.low) / span
         b = 1 + 4 * (self.high - self.mode) / span
-        return self.low + span * rng.beta(a, b, n)
+        return self.low + span * rng.beta(a, b, draws)
 
 
 def _distributions(spec: Mapping[str, Any] | pd.DataFrame) -> dict[str, Distribution]:
@@ -697,10 +700,11 @@ def _distributions(spec: Mapping[str, Any] | pd.DataFrame) -> dict[str, Distribu
 class RiskResult(Result):
     """Monte Carlo distribution of the NPV (元). Quantiles at 5 %, 50 %, 95 %; ``prob_negative`` = P(NPV < 0).
 
-    ``expected_npv`` is the analytic mean the draws converge to (NPV is linear in the multipliers).
+    ``draws`` is the number of draws, ``npvs`` the NPV of each; ``expected_npv`` is the analytic mean
+    the draws converge to (NPV is linear in the multipliers).
     """
 
-    n: int
+    draws: int
     seed: int
     discount_rate: float
     mean: float
@@ -711,33 +715,33 @@ class RiskResult(Result):
     prob_negative: float
     expected_npv: float
     base_npv: float
-    draws: np.ndarray
+    npvs: np.ndarray
     inputs: pd.DataFrame          # item, side, pv, distribution, expected multiplier
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        rows = [("模拟次数", self.n), ("净现值均值", self.mean), ("净现值标准差", self.sd), ("P5", self.p5),
+        rows = [("模拟次数", self.draws), ("净现值均值", self.mean), ("净现值标准差", self.sd), ("P5", self.p5),
                 ("P50", self.p50), ("P95", self.p95), ("净现值小于零的概率", self.prob_negative)]
         return pd.DataFrame(rows, columns=["metric", "value"])
 
     def _headline(self) -> dict[str, Any]:
-        return {"n": self.n, "mean": self.mean, "p5": self.p5, "p95": self.p95, "prob_negative": self.prob_negative}
+        return {"draws": self.draws, "mean": self.mean, "p5": self.p5, "p95": self.p95, "prob_negative": self.prob_negative}
 
     def plot(self) -> Any:
         from . import charts
 
-        return charts.distribution(self.draws)
+        return charts.distribution(self.npvs)
 
 
 def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[str, Any] | pd.DataFrame,
-         n: int = 10_000, seed: int = 20200225, costs: Sequence[str] = ("cost",),
+         draws: int = 10_000, seed: int = _checks.DEFAULT_SEED, costs: Sequence[str] = ("cost",),
          benefits: Sequence[str] = ("benefit",), convention: str = "end-of-year") -> RiskResult:
     """Monte Carlo risk analysis of the NPV over declared distributions of items.
 
     Each distribution is a multiplier on one item's flows in every year (1 = as planned): triangular
     (low, mode, high), PERT (low, mode, high; λ = 4), uniform (low, high) or normal (mean, sd).
     Items without a distribution stay at their base values. Draws are vectorised: the NPV of draw k is
-    Σ_j ±m_kj · PV_j, so 100,000 draws of a 30-year project take milliseconds. ``n`` is a whole
+    Σ_j ±m_kj · PV_j, so 100,000 draws of a 30-year project take milliseconds. ``draws`` is a whole
     number from 2 to 1,000,000 (a standard deviation needs two draws); ``seed`` a whole number ≥ 0;
     ``distributions`` a mapping item → parameters or a table with ``item`` and ``distribution``
     columns, at least one item, none twice, every parameter a finite number.
@@ -752,13 +756,13 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
     >>> flows = pd.DataFrame({"year": [2024, 2025, 2026], "cost": [100.0, 10.0, 10.0],
     ...                       "benefit": [0.0, 70.0, 70.0]})
     >>> r = risk(flows, discount_rate=0.08, distributions={"benefit": {"distribution": "uniform",
-    ...          "low": 0.8, "high": 1.2}}, n=1000, seed=1)
+    ...          "low": 0.8, "high": 1.2}}, draws=1000, seed=1)
     >>> round(r.expected_npv, 6) == round(r.base_npv, 6), 0 < r.prob_negative < 1
     (True, True)
     """
     f = _flows(flows, costs, benefits)
     rate = _checks.real(discount_rate, "discount_rate", above=-1)
-    n = _checks.whole(n, "n", at_least=2, at_most=_checks.MAX_DRAWS)
+    draws = _checks.whole(draws, "draws", at_least=2, at_most=_checks.MAX_DRAWS)
     seed = _checks.whole(seed, "seed", at_least=0)
     dists = _distributions(distributions)
     t = _periods(len(f.years), convention)
@@ -772,10 +776,10 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
                 [(b, "效益", f.benefits[b].to_numpy(dtype=float) @ d) for b in f.benefits.columns]
         rng = np.random.default_rng(seed)
         signed = np.array([pv if side == "效益" else -pv for _, side, pv in items])
-        mult = np.ones((n, len(items)))
+        mult = np.ones((draws, len(items)))
         for j, (name, _, _) in enumerate(items):
             if name in dists:
-                mult[:, j] = dists[name].draw(rng, n)
+                mult[:, j] = dists[name].draw(rng, draws)
         npv = mult @ signed
         expected = float(sum(s * (dists[name].expected if name in dists else 1.0)
                              for s, (name, _, _) in zip(signed, items)))
@@ -788,11 +792,11 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
                             "distribution": dists[name].describe() if name in dists else "固定（基准值）",
                             "expected": dists[name].expected if name in dists else 1.0}
                            for name, side, pv in items])
-    notes = (f"蒙特卡洛模拟 {n:,} 次（随机数种子 {seed}），每个因素的分布为其各年数值的乘数，"
+    notes = (f"蒙特卡洛模拟 {draws:,} 次（随机数种子 {seed}），每个因素的分布为其各年数值的乘数，"
              "同一因素各年完全相关、不同因素相互独立。",)
-    return RiskResult(n=n, seed=int(seed), discount_rate=rate, mean=mean, sd=sd,
+    return RiskResult(draws=draws, seed=int(seed), discount_rate=rate, mean=mean, sd=sd,
                       p5=p5, p50=p50, p95=p95, prob_negative=float((npv < 0).mean()), expected_npv=expected,
-                      base_npv=float(signed.sum()), draws=npv, inputs=inputs, notes=notes)
+                      base_npv=float(signed.sum()), npvs=npv, inputs=inputs, notes=notes)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -801,17 +805,17 @@ def risk(flows: pd.DataFrame, *, discount_rate: float, distributions: Mapping[st
 
 @dataclass(frozen=True, eq=False, repr=False)
 class LeastCostResult(Result):
-    """Cost-effectiveness of alternatives. ``table``: ``name``, ``cost``, ``effect``, ``cost_per_effect``,
+    """Cost-effectiveness of alternatives. ``alternatives`` (also ``table()``): ``name``, ``cost``, ``effect``, ``cost_per_effect``,
     ``rank`` (1 = cheapest per unit of effect), ``gap`` (fraction above the cheapest), ``dominated``
     (``""``, ``"强劣势"`` or ``"扩展劣势"``), ``icer`` (incremental cost per extra unit of effect against the
     next less effective non-dominated option), plus any other columns of the input."""
 
-    table_: pd.DataFrame
+    alternatives: pd.DataFrame
     cheapest: str
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.alternatives
 
     def _headline(self) -> dict[str, Any]:
         t = self.table()
@@ -882,7 +886,7 @@ def least_cost(alternatives: pd.DataFrame, *, cost: str = "cost", effect: str = 
         .reset_index(drop=True)
     cheapest = str(out.loc[0, name])
     notes = ("单位效果成本 = 成本 ÷ 效果，按从低到高排序；劣势方案指存在成本更低且效果更好（或二者组合更优）的其他方案。",)
-    return LeastCostResult(table_=out, cheapest=cheapest, notes=notes)
+    return LeastCostResult(alternatives=out, cheapest=cheapest, notes=notes)
 
 
 def unit_cost(cost: float, output: float) -> float:

@@ -111,9 +111,10 @@ class BatchStopped(EvalkitError):
         done = c.get("ok", 0) + c.get("up-to-date", 0) + c.get("failed", 0)
         how = "已中断" if self.signal == _signal.SIGINT else f"已终止（收到 {self.signal.name}）"
         failed = f"（其中失败 {c['failed']} 个）" if c.get("failed") else ""
-        where = f"清单未能写入：{manifest_error}" if manifest_error else f"→ {result.manifest}"
+        where = (f" 清单未能写入：{manifest_error}" if manifest_error else
+                 f" → {result.manifest}" if result.manifest is not None else "")
         super().__init__(f"{how}：完成 {done} 个{failed}，停止 {c.get('stopped', 0)} 个，"
-                         f"未运行 {c.get('not-run', 0)} 个 {where}")
+                         f"未运行 {c.get('not-run', 0)} 个{where}")
 
     @property
     def exit_code(self) -> int:

@@ -40,9 +40,8 @@ from .errors import InputError
 FORMS = ("product", "ratio")     # y = x_1 · … · x_n ; y = x_1 / (x_2 · … · x_n)
 MAX_FACTORS = 8                 # 8! = 40,320 substitution orders; no 因素分析 needs more
 MAX_PREDICTORS = 12             # 2^12 subset regressions for the LMG split
-MAX_SIMULATIONS = 10_000        # random data sets for parallel analysis
+MAX_PARALLEL_DRAWS = 10_000     # random data sets for parallel analysis
 PROMAX_POWER = 4                # R stats::promax and SPSS default (κ = 4)
-DEFAULT_SEED = 20200225
 
 
 # ----------------------------------------------------------------------------------------------
@@ -465,7 +464,7 @@ def lmdi(base: Mapping[str, float] | pd.Series | pd.DataFrame,
 @dataclass(frozen=True, eq=False, repr=False)
 class DriversResult(Result):
     """OLS of an outcome on predictors. ``coefficients``: one row per term (``常数项`` first):
-    ``predictor``, ``coef``, ``se``, ``t``, ``p``, ``ci_low``, ``ci_high`` (at ``confidence``),
+    ``predictor``, ``coef``, ``se``, ``t``, ``p_value``, ``ci_low``, ``ci_high`` (at ``confidence``),
     ``beta`` (standardised coefficient), ``lmg`` (share of R² attributed to the predictor; the
     predictors' values add up to ``r2``) and ``lmg_share`` (lmg ÷ r2). Intercept: NaN beta and lmg."""
 
@@ -602,14 +601,14 @@ def drivers(data: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
         ci = np.asarray(fit.conf_int(alpha=1 - conf)) * to_data[:, None]
         table = pd.DataFrame({
             "predictor": ["常数项", *predictors], "coef": params * to_data, "se": bse * to_data,
-            "t": tvalues, "p": pvalues, "ci_low": ci[:, 0], "ci_high": ci[:, 1],
+            "t": tvalues, "p_value": pvalues, "ci_low": ci[:, 0], "ci_high": ci[:, 1],
             "beta": np.r_[np.nan, params[1:] * sd[1:] / sd[0]],
         })
     if not ssr > 1e-24 * tss:                 # a perfect fit, to rounding
         raise InputError(f"data 列 {outcome} 可由 predictors（{', '.join(predictors)}）完全线性表示（残差为 0），"
                          "无法估计标准误和显著性")
     table["lmg"] = np.r_[np.nan, _lmg(np.corrcoef(m, rowvar=False))]
-    _checks.finite_result(table[["coef", "se", "t", "p", "ci_low", "ci_high"]].to_numpy(), "回归系数",
+    _checks.finite_result(table[["coef", "se", "t", "p_value", "ci_low", "ci_high"]].to_numpy(), "回归系数",
                           f"data 列 {', '.join(map(str, cols))} 的数值相差过大，请检查单位")
     table["lmg_share"] = table["lmg"] / r2 if r2 > 0 else np.nan
     notes = [(f"以 {outcome} 为因变量、{'、'.join(predictors)} 为自变量做最小二乘回归（含常数项），"
@@ -621,9 +620,9 @@ def drivers(data: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
         notes.insert(0, f"删除含缺失值的 {int(missing.sum())} 行（共 {len(data)} 行）。")
     if not r2 > 0:
         notes.append("R² 为 0，各自变量的 R² 占比（lmg_share）无法计算（为空）。")
-    df_resid = n - k - 1
-    if df_resid < 10 * k:
-        notes.append(f"样本量相对自变量个数偏小（残差自由度 {df_resid}），估计不稳定，解读应谨慎。")
+    dof_resid = n - k - 1
+    if dof_resid < 10 * k:
+        notes.append(f"样本量相对自变量个数偏小（残差自由度 {dof_resid}），估计不稳定，解读应谨慎。")
     return DriversResult(n=n, dropped=int(missing.sum()), r2=r2, adj_r2=adj_r2, confidence=conf, outcome=outcome,
                          coefficients=table.reset_index(drop=True), notes=tuple(notes))
 
@@ -650,14 +649,14 @@ class EFAResult(Result):
     kmo: float
     kmo_items: pd.Series
     bartlett_chi2: float
-    bartlett_df: int
-    bartlett_p: float
+    bartlett_dof: int
+    bartlett_p_value: float
     eigenvalues: pd.DataFrame
     loadings: pd.DataFrame
     communalities: pd.Series
     factor_correlations: pd.DataFrame
     seed: int
-    simulations: int
+    draws: int                        # random data sets of the parallel analysis
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
@@ -741,8 +740,8 @@ def _random_eigenvalues(n: int, p: int, sims: int, rng: np.random.Generator) -> 
 
 
 def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = None,
-                                rotation: str | None = "varimax", simulations: int = 100,
-                                seed: int = DEFAULT_SEED) -> EFAResult:
+                                rotation: str | None = "varimax", draws: int = 100,
+                                seed: int = _checks.DEFAULT_SEED) -> EFAResult:
     """KMO, Bartlett's test, parallel analysis and a rotated principal-axis factor solution.
 
     Parameters
@@ -753,7 +752,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
         Number of factors; by default the number parallel analysis suggests (at least 1).
     rotation
         ``"varimax"`` (orthogonal), ``"promax"`` (oblique, power 4) or None.
-    simulations, seed
+    draws, seed
         Random data sets for parallel analysis, and the seed that makes them reproducible.
 
     Returns
@@ -765,14 +764,14 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
     InputError
         If a column is missing values only, not numeric or constant, there are fewer than 3 items,
         no more rows than items, the correlation matrix is singular, ``n_factors`` is not
-        between 1 and the number of items − 1, ``simulations`` is not a whole number from 1 to
+        between 1 and the number of items − 1, ``draws`` is not a whole number from 1 to
         10,000 or ``seed`` not a whole number ≥ 0.
 
     Notes
     -----
     KMO = Σ_{i≠j} r_ij² / (Σ_{i≠j} r_ij² + Σ_{i≠j} q_ij²), q the partial correlations (Kaiser 1974).
-    Bartlett (1951): χ² = −(n − 1 − (2p + 5)/6) · ln|R|, df = p(p − 1)/2.
-    Parallel analysis (Horn 1965): eigenvalues of the correlation matrices of ``simulations`` random
+    Bartlett (1951): χ² = −(n − 1 − (2p + 5)/6) · ln|R|, degrees of freedom p(p − 1)/2.
+    Parallel analysis (Horn 1965): eigenvalues of the correlation matrices of ``draws`` random
     normal n × p data sets (above 200,000 cells drawn from the Wishart distribution of their scatter
     matrix, the same distribution at a fraction of the cost); the suggested number is the count of
     leading observed eigenvalues above the 95th percentile of the random ones. Extraction: iterated principal-axis factoring
@@ -812,7 +811,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
     _checks.frame(items, "items")
     if rotation not in ("varimax", "promax", None):
         raise InputError(f"rotation 应为 varimax / promax / None 之一，实际为 {rotation!r}")
-    sims = _checks.whole(simulations, "simulations", at_least=1, at_most=MAX_SIMULATIONS)
+    sims = _checks.whole(draws, "draws", at_least=1, at_most=MAX_PARALLEL_DRAWS)
     seed = _checks.whole(seed, "seed", at_least=0)
     names = [str(c) for c in items.columns]
     if len(set(names)) != len(names):
@@ -841,7 +840,7 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
         raise InputError("items 的相关矩阵奇异（有题项是其他题项的线性组合，或行数太少），无法做因子分析")
     overall, per_item = _kmo(corr)
     chi2 = -(n - 1 - (2 * p + 5) / 6) * logdet
-    df = p * (p - 1) // 2
+    dof = p * (p - 1) // 2
     eig = np.linalg.eigvalsh(corr)[::-1]
     rng = np.random.default_rng(seed)
     random_eig = _random_eigenvalues(n, p, sims, rng)
@@ -884,9 +883,9 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
         "varimax": "凯撒正态化最大方差法（varimax）。",
         "promax": f"凯撒正态化的 promax 斜交旋转（幂 {PROMAX_POWER}），载荷为模式矩阵，因子间相关见 factor_correlations。",
         None: "不旋转。" if k > 1 else "只有一个因子，无需旋转。"}[rotation])
-    p_value = float(stats.chi2.sf(chi2, df))
+    p_value = float(stats.chi2.sf(chi2, dof))
     notes.append(f"KMO = {value(overall, 3)}（Kaiser：低于 0.5 不宜做因子分析，0.7 以上较好）；"
-                 f"Bartlett 球形检验 χ² = {value(chi2)}，自由度 {df}，p {'= ' if p_value >= 0.001 else ''}"
+                 f"Bartlett 球形检验 χ² = {value(chi2)}，自由度 {dof}，p {'= ' if p_value >= 0.001 else ''}"
                  f"{pvalue(p_value)}。")
     if overall < 0.5:
         notes.append("KMO 低于 0.5，题项间的共同变异不足，因子分析结果不宜采用。")
@@ -899,11 +898,11 @@ def exploratory_factor_analysis(items: pd.DataFrame, *, n_factors: int | None = 
                           "cumulative": np.cumsum(eig) / p, "threshold": threshold})
     return EFAResult(n=n, n_factors=k, suggested_factors=suggested, rotation=rotation, kmo=overall,
                      kmo_items=pd.Series(per_item, index=names, name="kmo"), bartlett_chi2=float(chi2),
-                     bartlett_df=int(df), bartlett_p=p_value, eigenvalues=eigen,
+                     bartlett_dof=int(dof), bartlett_p_value=p_value, eigenvalues=eigen,
                      loadings=pd.DataFrame(a, index=names, columns=cols),
                      communalities=pd.Series(h2, index=names, name="communality"),
                      factor_correlations=pd.DataFrame(phi, index=cols, columns=cols), seed=int(seed),
-                     simulations=sims, notes=tuple(notes))
+                     draws=sims, notes=tuple(notes))
 
 
 # ----------------------------------------------------------------------------------------------

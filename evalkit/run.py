@@ -22,7 +22,7 @@ from typing import Any, Self
 
 from . import _io, _paths, _text
 from ._procs import host as _host
-from .case import load_case
+from .case import Case, case_inputs, load_case
 from .errors import ExportError, InputError, RunError
 
 NOTEBOOK = _paths.NOTEBOOKS / "key_evaluation.ipynb"
@@ -46,15 +46,19 @@ class RunResult:
     results: dict[str, Any] = field(repr=False)
 
 
-def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] = FORMATS, *,
+def run_case(case: Case | str | Path, out_dir: str | Path, formats: Sequence[str] = FORMATS, *,
              timeout: float = 600.0, printer: PdfPrinter | None = None, kernels: Any = None,
-             notebook: str | Path | None = None) -> RunResult:
+             notebook: str | Path | None = None, batch_key: str | None = None) -> RunResult:
     """Build the report of one case into ``out_dir``.
+
+    The case is read once, by the notebook's kernel: given a path, this process reads only its id and
+    the names of its input files (:func:`evalkit.case.case_inputs`); given a loaded :class:`Case`,
+    nothing. An invalid case is read again here only to report its problems file by file.
 
     Parameters
     ----------
-    case_dir
-        A case folder or workbook (see ``docs/case-format.md``).
+    case
+        A case folder or workbook (see ``docs/case-format.md``), or a loaded :class:`Case`.
     out_dir
         The case's output folder; it receives ``report.ipynb``, ``results.json``, ``manifest.json``
         and, as asked, ``report.html`` and ``report.pdf``.
@@ -70,6 +74,9 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
     notebook
         Another report notebook (a firm's own variant of ``notebooks/key_evaluation.ipynb`` with the
         same ``case_dir``/``out_dir`` parameters); default the bundled one.
+    batch_key
+        The batch's change key of this case, recorded in its ``manifest.json`` (which is written once,
+        complete, and moved into place last).
 
     Raises
     ------
@@ -86,29 +93,41 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise InputError(f"不支持的输出格式：{', '.join(unknown)}（可用：{', '.join(FORMATS)}）")
-    case = load_case(case_dir)
+    if isinstance(case, Case):
+        case_id, case_path = case.id, case.path
+    else:
+        case_path = Path(case)
+        case_id, _ = case_inputs(case_path)
     out = Path(out_dir)
-    _check_paths(case.path, out, notebook)
+    _check_paths(case_path, out, notebook)
     try:
+        made = _missing_parents(out.parent)
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(out.parent)       # left by a run that was killed
-        staging = Path(tempfile.mkdtemp(prefix=staging_prefix(case.id), suffix=".staging", dir=out.parent))
+        staging = Path(tempfile.mkdtemp(prefix=staging_prefix(case_id), suffix=".staging", dir=out.parent))
     except OSError as exc:
         raise ExportError(_io.write_failure(exc, out.parent)) from exc
     durations: dict[str, float] = {}
     try:
         t0 = time.perf_counter()
-        params = {"case_dir": str(case.path.resolve()), "out_dir": str(staging.resolve())}
-        nb = _execute(Path(notebook or NOTEBOOK), staging / "report.ipynb", params, case.id, timeout, kernels)
+        params = {"case_dir": str(case_path.resolve()), "out_dir": str(staging.resolve())}
+        try:
+            nb = _execute(Path(notebook or NOTEBOOK), staging / "report.ipynb", params, case_id, timeout, kernels)
+        except RunError as exc:
+            if exc.ename == "CaseError":           # the kernel found the case invalid: say where, file by file
+                from .report.analyses import checked
+
+                checked(load_case(case_path))
+            raise
         durations["execute"] = time.perf_counter() - t0
         res_path = staging / "results.json"
         if not res_path.is_file():
-            raise RunError(f"案例 {case.id} 的笔记本运行完毕，但没有写出 results.json（缺少 rep.save(out_dir)）",
-                           case_id=case.id)
+            raise RunError(f"案例 {case_id} 的笔记本运行完毕，但没有写出 results.json（缺少 rep.save(out_dir)）",
+                           case_id=case_id)
         results = json.loads(res_path.read_text(encoding="utf-8"))
         if "html" in formats or "pdf" in formats:
             t0 = time.perf_counter()
-            _io.write_text(staging / "report.html", export_html(nb, title=results.get("title", case.id)))
+            _io.write_text(staging / "report.html", export_html(nb, title=results.get("title", case_id)))
             durations["html"] = time.perf_counter() - t0
         if "pdf" in formats:
             t0 = time.perf_counter()
@@ -121,9 +140,9 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
         produced = ["report.ipynb", "results.json"] + [f"report.{f}" for f in FORMATS
                                                        if (staging / f"report.{f}").exists()]
         _io.write_json(staging / "manifest.json", {
-            "id": case.id,
+            "id": case_id,
             "status": "ok",
-            "input_hash": case.content_hash(),
+            "input_hash": results["input_hash"],
             "evalkit_version": _version(),
             "code_hash": code_hash(),
             "lock_hash": file_hash(_paths.LOCK),
@@ -131,6 +150,7 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
             "template_hash": tree_hash(_paths.TEMPLATES / TEMPLATE),
             "outputs": produced,
             "durations": {k: round(v, 3) for k, v in durations.items()},
+            **({"batch_key": batch_key} if batch_key is not None else {}),
         })
         out.mkdir(parents=True, exist_ok=True)
         # the manifest goes first and comes back last: until it is back the folder is not up to date, and
@@ -146,11 +166,23 @@ def run_case(case_dir: str | Path, out_dir: str | Path, formats: Sequence[str] =
                 (out / name).unlink(missing_ok=True)
         os.replace(staging / "manifest.json", out / "manifest.json")
         outputs["manifest.json"] = out / "manifest.json"
-        return RunResult(case.id, out, outputs, durations, results)
+        return RunResult(case_id, out, outputs, durations, results)
     except OSError as exc:                   # a full disk, a folder that cannot be written
         raise ExportError(_io.write_failure(exc, out)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:                  # a failed run leaves no folder it made behind
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _missing_parents(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, innermost first."""
+    out = []
+    while _io.kind(folder) == "missing" and folder != folder.parent:
+        out.append(folder)
+        folder = folder.parent
+    return out
 
 
 def _check_paths(case_path: Path, out: Path, notebook: str | Path | None) -> None:
@@ -247,13 +279,10 @@ def render_notebook(notebook: Path, parameters: dict[str, Any], out_dir: Path, *
 def export_html(nb: Any, *, title: str) -> str:
     """The executed notebook as the report's HTML: no code, no prompts, nothing from the network."""
     from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb.metadata["evalkit"] = {"title": _text.drop(title)}
     exporter = HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(_paths.TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    # cells tagged notebook-only (the notebook's own instructions) stay out of the report
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"notebook-only"}), enabled=True)
     try:
         body, _ = exporter.from_notebook_node(nb)
     except Exception as exc:

@@ -244,7 +244,7 @@ class SatisfactionResult(Result):
     ``population``) and ``level_1`` … ``level_k`` (answers per level). ``by_group``: ``group``
     (the column), ``level`` (its value), ``item`` (an item or ``总体``), ``n``, ``satisfied``,
     ``rate``, ``ci_low``, ``ci_high``, ``index``. ``group_tests``: ``group``, ``item``, ``chi2``,
-    ``dof``, ``p``, ``min_expected`` (Pearson's chi-square of satisfied / not satisfied across the
+    ``dof``, ``p_value``, ``min_expected`` (Pearson's chi-square of satisfied / not satisfied across the
     group's levels; the ``总体`` row uses respondents, which are independent; NaN where fewer than two
     levels have answers or every answer is on one side). ``test_counts``: what each test compares,
     ``group``, ``item``, ``level``, ``satisfied``, ``n`` (levels without an answer left out).
@@ -314,12 +314,12 @@ def _chi2(group: str, item: str, levels: list[str], yes: np.ndarray, no: np.ndar
     keep = (yes + no) > 0
     levels = [lv for lv, k in zip(levels, keep) if k]
     yes, no = yes[keep], no[keep]
-    row = {"group": group, "item": item, "chi2": math.nan, "dof": math.nan, "p": math.nan,
+    row = {"group": group, "item": item, "chi2": math.nan, "dof": math.nan, "p_value": math.nan,
            "min_expected": math.nan, "counts": [(lv, int(y), int(y + n)) for lv, y, n in zip(levels, yes, no)]}
     if len(levels) < 2 or yes.sum() == 0 or no.sum() == 0:
         return row
     chi2, p, dof, expected = stats.chi2_contingency(np.vstack([yes, no]), correction=True)
-    row.update(chi2=float(chi2), dof=float(dof), p=float(p), min_expected=float(expected.min()))
+    row.update(chi2=float(chi2), dof=float(dof), p_value=float(p), min_expected=float(expected.min()))
     return row
 
 
@@ -539,7 +539,7 @@ def satisfaction(responses: pd.DataFrame, *, items: Sequence[str], scale: int = 
                      "“总体”的检验以受访者为单位（其各题回答平均值达到满意档下限计为满意），因为同一受访者的各题回答不独立。")
     by_group = pd.DataFrame(group_rows, columns=["group", "level", "item", "n", "satisfied", "rate", "ci_low",
                                                  "ci_high", "index"])
-    group_tests = pd.DataFrame(test_rows, columns=["group", "item", "chi2", "dof", "p", "min_expected"])
+    group_tests = pd.DataFrame(test_rows, columns=["group", "item", "chi2", "dof", "p_value", "min_expected"])
     test_counts = pd.DataFrame([{"group": r["group"], "item": r["item"], "level": lv, "satisfied": y, "n": n}
                                 for r in test_rows for lv, y, n in r["counts"]],
                                columns=["group", "item", "level", "satisfied", "n"])
@@ -690,7 +690,7 @@ def cronbach_alpha(items: pd.DataFrame, *, confidence: float = 0.95) -> AlphaRes
 # Sample size
 
 
-def sample_size(population: int | None, *, margin: float, confidence: float = 0.95, p: float = 0.5) -> int:
+def sample_size(population: int | None, *, margin: float, confidence: float = 0.95, proportion: float = 0.5) -> int:
     """Sample size for estimating a proportion within ± ``margin``, with the finite-population correction.
 
     Parameters
@@ -701,8 +701,8 @@ def sample_size(population: int | None, *, margin: float, confidence: float = 0.
         The margin of error e as a fraction: ``0.05`` means ± 5 percentage points.
     confidence
         Confidence level, as a fraction.
-    p
-        The expected proportion; 0.5 (default) gives the largest, safe sample.
+    proportion
+        The expected proportion p; 0.5 (default) gives the largest, safe sample.
 
     Returns
     -------
@@ -712,7 +712,7 @@ def sample_size(population: int | None, *, margin: float, confidence: float = 0.
     Raises
     ------
     InputError
-        If ``margin``, ``confidence`` or ``p`` is not strictly between 0 and 1, N is not a positive
+        If ``margin``, ``confidence`` or ``proportion`` is not strictly between 0 and 1, N is not a positive
         integer, or (without N) ``margin`` is so small that n exceeds 10¹⁵. The result is at least 1.
 
     Notes
@@ -732,9 +732,9 @@ def sample_size(population: int | None, *, margin: float, confidence: float = 0.
     if e >= 1:
         raise InputError(f"margin 必须小于 1（以小数表示，0.05 即 ±5 个百分点），实际为 {e:g}")
     conf = _confidence(confidence)
-    pp = _checks.real(p, "p", above=0)
+    pp = _checks.real(proportion, "proportion", above=0)
     if pp >= 1:
-        raise InputError(f"p 必须小于 1，实际为 {pp:g}")
+        raise InputError(f"proportion 必须小于 1，实际为 {pp:g}")
     n0 = _z(conf) ** 2 * pp * (1 - pp) / e ** 2 if e ** 2 > 0 else math.inf
     if population is None:
         if not n0 < MAX_SAMPLE:

@@ -6,14 +6,15 @@ used in ``notes``:
 
 - AHP: weights are the principal eigenvector of the judgement matrix; several experts are combined
   cell by cell by the geometric mean (the only mean that keeps the matrix reciprocal, Aczél & Saaty
-  1983); CR = CI / RI with the random index table named by ``ri`` (``RI_TABLES``);
+  1983); CR = CI / RI with the random index table named by ``ri_table`` (``RI_TABLES``);
 - entropy weights: ``normalise="minmax"`` (the textbook 熵权法: 正向 (x − min)/(max − min), 反向
   (max − x)/(max − min)) or ``"raw"`` (shares of the raw data, Hwang & Yoon 1981; direction plays
   no part);
 - TOPSIS: ``normalise="vector"`` (x / √Σx², Hwang & Yoon 1981) or ``"minmax"``; Euclidean distances.
 
 Directions are ``"正向"`` (higher is better) or ``"反向"`` (lower is better); ``"+"``/``"-"``,
-``"max"``/``"min"`` and ``"benefit"``/``"cost"`` are accepted too.
+``"max"``/``"min"`` and ``"benefit"``/``"cost"`` are accepted too, as by every method
+(``evalkit._checks.direction``).
 
 Hostile input: numbers in tables and numeric arguments are read strictly, by the shared readers of
 ``evalkit._checks`` (``read_number``): anything but a plain number is refused with an InputError that
@@ -50,7 +51,6 @@ RI_TABLES: dict[str, tuple[str, tuple[float, ...]]] = {
                       (0.0, 0.0, 0.5245, 0.8815, 1.1086, 1.2479, 1.3417, 1.4056, 1.4499, 1.4854, 1.5141,
                        1.5365, 1.5551, 1.5713, 1.5838)),
 }
-DIRECTIONS = {"正向": 1, "反向": -1, "+": 1, "-": -1, "max": 1, "min": -1, "benefit": 1, "cost": -1}
 ENTROPY_NORMALISE = {
     "minmax": "极差标准化：正向指标 (x − min)/(max − min)，反向指标 (max − x)/(max − min)",
     "raw": "按原始数据占比 p = x / Σx 计算（Hwang 与 Yoon 1981 的做法），指标方向不影响熵值",
@@ -81,12 +81,7 @@ def _direction_series(directions: Any, columns: list[str], name: str = "directio
         if len(directions) != len(columns):
             raise InputError(f"{name} 应有 {len(columns)} 个方向（每列一个），实际为 {len(directions)} 个")
         raw = dict(zip(columns, directions))
-    out = {}
-    for c, v in raw.items():
-        key = unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v
-        if key not in DIRECTIONS:
-            raise InputError(f"{name} 中列 {c} 的方向应为 正向 / 反向（或 +、-），实际为 {v!r}")
-        out[c] = DIRECTIONS[key]
+    out = {c: 1 if _checks.direction(v, f"{name} 中列 {c} 的方向") == "正向" else -1 for c, v in raw.items()}
     return pd.Series(out, dtype=int)
 
 
@@ -202,8 +197,8 @@ def _eigen(a: np.ndarray) -> tuple[np.ndarray, float, float | None]:
 def _ri(table: tuple[float, ...], name: str, n: int) -> float:
     if n > len(table):
         wider = [k for k, (_, t) in RI_TABLES.items() if len(t) >= n]
-        raise InputError(f"ri 表 {name} 只到 {len(table)} 阶，判断矩阵为 {n} 阶"
-                         + (f"；可改用 ri={wider[0]!r}（到 {len(RI_TABLES[wider[0]][1])} 阶）" if wider else ""))
+        raise InputError(f"RI 表 {name}（ri_table）只到 {len(table)} 阶，判断矩阵为 {n} 阶"
+                         + (f"；可改用 ri_table={wider[0]!r}（到 {len(RI_TABLES[wider[0]][1])} 阶）" if wider else ""))
     return table[n - 1]
 
 
@@ -251,7 +246,7 @@ class AHPResult(Result):
                 "consistent": self.consistent}
 
 
-def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHPResult:
+def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri_table: str = "cn") -> AHPResult:
     """层次分析法: weights from a pairwise comparison matrix, or several experts' matrices, with CR.
 
     Parameters
@@ -263,7 +258,7 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
         characters, ``"１／５"``, is read exactly as its half-width form); booleans, ±inf, zero and
         negative values are refused. A list of such matrices (one per expert, same labels) is
         combined cell by cell by the geometric mean.
-    ri
+    ri_table
         The random index table: ``"cn"`` (default; Saaty's table, the one most Chinese textbooks
         print), ``"saaty"`` (the same), ``"cn-1000"`` or ``"alonso-lamata"``; see ``RI_TABLES``.
 
@@ -276,7 +271,7 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
     InputError
         If a matrix is not square, its labels differ between rows and columns or between experts,
         a cell is not a positive number, a diagonal cell is not 1, or a_ij · a_ji differs from 1 by
-        more than 0.05 (the message names the row and the column); if ``ri`` is unknown or its table
+        more than 0.05 (the message names the row and the column); if ``ri_table`` is unknown or its table
         does not reach the matrix's order.
 
     Notes
@@ -297,10 +292,10 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
     >>> [round(w, 3) for w in res.weights], round(res.lambda_max, 3), round(res.cr, 3), res.verdict
     ([0.233, 0.054, 0.712], 3.247, 0.213, '未通过一致性检验')
     """
-    if isinstance(ri, str) and ri in RI_TABLES:
-        table_text, table = RI_TABLES[ri]
+    if isinstance(ri_table, str) and ri_table in RI_TABLES:
+        table_text, table = RI_TABLES[ri_table]
     else:
-        raise InputError(f"ri 应为 {' / '.join(RI_TABLES)} 之一，实际为 {ri!r}")
+        raise InputError(f"ri_table 应为 {' / '.join(RI_TABLES)} 之一，实际为 {ri_table!r}")
     if isinstance(matrix, pd.DataFrame):
         mats = [matrix]
     elif isinstance(matrix, (list, tuple)) and matrix and all(isinstance(m, pd.DataFrame) for m in matrix):
@@ -321,7 +316,7 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
         order = [lab.index(x) for x in labels]
         arrays.append(a[np.ix_(order, order)])
     n = len(labels)
-    ri_value = _ri(table, ri, n)
+    ri_value = _ri(table, ri_table, n)
     expert_cr, expert_w = [], []
     for a in arrays:
         w_e, _, ci_e = _eigen(a)
@@ -347,7 +342,7 @@ def ahp(matrix: pd.DataFrame | Sequence[pd.DataFrame], *, ri: str = "cn") -> AHP
     if any(adj for _, _, adj in parsed):
         notes.append("判断矩阵下三角与上三角的倒数略有出入（如 1/3 写作 0.33），计算时下三角按上三角的倒数取值。")
     return AHPResult(weights=pd.Series(w, index=labels, name="weight"), lambda_max=lam, ci=ci, cr=cr,
-                     ri=float(ri_value), ri_table=ri, consistent=consistent, verdict=verdict,
+                     ri=float(ri_value), ri_table=ri_table, consistent=consistent, verdict=verdict,
                      n_experts=len(arrays), expert_cr=tuple(None if c is None else float(c) for c in expert_cr),
                      expert_weights=pd.DataFrame(expert_w, columns=labels,
                                                  index=pd.RangeIndex(1, len(arrays) + 1, name="expert")),
@@ -481,12 +476,12 @@ def entropy_weights(data: pd.DataFrame, *, directions: Mapping[str, str] | Seque
 
 @dataclass(frozen=True, eq=False, repr=False)
 class TOPSISResult(Result):
-    """TOPSIS ranking. ``table_``: one row per unit in input order — ``unit``, ``d_plus`` (distance to the
+    """TOPSIS ranking. ``ranking`` (also ``table()``): one row per unit in input order — ``unit``, ``d_plus`` (distance to the
     ideal), ``d_minus`` (to the anti-ideal), ``closeness`` C = D⁻/(D⁺ + D⁻) and ``rank`` (1 = best,
     ties share the lower rank). ``ideal`` and ``anti_ideal`` are by indicator on the weighted scale;
     ``normalised`` and ``weighted`` are the matrices r and v = w·r."""
 
-    table_: pd.DataFrame
+    ranking: pd.DataFrame
     ideal: pd.Series
     anti_ideal: pd.Series
     weights: pd.Series
@@ -498,10 +493,10 @@ class TOPSISResult(Result):
     notes: tuple[str, ...] = ()
 
     def table(self) -> pd.DataFrame:
-        return self.table_
+        return self.ranking
 
     def plot(self) -> Any:
-        t = self.table_.sort_values(["rank", "unit"], kind="stable")
+        t = self.ranking.sort_values(["rank", "unit"], kind="stable")
         from . import charts
 
         return charts.value_bars(list(t["unit"]), list(t["closeness"]), title="TOPSIS：相对贴近度", xlabel="相对贴近度")
@@ -627,7 +622,7 @@ def topsis(data: pd.DataFrame, *, weights: Mapping[str, float] | Sequence[float]
     if ties.any():
         notes.append(f"{'、'.join(table.loc[ties, 'unit'])} 的相对贴近度相同，名次并列。")
     best = str(table.sort_values(["rank"], kind="stable")["unit"].iloc[0])
-    return TOPSISResult(table_=table, ideal=pd.Series(ideal, index=cols, name="ideal"),
+    return TOPSISResult(ranking=table, ideal=pd.Series(ideal, index=cols, name="ideal"),
                         anti_ideal=pd.Series(anti, index=cols, name="anti_ideal"),
                         weights=pd.Series(w, index=cols, name="weight"),
                         directions=pd.Series([_label(s) for s in signs], index=cols, name="direction"),

@@ -3,7 +3,9 @@
 #   - Debian packages when missing: chromium (PDF), fonts-noto-cjk (Chinese text),
 #     poppler-utils (the tests read PDFs back), python3-venv (to bootstrap uv);
 #   - uv from PyPI when it is not on PATH (into .tools/);
-#   - the Python environment .venv/ exactly as uv.lock pins it.
+#   - the Python environment .venv/ exactly as uv.lock pins it, with evalkit installed editable and
+#     its report template in .venv/share/jupyter/nbconvert/templates/evalkit, where
+#     `jupyter nbconvert --template evalkit` finds it by name (docs/notebooks.md §3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,4 +36,12 @@ else
   uv=.tools/bin/uv
 fi
 UV_PYTHON_DOWNLOADS=never "$uv" sync --frozen --quiet --python python3
+# the install copies templates/evalkit into the environment, and uv copies it again when a template file
+# is newer than the copy; a copy that still differs (a file put back with an older date) is renewed here
+installed=.venv/share/jupyter/nbconvert/templates/evalkit
+if ! diff -r templates/evalkit "$installed" >/dev/null 2>&1; then
+  echo "setup: renewing the installed copy of templates/evalkit" >&2
+  UV_PYTHON_DOWNLOADS=never "$uv" sync --frozen --quiet --python python3 --reinstall-package evalkit
+  diff -r templates/evalkit "$installed" >/dev/null || { echo "setup: $installed differs from templates/evalkit" >&2; exit 1; }
+fi
 echo "setup: ready ($(.venv/bin/evalkit --version))" >&2

@@ -138,7 +138,7 @@ def test_benchmark_gaps_match_the_hand_worked_table(kind, method):
         assert row["benchmark"] == pytest.approx(float(r["benchmark"]), abs=1e-12)
         assert row["gap"] == pytest.approx(float(r["gap"]), abs=1e-9)
         assert row["rank"] == int(r["rank"])
-    assert res.benchmark_kind == kind
+    assert res.benchmark == kind
     assert (res.percentile, res.percentile_method) == ((0.75, method) if kind == "percentile" else (None, None))
     assert dict(zip(got.reset_index()["measure"], got["direction"])) == {"覆盖率": "正向", "单位成本": "反向"}
 
@@ -182,7 +182,7 @@ def test_benchmark_gaps_plot_shows_every_unit_smallest_gap_on_top():
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"directions": {"覆盖率": "越大越好"}}, "directions 中 覆盖率 的方向应为 正向 / 反向"),
+    ({"directions": {"覆盖率": "越大越好"}}, "directions 中列 覆盖率 的方向应为 正向 / 反向（或 \\+、-），实际为 '越大越好'"),
     ({"directions": {"满意度": "正向"}}, "directions 中的 满意度 不在 measures 中"),
     ({"benchmark": "median"}, "benchmark 应为 best / percentile / standard 之一"),
     ({"benchmark": "percentile", "percentile": 90}, "percentile 应为 \\(0, 1\\] 之间"),

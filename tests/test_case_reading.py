@@ -16,8 +16,8 @@ import pytest
 
 import evalkit as ek
 from evalkit.case import load_case, validate_case
-from evalkit.report.analyses import checked
 from evalkit.cli import main
+from evalkit.report.analyses import checked
 
 from .helpers import CASES, base_budget, base_indicators, base_meta, find, folder_to_workbook, only, write_case
 
@@ -317,8 +317,8 @@ def test_validate_prints_the_warning(tmp_path, capsys):
     ind[1]["actual"] = 0.95
     folder = write_case(tmp_path, indicators=ind)
     assert main(["validate", str(folder)]) == 0
-    err = capsys.readouterr().err
-    assert "1 处数据前后不一致" in err and "indicators.csv 第3行 列「actual」：预算执行率填写为 0.95%" in err
+    out = capsys.readouterr().out
+    assert "1 处数据前后不一致" in out and "indicators.csv 第3行 列「actual」：预算执行率填写为 0.95%" in out
 
 
 def test_a_survey_fed_rate_that_disagrees_with_the_survey_is_a_warning(demo_copy):
@@ -478,9 +478,9 @@ def test_validate_shows_the_notes_that_explain_a_refusal(tmp_path, capsys):
     path = folder / "indicators.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",actual,", ",实际完成值（万元）,", 1), encoding="utf-8")
     assert main(["validate", str(folder)]) == 2
-    err = capsys.readouterr().err
-    assert "列「实际完成值」：定量指标必须填写实际完成值" in err
-    assert "· indicators.csv 列「实际完成值（万元）」不是本表的列，未读取" in err
+    out = capsys.readouterr().out
+    assert "列「实际完成值」：定量指标必须填写实际完成值" in out
+    assert "· indicators.csv 列「实际完成值（万元）」不是本表的列，未读取" in out
 
 
 def test_a_control_character_pasted_into_case_yaml_is_removed_with_a_note(tmp_path):

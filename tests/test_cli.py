@@ -38,11 +38,11 @@ def _broken(tmp_path):
 
 def test_main_validate_demo_cases_exit_0(capsys):
     code = main(["validate", *map(str, DEMO_CASES)])
-    err = capsys.readouterr().err
+    out = capsys.readouterr().out
     assert code == 0
     for path in DEMO_CASES:
-        assert f"✓ {path}：通过校验" in err
-    assert "✗" not in err
+        assert f"✓ {path}：通过校验" in out
+    assert "✗" not in out
 
 
 def test_main_validate_broken_case_exit_2_lists_every_problem(tmp_path, capsys):
@@ -50,15 +50,15 @@ def test_main_validate_broken_case_exit_2_lists_every_problem(tmp_path, capsys):
     issues = validate_case(folder)
     assert len(issues) == 4
     code = main(["validate", str(folder)])
-    err = capsys.readouterr().err
+    out = capsys.readouterr().out
     assert code == 2
-    assert f"✗ {folder}：4 处问题" in err
+    assert f"✗ {folder}：4 处问题" in out
     for issue in issues:
-        assert f"  - {issue}" in err
-    assert "case.yaml 第2行 列「id」：案例编号「Bad_ID」" in err
-    assert "indicators.csv 第5行 列「计量单位」：定量指标必须填写计量单位" in err
-    assert "indicators.csv 第6行 列「实际完成值」：必须为数字，实际为「很高」" in err
-    assert "deductions.csv 第3行 列「指标编码」：指标体系中没有编码为「ZZ9」的指标" in err
+        assert f"  - {issue}" in out
+    assert "case.yaml 第2行 列「id」：案例编号「Bad_ID」" in out
+    assert "indicators.csv 第5行 列「计量单位」：定量指标必须填写计量单位" in out
+    assert "indicators.csv 第6行 列「实际完成值」：必须为数字，实际为「很高」" in out
+    assert "deductions.csv 第3行 列「指标编码」：指标体系中没有编码为「ZZ9」的指标" in out
 
 
 def test_main_validate_shows_how_odd_values_were_read(tmp_path, capsys):
@@ -66,32 +66,34 @@ def test_main_validate_shows_how_odd_values_were_read(tmp_path, capsys):
     ind[4]["actual"] = "９５"                                # indicators.csv row 6, full-width digits
     folder = write_case(tmp_path, indicators=ind, zh=True)
     code = main(["validate", str(folder)])
-    err = capsys.readouterr().err
+    out = capsys.readouterr().out
     assert code == 0
-    assert f"✓ {folder}：通过校验；1 处内容按以下方式读取，请核对：" in err
-    assert "  · indicators.csv 第6行" in err and "「９５」读作 95（全角字符按半角读取）" in err
+    assert f"✓ {folder}：通过校验；1 处内容按以下方式读取，请核对：" in out
+    assert "  · indicators.csv 第6行" in out and "「９５」读作 95（全角字符按半角读取）" in out
 
 
 def test_main_validate_mixed_cases_exit_2_but_reports_good_ones(tmp_path, capsys):
     folder = _broken(tmp_path)
     code = main(["validate", str(DEMO_CASES[0]), str(folder)])
-    err = capsys.readouterr().err
+    out = capsys.readouterr().out
     assert code == 2
-    assert f"✓ {DEMO_CASES[0]}：通过校验" in err
-    assert f"✗ {folder}：4 处问题" in err
+    assert f"✓ {DEMO_CASES[0]}：通过校验" in out
+    assert f"✗ {folder}：4 处问题" in out
+    assert out.endswith("共 2 个案例：通过 1 个，有问题 1 个\n")
 
 
 def test_main_validate_missing_path_exit_2(tmp_path, capsys):
     code = main(["validate", str(tmp_path / "nope")])
     assert code == 2
-    assert "找不到案例" in capsys.readouterr().err
+    assert "找不到案例" in capsys.readouterr().out
 
 
 def test_main_new_creates_folder_then_refuses_second_time(tmp_path, capsys):
     assert main(["new", "fresh-case", "--dir", str(tmp_path)]) == 0
-    err = capsys.readouterr().err
+    said = capsys.readouterr()
     folder = tmp_path / "fresh-case"
-    assert f"已创建案例骨架 {folder / 'case.yaml'}" in err
+    assert said.out == f"✓ 已创建案例骨架 {folder / 'case.yaml'}\n"
+    assert said.err == f"  填写后运行：evalkit validate {folder}\n"
     assert sorted(p.name for p in folder.iterdir()) == ["case.yaml", "deductions.csv", "indicators.csv"]
     assert validate_case(folder) == []
     before = (folder / "case.yaml").read_bytes()
@@ -105,7 +107,7 @@ def test_main_new_creates_folder_then_refuses_second_time(tmp_path, capsys):
 def test_main_new_xlsx_creates_workbook_then_refuses_second_time(tmp_path, capsys):
     assert main(["new", "fresh-book", "--xlsx", "--dir", str(tmp_path)]) == 0
     book = tmp_path / "fresh-book" / "case.xlsx"
-    assert f"已创建案例骨架 {book}" in capsys.readouterr().err
+    assert f"已创建案例骨架 {book}" in capsys.readouterr().out
     assert validate_case(book) == []
     assert "指标体系" in openpyxl.load_workbook(book, read_only=True).sheetnames
     assert main(["new", "fresh-book", "--xlsx", "--dir", str(tmp_path)]) == 2
@@ -122,21 +124,24 @@ def test_main_run_invalid_case_exit_2_writes_nothing(tmp_path, capsys):
     folder = _broken(tmp_path / "in")
     out = tmp_path / "out"
     code = main(["run", str(folder), "--out", str(out), "--format", "html"])
-    err = capsys.readouterr().err
+    said = capsys.readouterr().out
     assert code == 2
-    assert f"✗ {folder}：4 处问题，未运行" in err
-    assert "indicators.csv 第5行 列「计量单位」：定量指标必须填写计量单位" in err
+    assert f"✗ {folder}：4 处问题，未运行" in said
+    assert "indicators.csv 第5行 列「计量单位」：定量指标必须填写计量单位" in said
     assert not out.exists() or list(out.rglob("*")) == []
 
 
-def test_main_run_one_invalid_case_stops_valid_ones_too(tmp_path, capsys):
+@pytest.mark.slow
+def test_main_run_one_invalid_case_fails_alone(tmp_path, capsys):
+    """evalkit run is the batch path: an invalid case is listed with its problems, the others run."""
     folder = _broken(tmp_path / "in")
     out = tmp_path / "out"
     code = main(["run", str(DEMO_CASES[0]), str(folder), "--out", str(out), "--format", "html"])
-    err = capsys.readouterr().err
+    said = capsys.readouterr().out.splitlines()
     assert code == 2
-    assert "运行中" not in err
-    assert not out.exists() or list(out.rglob("*")) == []
+    assert said[0] == f"✓ demo-water：86.64 分，良 → {out / 'demo-water' / 'report.html'}"
+    assert said[1] == f"✗ {folder}：4 处问题，未运行" and said[-1] == "完成 2 个案例：成功 1 个，失败 1 个"
+    assert sorted(p.name for p in out.iterdir()) == ["demo-water"]
 
 
 @pytest.mark.parametrize("fmt", ["docx", "html,docx", ","])
@@ -174,8 +179,10 @@ def test_main_validate_writes_out_control_characters_of_case_values_and_paths(tm
     ind[1]["type"] = "定量" + CSV_ESCAPES          # row 3: refused, and quoted (a NUL refuses the whole CSV file)
     folder = write_case(tmp_path / ("案例" + NAME), indicators=ind, zh=True)
     code = main(["validate", str(folder)])
-    lines = _lines(capsys.readouterr().err)
+    said = capsys.readouterr()
+    lines = _lines(said.out)
     assert code == 2
+    assert _lines(said.err) == [f"[1/1] 正在校验 {tmp_path}/案例{NAME_SHOWN}/case……"]
     assert lines[0] == f"✗ {tmp_path}/案例{NAME_SHOWN}/case：1 处问题"
     assert lines[1] == f"  - indicators.csv 第3行 列「指标类型」：「定量{CSV_SHOWN}」不是有效的指标类型（应为：定量/定性/扣分/满意度）"
 
@@ -185,7 +192,7 @@ def test_main_validate_notes_the_characters_removed_from_a_valid_case(tmp_path, 
     meta["project"]["name"] = "测试\u202e项目\x1b[0m"
     folder = write_case(tmp_path, meta=meta, zh=True)
     assert main(["validate", str(folder)]) == 0
-    lines = _lines(capsys.readouterr().err)
+    lines = _lines(capsys.readouterr().out)
     assert lines[1] == (f"  · case.yaml 第{yaml_line(folder, 'name:')}行 项目名称：删去了 2 个不可见的控制字符"
                         "（U+202E 从右至左覆盖、U+001B 转义）")
 
@@ -193,7 +200,7 @@ def test_main_validate_notes_the_characters_removed_from_a_valid_case(tmp_path, 
 def test_main_run_writes_out_control_characters_of_a_refused_case(tmp_path, capsys):
     folder = _broken(tmp_path / NAME)
     assert main(["run", str(folder), "--out", str(tmp_path / "out"), "--format", "html"]) == 2
-    lines = _lines(capsys.readouterr().err)
+    lines = _lines(capsys.readouterr().out)
     assert lines[0] == f"✗ {tmp_path}/{NAME_SHOWN}/case：4 处问题，未运行"
 
 
@@ -205,14 +212,15 @@ def test_main_new_writes_out_control_characters_of_a_refused_id(tmp_path, capsys
 def test_main_batch_progress_and_summary_write_out_control_characters(tmp_path, capsys):
     folder = write_case(tmp_path / "cases", meta=base_meta("id" + ESCAPES), name="hostile")
     code = main(["batch", str(folder), "--out", str(tmp_path / "build"), "--format", "html", "--no-summary"])
-    lines = _lines(capsys.readouterr().err)
+    said = capsys.readouterr()
+    lines, out = _lines(said.err), _lines(said.out)
     assert code == 1
     quoted = escape(_short("id" + ESCAPES, quote=False))                 # cut as the loader cuts it
     assert quoted.startswith("id\\x1b[2J\\x1b]0;标题\\x07")
     refused = (f"case.yaml 第2行 列「id」：案例编号「{quoted}」只能由小写字母、数字和 - 组成（不以 - 开头或结尾，至多 64 个字符），"
                "因为它用作输出文件夹名")
     assert lines[0] == f"[1/1] hostile：✗ 失败：{refused}"
-    assert lines[2:4] == [f"  ✗ {folder}：1 处问题", f"    - {refused}"]
+    assert out[1:] == [f"  ✗ {folder}：1 处问题", f"    - {refused}"]
 
 
 def test_main_batch_lists_the_issues_of_an_invalid_case_one_a_line(tmp_path, capsys, monkeypatch):
@@ -225,7 +233,7 @@ def test_main_batch_lists_the_issues_of_an_invalid_case_one_a_line(tmp_path, cap
                                                                                            "failed": 1})
     monkeypatch.setattr(evalkit.batch, "run_batch", lambda *a, **k: result)
     assert main(["batch", "cases", "--out", str(tmp_path)]) == 1
-    assert _lines(capsys.readouterr().err)[1:] == [
+    assert _lines(capsys.readouterr().out)[1:] == [
         "  ✗ x：2 处问题",
         "    - indicators.csv 第3行 列「指标类型」：「定量\\n✓ 伪造的一行\\u202e」不是有效的指标类型",   # a line feed cannot forge a line
         "    - case.yaml：第二处"]
@@ -284,9 +292,9 @@ def test_main_batch_refuses_jobs_that_are_not_a_positive_integer(tmp_path, capsy
     (["run", "x", "--timeout"], "✗ --timeout 后面需要一个值（以 - 开头的值请写成 --timeout=值）"),
     (["run", "x", "--timeout", "-inf"], "✗ --timeout 后面需要一个值（以 - 开头的值请写成 --timeout=值）"),
     (["batch", "x", "--jobs"], "✗ --jobs 后面需要一个值（以 - 开头的值请写成 --jobs=值）"),
-    (["demo-cases", "abc", "d"], "✗ n 应为整数，实际为 'abc'"),
+    (["demo-cases", "abc", "d"], "✗ 数量 应为整数，实际为 'abc'"),
     (["demo-cases", "2", "d", "--seed", "x"], "✗ --seed 应为整数，实际为 'x'"),
-    (["run"], "✗ 缺少参数：CASE"),
+    (["run"], "✗ 缺少参数：案例"),
     ([], "✗ 缺少参数：命令"),
     (["nope"], "✗ 未知的命令 'nope'（可用：'validate', 'new', 'run', 'batch', 'demo-cases'）"),
     (["validate", "x", "--bogus\x1b[2J"], "✗ 无法识别的参数：--bogus\\x1b[2J"),
@@ -312,7 +320,7 @@ def test_main_validate_table_that_is_a_symlink_loop_exit_2(tmp_path, capsys):
     (folder / "budget.csv").unlink()
     (folder / "budget.csv").symlink_to("budget.csv")           # Path.resolve() raises RuntimeError
     assert main(["validate", str(folder)]) == 2
-    lines = _lines(capsys.readouterr().err)
+    lines = _lines(capsys.readouterr().out)
     assert lines[1] == (f"  - case.yaml 第{yaml_line(folder, 'budget:')}行 列「tables.budget」："
                         "表格文件「budget.csv」是循环的符号链接，无法读取")
 
@@ -327,14 +335,14 @@ def test_main_validate_case_yaml_that_is_not_a_file_exit_2(tmp_path, capsys, mak
     (folder / "case.yaml").unlink()
     make(folder / "case.yaml")
     assert main(["validate", str(folder)]) == 2
-    assert _lines(capsys.readouterr().err)[1] == f"  - {folder}：{said}"
+    assert _lines(capsys.readouterr().out)[1] == f"  - {folder}：{said}"
 
 
 @pytest.mark.parametrize("name", ["loop", "book.xlsx"])
 def test_main_validate_case_path_that_is_a_symlink_loop_exit_2(tmp_path, capsys, name):
     (tmp_path / name).symlink_to(name)
     assert main(["validate", str(tmp_path / name)]) == 2
-    assert _lines(capsys.readouterr().err)[1] == (f"  - {tmp_path / name}：无法作为案例读取：是循环的符号链接"
+    assert _lines(capsys.readouterr().out)[1] == (f"  - {tmp_path / name}：无法作为案例读取：是循环的符号链接"
                                                   "（应为含 case.yaml 的文件夹或一个 .xlsx 工作簿）")
 
 
@@ -352,7 +360,7 @@ def test_main_batch_folder_whose_case_yaml_is_a_symlink_loop_fails_that_case(tmp
     (folder / "case.yaml").unlink()
     (folder / "case.yaml").symlink_to("case.yaml")
     code = main(["batch", str(folder.parent), "--out", str(tmp_path / "out"), "--format", "html"])
-    lines = _lines(capsys.readouterr().err)
+    lines = _lines(capsys.readouterr().out)
     assert code == 1
     assert lines[-1] == f"  ✗ {folder}：无法读取案例：{folder / 'case.yaml'} 是循环的符号链接"
 
@@ -376,7 +384,7 @@ def test_main_run_case_output_folder_that_is_a_file_exit_2(tmp_path, capsys):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "demo-water").write_text("", encoding="utf-8")
     assert main(["run", str(DEMO_CASES[0]), "--out", str(tmp_path / "out"), "--format", "html"]) == 2
-    assert _lines(capsys.readouterr().err) == [f"✗ 输出目录 {tmp_path / 'out' / 'demo-water'} 是文件，不是文件夹"]
+    assert _lines(capsys.readouterr().out) == [f"✗ demo-water 失败：输出目录 {tmp_path / 'out' / 'demo-water'} 是文件，不是文件夹"]
 
 
 def test_main_batch_missing_notebook_exit_2(tmp_path, capsys):
@@ -390,9 +398,9 @@ def test_main_case_folder_named_with_undecodable_bytes(tmp_path, capsys):
     folder = _copy(tmp_path, "demo-water").rename(tmp_path / "cases" / os.fsdecode(b"water-\xff"))
     assert main(["run", str(folder), "--out", str(tmp_path / "out"), "--format", "html"]) == 2
     shown = f"{tmp_path}/cases/water-\\udcff"
-    assert _lines(capsys.readouterr().err) == [f"✗ 案例路径 {shown} 含有不是 UTF-8 编码的字节，无法传给笔记本：请把文件夹改名"]
+    assert _lines(capsys.readouterr().out) == [f"✗ demo-water 失败：案例路径 {shown} 含有不是 UTF-8 编码的字节，无法传给笔记本：请把文件夹改名"]
     assert main(["batch", str(folder.parent), "--out", str(tmp_path / "out"), "--format", "html"]) == 1
-    assert _lines(capsys.readouterr().err)[-1].startswith(f"  ✗ demo-water：案例路径 {shown} 含有不是 UTF-8 编码的字节")
+    assert _lines(capsys.readouterr().out)[-1].startswith(f"  ✗ demo-water：案例路径 {shown} 含有不是 UTF-8 编码的字节")
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert [c["path"] for c in manifest["cases"]] == [str(folder)]          # the same path, read back
 
@@ -484,7 +492,7 @@ def test_main_batch_full_disk_while_writing_the_summary_exit_1(tmp_path, capsys,
                         lambda out, formats, timeout, stop: evalkit.batch._summary_job(str(out), tuple(formats), timeout))
     out = tmp_path / "out"
     assert main(["batch", str(DEMO_CASES[0]), "--out", str(out), "--format", "html"]) == 1
-    lines = _lines(capsys.readouterr().err)
+    lines = _lines(capsys.readouterr().out)
     assert lines[-1] == f"  ✗ 汇总报告未能生成：写入 {out / 'summary.html'} 失败：磁盘空间不足（原有的输出保持不变）"
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]            # no staging folder left
 
@@ -507,22 +515,22 @@ def test_write_summary_full_disk_is_an_export_error(tmp_path, monkeypatch, where
         write_summary(tmp_path, formats=("html",))
 
 
-def test_run_one_full_disk_while_adding_the_batch_key_is_a_failed_write(tmp_path, monkeypatch):
+def test_run_one_hands_the_batch_key_to_run_case_and_writes_nothing_itself(tmp_path, monkeypatch):
+    """The case's manifest is written once, complete, by run_case: the batch does not read it back."""
     import evalkit.batch
     import evalkit.run
 
+    seen = {}
+
     def ran(case, out_dir, formats, **kwargs):
-        Path(out_dir).mkdir(parents=True)
-        (Path(out_dir) / "manifest.json").write_text("{}", encoding="utf-8")
+        seen.update(kwargs)
         return evalkit.run.RunResult("demo-water", Path(out_dir), {}, {}, {"score": 1.0, "grade": "差"})
 
     monkeypatch.setattr(evalkit.run, "run_case", ran)
     monkeypatch.setattr(evalkit.batch, "_worker_state", lambda formats: {"printer": None, "kernels": None})
-    _disk_full_at(monkeypatch, "manifest.json")
     record = evalkit.batch.run_one(str(DEMO_CASES[0]), str(tmp_path / "out"), ("html",), 60.0, "key")
-    assert record["status"] == "failed"
-    assert record["error"] == {"kind": "ExportError",
-                               "message": f"写入 {tmp_path / 'out' / 'manifest.json'} 失败：磁盘空间不足（原有的输出保持不变）"}
+    assert record["status"] == "ok" and seen["batch_key"] == "key"
+    assert not (tmp_path / "out").exists()
 
 
 def test_main_validate_case_yaml_that_cannot_be_read_exit_2(tmp_path, capsys, monkeypatch):
@@ -536,12 +544,13 @@ def test_main_validate_case_yaml_that_cannot_be_read_exit_2(tmp_path, capsys, mo
 
     monkeypatch.setattr(Path, "read_text", denied)
     assert main(["validate", str(folder)]) == 2
-    assert _lines(capsys.readouterr().err)[1] == f"  - {folder / 'case.yaml'}：无法读取：没有读取权限"
+    assert _lines(capsys.readouterr().out)[1] == f"  - {folder / 'case.yaml'}：无法读取：没有读取权限"
 
 
 @pytest.mark.parametrize("command", ["validate", "run", "batch"])
 def test_main_case_path_with_a_name_too_long_for_the_file_system_exit_2(tmp_path, capsys, command):
     path = tmp_path / ("长" * 100)                                    # 300 bytes: ENAMETOOLONG
     assert main([command, str(path), "--out", str(tmp_path / "out")][: 2 if command == "validate" else 4]) == 2
-    lines = _lines(capsys.readouterr().err)
-    assert lines[-1].endswith("名称过长" if command == "batch" else "无法读取：文件名过长"), lines
+    said = capsys.readouterr()
+    lines = _lines(said.out if command == "validate" else said.err)        # a problem found, or a refusal
+    assert lines[-1].endswith("无法读取：文件名过长" if command == "validate" else "名称过长"), lines   # run: the batch path

@@ -31,10 +31,10 @@ def test_plan_vs_actual_rates_flags_and_explanations():
     assert res.loc["C41", "deviation"] == pytest.approx(3.9)
 
 
-def test_plan_vs_actual_threshold_is_configurable():
+def test_plan_vs_actual_overachievement_ratio_is_configurable():
     t = pd.DataFrame({"name": ["a"], "target": [100.0], "actual": [125.0]})
     assert plan_vs_actual(t).table()["flag"].tolist() == [""]
-    assert plan_vs_actual(t, threshold=1.2).table()["flag"].tolist() == ["超额需说明"]
+    assert plan_vs_actual(t, overachievement_ratio=1.2).table()["flag"].tolist() == ["超额需说明"]
 
 
 # --- trend --------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def test_peer_comparison_matches_scipy_rank_and_zscore():
     rng = np.random.default_rng(4)
     p = pd.DataFrame({"unit": [f"县{i}" for i in range(12)], "spend": rng.uniform(500, 900, 12),
                       "people": rng.uniform(2, 6, 12)})
-    res = peer_comparison(p, measure="spend", per="people", self_unit="县3", higher_is_better=False)
+    res = peer_comparison(p, measure="spend", per="people", self_unit="县3", direction="反向")
     t = res.table().set_index("unit")
     v = p["spend"] / p["people"]
     want_rank = stats.rankdata(v.to_numpy(), method="min")
@@ -121,7 +121,7 @@ def test_chi_square_agrees_with_scipy_and_gives_a_proportion_difference():
     r = group_test(a, b)
     table = np.array([[30, 35], [70, 45]])               # rows sorted: 不满意, 满意
     chi2, p, dof, _ = stats.chi2_contingency(table)
-    assert r.kind == "chi2" and (r.statistic, r.p_value, r.df) == pytest.approx((chi2, p, dof))
+    assert r.kind == "chi2" and (r.statistic, r.p_value, r.dof) == pytest.approx((chi2, p, dof))
     assert r.effect == pytest.approx(math.sqrt(chi2 / 180))
     assert r.estimate == pytest.approx(30 / 100 - 35 / 80)       # share of 不满意
     assert r.ci_low < r.estimate < r.ci_high
@@ -149,23 +149,23 @@ def panel(seed=0, effect=2.0):
 
 def test_did_equals_the_2x2_means_and_statsmodels_formula():
     p = panel()
-    r = diff_in_diff(p, outcome="y", treated="treated", post="post", cluster="unit", time="year")
+    r = diff_in_diff(p, outcome="y", treated="treated", post="post", cluster="unit", period="year")
     m = p.groupby(["treated", "post"])["y"].mean()
     assert r.estimate == pytest.approx((m[1, 1] - m[1, 0]) - (m[0, 1] - m[0, 0]))
     ref = smf.ols("y ~ treated * post", data=p).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(p["unit"])[0]})
     assert r.se == pytest.approx(ref.bse["treated:post"])
     assert r.p_value == pytest.approx(ref.pvalues["treated:post"])
     assert r.ci_low < 2.0 < r.ci_high
-    assert r.pretrend_p is not None and r.pretrend_p > 0.01       # parallel by construction
+    assert r.pretrend_p_value is not None and r.pretrend_p_value > 0.01       # parallel by construction
     assert "平行" not in sentences.did(r) and "事前趋势" in sentences.did(r)
 
 
 def test_did_detects_a_diverging_pre_trend():
     p = panel()
     p.loc[(p["treated"] == 1), "y"] += 1.5 * (p["year"] - 2018)
-    r = diff_in_diff(p, outcome="y", treated="treated", post="post", time="year", cluster="unit")
+    r = diff_in_diff(p, outcome="y", treated="treated", post="post", period="year", cluster="unit")
     assert r.pretrend_slope == pytest.approx(1.5, abs=0.3)
-    assert r.pretrend_p < 0.001 and "发现明显的事前趋势差异" in sentences.did(r)
+    assert r.pretrend_p_value < 0.001 and "发现明显的事前趋势差异" in sentences.did(r)
 
 
 def test_did_requires_all_four_cells():

@@ -163,7 +163,7 @@ def test_economic_appraisal_judges_each_rule_and_adds_6_percent_for_long_lived_p
     flows = net_flows([-1000] + [85] * 30)
     res = appraise(flows, long_lived=True)
     assert [r.discount_rate for r in res.runs] == [0.08, 0.06]
-    v = res.verdicts.set_index(["indicator", "rate"])
+    v = res.verdicts.set_index(["indicator", "discount_rate"])
     enpv8 = sum(85 * 1.08 ** -t for t in range(2, 32)) - 1000 / 1.08
     assert v.loc[("ENPV", 0.08), "value"] == pytest.approx(enpv8)
     assert bool(v.loc[("ENPV", 0.08), "passed"]) is (enpv8 >= 0)
@@ -175,7 +175,7 @@ def test_economic_appraisal_judges_each_rule_and_adds_6_percent_for_long_lived_p
 def test_financial_appraisal_needs_a_benchmark_rate():
     with pytest.raises(InputError, match="行业基准收益率"):
         appraise(net_flows([-100, 60, 60]), kind="financial")
-    res = appraise(net_flows([-100, 60, 60]), kind="financial", rate=0.06, payback_benchmark=2)
+    res = appraise(net_flows([-100, 60, 60]), kind="financial", discount_rate=0.06, payback_benchmark=2)
     assert list(res.verdicts["indicator"]) == ["FNPV", "FIRR", "静态投资回收期"]
     assert res.verdicts.iloc[2]["passed"] == (res.main.payback <= 2)
 
@@ -221,23 +221,23 @@ def risky():
 
 def test_risk_is_reproducible_with_the_seed_and_changes_without_it():
     flows, dists, kw = risky()
-    a = risk(flows, discount_rate=0.08, distributions=dists, n=5000, seed=7, **kw)
-    b = risk(flows, discount_rate=0.08, distributions=dists, n=5000, seed=7, **kw)
-    c = risk(flows, discount_rate=0.08, distributions=dists, n=5000, seed=8, **kw)
-    assert np.array_equal(a.draws, b.draws) and (a.mean, a.p5) == (b.mean, b.p5)
-    assert not np.array_equal(a.draws, c.draws)
+    a = risk(flows, discount_rate=0.08, distributions=dists, draws=5000, seed=7, **kw)
+    b = risk(flows, discount_rate=0.08, distributions=dists, draws=5000, seed=7, **kw)
+    c = risk(flows, discount_rate=0.08, distributions=dists, draws=5000, seed=8, **kw)
+    assert np.array_equal(a.npvs, b.npvs) and (a.mean, a.p5) == (b.mean, b.p5)
+    assert not np.array_equal(a.npvs, c.npvs)
 
 
 def test_risk_mean_converges_to_the_analytic_mean():
     flows, dists, kw = risky()
-    r = risk(flows, discount_rate=0.08, distributions=dists, n=200_000, seed=3, **kw)
+    r = risk(flows, discount_rate=0.08, distributions=dists, draws=200_000, seed=3, **kw)
     d = 1.08 ** -np.arange(1, 31)
     pv = {k: float(flows[k].to_numpy() @ d) for k in ("build", "om", "fees")}
     analytic = pv["fees"] * (0.7 + 4 + 1.1) / 6 - pv["build"] * (0.95 + 1 + 1.3) / 3 - pv["om"] * 1.0
     assert r.expected_npv == pytest.approx(analytic)
-    assert abs(r.mean - analytic) < 4 * r.sd / math.sqrt(r.n)
+    assert abs(r.mean - analytic) < 4 * r.sd / math.sqrt(r.draws)
     assert r.p5 < r.p50 < r.p95
-    assert r.prob_negative == pytest.approx(float((r.draws < 0).mean()))
+    assert r.prob_negative == pytest.approx(float((r.npvs < 0).mean()))
 
 
 @pytest.mark.parametrize("spec, fragment", [
@@ -249,7 +249,7 @@ def test_risk_mean_converges_to_the_analytic_mean():
 def test_risk_rejects_bad_distributions(spec, fragment):
     flows, _, kw = risky()
     with pytest.raises(InputError, match=fragment):
-        risk(flows, discount_rate=0.08, distributions=spec, n=10, **kw)
+        risk(flows, discount_rate=0.08, distributions=spec, draws=10, **kw)
 
 
 # --- least cost -------------------------------------------------------------------------------------

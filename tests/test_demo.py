@@ -38,5 +38,5 @@ def test_case_keys_change_only_with_the_inputs(tmp_path):
 
 def test_cli_demo_cases(tmp_path, capsys):
     assert main(["demo-cases", "3", str(tmp_path / "x")]) == 0
-    assert "已生成 3 个示例案例" in capsys.readouterr().err
+    assert "已生成 3 个示例案例" in capsys.readouterr().out
     assert main(["demo-cases", "0", str(tmp_path / "y")]) == 2

@@ -297,7 +297,7 @@ def test_drivers_agree_with_the_statsmodels_formula_interface():
     assert list(t["coef"]) == pytest.approx(list(ref.params), rel=1e-10)
     assert list(t["se"]) == pytest.approx(list(ref.bse), rel=1e-10)
     assert list(t["t"]) == pytest.approx(list(ref.tvalues), rel=1e-10)
-    assert list(t["p"]) == pytest.approx(list(ref.pvalues), rel=1e-8)
+    assert list(t["p_value"]) == pytest.approx(list(ref.pvalues), rel=1e-8)
     ci = ref.conf_int(0.05)
     assert list(t["ci_low"]) == pytest.approx(list(ci[0]), rel=1e-10)
     assert list(t["ci_high"]) == pytest.approx(list(ci[1]), rel=1e-10)
@@ -425,8 +425,8 @@ def test_efa_kmo_and_bartlett_equal_the_formulas_computed_here():
     assert res.kmo == pytest.approx(r2.sum() / (r2.sum() + q2.sum()), rel=1e-9)
     assert list(res.kmo_items) == pytest.approx(list(r2.sum(0) / (r2.sum(0) + q2.sum(0))), rel=1e-9)
     chi2 = -(n - 1 - (2 * p + 5) / 6) * np.sum(np.log(np.linalg.eigvalsh(r)))
-    assert (res.bartlett_chi2, res.bartlett_df) == (pytest.approx(chi2, rel=1e-10), p * (p - 1) // 2)
-    assert res.bartlett_p == pytest.approx(stats.chi2.sf(chi2, 21), rel=1e-9, abs=1e-300)
+    assert (res.bartlett_chi2, res.bartlett_dof) == (pytest.approx(chi2, rel=1e-10), p * (p - 1) // 2)
+    assert res.bartlett_p_value == pytest.approx(stats.chi2.sf(chi2, 21), rel=1e-9, abs=1e-300)
     assert list(res.eigenvalues["eigenvalue"]) == pytest.approx(sorted(np.linalg.eigvalsh(r), reverse=True))
 
 

@@ -281,17 +281,17 @@ def test_irr_all_survives_mistyped_arguments(data):
 def test_appraise_survives_hostile_input(data):
     refused = False
     flows = data.draw(flows_tables())
-    which = data.draw(st.sampled_from(["flows", "rate", "kind", "payback", "long_lived"]))
+    which = data.draw(st.sampled_from(["flows", "discount_rate", "kind", "payback", "long_lived"]))
     kw: dict[str, Any] = {"kind": "economic"}
     names: list[str] = []
     if which == "flows":
         flows, names, refused = data.draw(spoilt(flows, arg="flows", cols=["year", "cost", "benefit"], key="year"))
-    elif which == "rate":
-        kw.update(kind=data.draw(st.sampled_from(["economic", "financial"])), rate=data.draw(rates))
-        names = ["rate"]
+    elif which == "discount_rate":
+        kw.update(kind=data.draw(st.sampled_from(["economic", "financial"])), discount_rate=data.draw(rates))
+        names = ["discount_rate"]
     elif which == "kind":
         kw["kind"] = data.draw(st.sampled_from(["financial", "economics", "", None]))
-        names = ["kind", "rate"]
+        names = ["kind", "discount_rate"]
     elif which == "payback":
         kw["payback_benchmark"] = data.draw(hostile_scalar)
         names = ["payback_benchmark"]
@@ -369,8 +369,8 @@ def hostile_distribution(draw) -> Any:
 def test_risk_survives_hostile_input(data):
     refused = False
     flows = data.draw(flows_tables())
-    which = data.draw(st.sampled_from(["flows", "dist", "dist", "dists", "n", "seed", "rate"]))
-    kw: dict[str, Any] = {"discount_rate": 0.08, "n": 200,
+    which = data.draw(st.sampled_from(["flows", "dist", "dist", "dists", "draws", "seed", "rate"]))
+    kw: dict[str, Any] = {"discount_rate": 0.08, "draws": 200,
                           "distributions": {"benefit": {"distribution": "uniform", "low": 0.8, "high": 1.2}}}
     names: list[str] = []
     if which == "flows":
@@ -384,8 +384,8 @@ def test_risk_survives_hostile_input(data):
                                                          pd.DataFrame(columns=["item", "distribution"]),
                                                          {1: {"distribution": "uniform", "low": 0, "high": 1}}]))
         names = ["distributions"]
-    elif which == "n":
-        kw["n"], names = data.draw(st.one_of(st.integers(-5, 3), hostile_scalar)), ["n"]
+    elif which == "draws":
+        kw["draws"], names = data.draw(st.one_of(st.integers(-5, 3), hostile_scalar)), ["draws"]
     elif which == "seed":
         kw["seed"], names = data.draw(st.one_of(st.integers(-5, 3), hostile_scalar)), ["seed"]
     else:
@@ -394,7 +394,7 @@ def test_risk_survives_hostile_input(data):
     if res is not None:
         finite(res.mean, res.p5, res.p50, res.p95, res.prob_negative, res.expected_npv, res.base_npv, res.discount_rate)
         finite_or_none(res.sd)
-        assert np.isfinite(res.draws).all()
+        assert np.isfinite(res.npvs).all()
         assert 0 <= res.prob_negative <= 1
 
 
@@ -443,7 +443,7 @@ def indicator_tables(draw) -> pd.DataFrame:
 def test_plan_vs_actual_survives_hostile_indicators(data):
     refused = False
     t = data.draw(indicator_tables())
-    which = data.draw(st.sampled_from(["table", "table", "direction", "threshold"]))
+    which = data.draw(st.sampled_from(["table", "table", "direction", "overachievement_ratio"]))
     kw: dict[str, Any] = {}
     names: list[str] = []
     if which == "table":
@@ -452,7 +452,7 @@ def test_plan_vs_actual_survives_hostile_indicators(data):
         t = _set_cell(t, 0, "direction", data.draw(st.sampled_from(["反", "negative", None, 1, "正向 ", "＋"])))
         names = ["direction"]
     else:
-        kw["threshold"], names = data.draw(hostile_scalar), ["threshold"]
+        kw["overachievement_ratio"], names = data.draw(hostile_scalar), ["overachievement_ratio"]
     res = outcome(lambda: ek.plan_vs_actual(t, **kw), names, refused=refused)
     if res is not None:
         tab = res.table()
@@ -475,13 +475,13 @@ def history_tables(draw) -> pd.DataFrame:
 def test_trend_survives_hostile_history(data):
     refused = False
     h = data.draw(history_tables())
-    which = data.draw(st.sampled_from(["table", "table", "current", "measure", "direction", "long"]))
+    which = data.draw(st.sampled_from(["table", "table", "current_period", "measure", "direction", "long"]))
     kw: dict[str, Any] = {"measure": "v"}
     names: list[str] = []
     if which == "table":
         h, names, refused = data.draw(spoilt(h, arg="history", cols=["v", "period"], key="period", labels=("period",)))
-    elif which == "current":
-        kw["current"], names = data.draw(st.one_of(hostile_scalar, st.integers(1990, 2040))), ["current", "期间"]
+    elif which == "current_period":
+        kw["current_period"], names = data.draw(st.one_of(hostile_scalar, st.integers(1990, 2040))), ["current_period", "期间"]
     elif which == "measure":
         kw["measure"], names = data.draw(st.sampled_from(["w", "V", "", "period"])), ["measure", "history"]
     elif which == "direction":
@@ -570,7 +570,7 @@ def test_group_test_survives_hostile_samples(data):
     if res is not None:
         finite(res.statistic, res.p_value)
         assert 0 <= res.p_value <= 1
-        finite_or_none(res.df, res.effect, res.estimate, res.ci_low, res.ci_high)
+        finite_or_none(res.dof, res.effect, res.estimate, res.ci_low, res.ci_high)
         said = sentences.group_test(res)
         assert "nan" not in said and "inf" not in said, said
 
@@ -594,23 +594,23 @@ def test_diff_in_diff_survives_hostile_panels(data):
     which = data.draw(st.sampled_from(["table", "table", "table", "confidence", "options"]))
     kw: dict[str, Any] = {"outcome": "y", "treated": "treated", "post": "post",
                           "cluster": data.draw(st.sampled_from([None, "unit"])),
-                          "time": data.draw(st.sampled_from([None, "year"]))}
+                          "period": data.draw(st.sampled_from([None, "year"]))}
     names: list[str] = []
     if which == "table":
         p, names, refused = data.draw(spoilt(p, arg="panel", key="unit",
-                                                 cols=["y", "treated", "post"] + (["year"] if kw["time"] else [])))
+                                                 cols=["y", "treated", "post"] + (["year"] if kw["period"] else [])))
         names += ["政策前后"]
     elif which == "confidence":
         kw["confidence"], names = data.draw(hostile_scalar), ["confidence"]
     else:
-        kw[data.draw(st.sampled_from(["outcome", "treated", "post", "cluster", "time"]))] = \
+        kw[data.draw(st.sampled_from(["outcome", "treated", "post", "cluster", "period"]))] = \
             data.draw(st.sampled_from(["x", "unit", "y", "year"]))
-        names = ["panel", "outcome", "treated", "post", "cluster", "time", "unit", "year", "x"]
+        names = ["panel", "outcome", "treated", "post", "cluster", "period", "unit", "year", "x"]
     res = outcome(lambda: ek.diff_in_diff(p, **kw), names, refused=refused)
     if res is not None:
         finite(res.estimate, res.se, res.p_value, res.ci_low, res.ci_high)
         assert 0 <= res.p_value <= 1
-        finite_or_none(res.pretrend_p, res.pretrend_slope)
+        finite_or_none(res.pretrend_p_value, res.pretrend_slope)
         assert np.isfinite(res.means.to_numpy(dtype=float)).all()
         s = sentences.did(res)
         assert "nan" not in s and "inf" not in s, s
@@ -773,7 +773,7 @@ def test_drivers_survives_hostile_data(data):
     if res is not None:
         finite(res.r2, res.adj_r2)
         c = res.coefficients
-        finite_column(c, "coef", "se", "t", "p", "ci_low", "ci_high")
+        finite_column(c, "coef", "se", "t", "p_value", "ci_low", "ci_high")
         finite_column(c.iloc[1:], "beta", "lmg")
         finite_column(c.iloc[1:], "lmg_share", nan_ok=any("R² 为 0" in n for n in res.notes))
         assert 0 <= res.r2 <= 1 + 1e-12
@@ -795,9 +795,9 @@ def item_tables(draw) -> pd.DataFrame:
 def test_exploratory_factor_analysis_survives_hostile_items(data):
     refused = False
     items = data.draw(item_tables())
-    which = data.draw(st.sampled_from(["table", "table", "table", "n_factors", "rotation", "simulations", "seed",
+    which = data.draw(st.sampled_from(["table", "table", "table", "n_factors", "rotation", "draws", "seed",
                                        "singular"]))
-    kw: dict[str, Any] = {"simulations": 10}
+    kw: dict[str, Any] = {"draws": 10}
     names: list[str] = []
     if which == "table":
         items, names, refused = data.draw(spoilt(items, arg="items", cols=list(items.columns)))
@@ -808,8 +808,8 @@ def test_exploratory_factor_analysis_survives_hostile_items(data):
         kw["rotation"] = data.draw(st.sampled_from(["varimax", "promax", None, "oblimin", "", 1]))
         kw["n_factors"] = data.draw(st.sampled_from([None, 1, 2]))
         names = ["rotation", "n_factors"]
-    elif which == "simulations":
-        kw["simulations"], names = data.draw(st.one_of(hostile_scalar, st.integers(-2, 3))), ["simulations"]
+    elif which == "draws":
+        kw["draws"], names = data.draw(st.one_of(hostile_scalar, st.integers(-2, 3))), ["draws"]
     elif which == "seed":
         kw["seed"], names = data.draw(st.one_of(hostile_scalar, st.integers(-3, 3))), ["seed"]
     else:                                   # an item that is the sum of two others: a singular correlation matrix
@@ -817,7 +817,7 @@ def test_exploratory_factor_analysis_survives_hostile_items(data):
         names = ["奇异", "items"]
     res = outcome(lambda: ek.exploratory_factor_analysis(items, **kw), names, refused=refused)
     if res is not None:
-        finite(res.kmo, res.bartlett_chi2, res.bartlett_p)
+        finite(res.kmo, res.bartlett_chi2, res.bartlett_p_value)
         assert np.isfinite(res.loadings.to_numpy()).all()
         assert np.isfinite(res.communalities.to_numpy()).all()
         assert np.isfinite(res.kmo_items.to_numpy()).all()
@@ -1074,10 +1074,10 @@ def test_cronbach_alpha_survives_hostile_items(data):
 
 @given(population=st.one_of(st.none(), st.integers(-5, 10 ** 7), hostile_scalar, st.just(10 ** 30)),
        margin=st.one_of(plain(0.001, 0.5), hostile_scalar), confidence=st.one_of(plain(0.5, 0.999), hostile_scalar),
-       p=st.one_of(plain(0.01, 0.99), hostile_scalar))
-def test_sample_size_survives_hostile_arguments(population, margin, confidence, p):
-    res = outcome(lambda: ek.sample_size(population, margin=margin, confidence=confidence, p=p),
-                  ["population", "margin", "confidence", "p"])
+       proportion=st.one_of(plain(0.01, 0.99), hostile_scalar))
+def test_sample_size_survives_hostile_arguments(population, margin, confidence, proportion):
+    res = outcome(lambda: ek.sample_size(population, margin=margin, confidence=confidence, proportion=proportion),
+                  ["population", "margin", "confidence", "proportion"])
     if res is not None:
         assert isinstance(res, int) and res >= 1
         if population is not None:
@@ -1111,7 +1111,7 @@ def test_ahp_survives_hostile_judgements(data):
     m = data.draw(ahp_matrices())
     n = len(m)
     kind = data.draw(st.sampled_from(["none", "cell", "cell", "pair", "diagonal", "labels", "shape", "experts",
-                                      "ri", "type", "text"]))
+                                      "ri_table", "type", "text"]))
     kw: dict[str, Any] = {}
     names: list[str] = ["matrix", "判断矩阵"]
     refused = False
@@ -1145,8 +1145,8 @@ def test_ahp_survives_hostile_judgements(data):
             [f"x{i}" for i in range(n)], axis=0).set_axis([f"x{i}" for i in range(n)], axis=1)],
                   "empty_list": [], "not_frame": [m, "m"], "reordered": [m, m.iloc[::-1, ::-1]]}[other]
         names = ["专家", "matrix"]
-    elif kind == "ri":
-        kw["ri"], names = data.draw(st.sampled_from(["cn", "saaty", "cn-1000", "alonso-lamata", "x", None, 1])), ["ri"]
+    elif kind == "ri_table":
+        kw["ri_table"], names = data.draw(st.sampled_from(["cn", "saaty", "cn-1000", "alonso-lamata", "x", None, 1])), ["ri_table"]
     elif kind == "type":
         matrix = data.draw(st.sampled_from([None, [[1, 2], [0.5, 1]], np.ones((2, 2)), "matrix", {"a": 1}]))
         names = ["matrix"]
@@ -1303,16 +1303,16 @@ REFUSED = [
     (lambda: ek.sensitivity(FLOWS, discount_rate=0.08, changes=[1.7976931348623157e308]),
      r"净现值超出浮点数范围.*changes 的变化幅度"),
     # risk: RuntimeWarning (sd of one draw), ValueError, AttributeError, TypeError, a silent overwrite
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=1, distributions=UNIFORM), r"n 必须不小于 2，实际为 1"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=100, seed=-1, distributions=UNIFORM), r"seed 必须不小于 0"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=10 ** 9, distributions=UNIFORM), r"n 必须不大于 1000000"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=100, distributions=None), r"distributions 应为「项目 → 分布参数」的映射"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=100,
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=1, distributions=UNIFORM), r"draws 必须不小于 2，实际为 1"),
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=100, seed=-1, distributions=UNIFORM), r"seed 必须不小于 0"),
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=10 ** 9, distributions=UNIFORM), r"draws 必须不大于 1000000"),
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=100, distributions=None), r"distributions 应为「项目 → 分布参数」的映射"),
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=100,
                      distributions={"benefit": {"distribution": "uniform", "low": "八成", "high": 1.2}}),
      r"distributions 中 benefit 的参数 low 不是有限的数字：文字「八成」"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=100, distributions={1: UNIFORM["benefit"]}),
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=100, distributions={1: UNIFORM["benefit"]}),
      r"distributions 中的 1 不是成本或效益列"),
-    (lambda: ek.risk(FLOWS, discount_rate=0.08, n=100, distributions=pd.DataFrame(
+    (lambda: ek.risk(FLOWS, discount_rate=0.08, draws=100, distributions=pd.DataFrame(
         {"item": ["benefit", "benefit"], "distribution": ["uniform", "uniform"], "low": [0.8, 0.1], "high": [1.2, 0.2]})),
      r"distributions 中项目 benefit 的分布重复（第 2 行）"),
     # least_cost and unit_cost: overflow RuntimeWarning or inf; a blank name accepted
@@ -1325,13 +1325,13 @@ REFUSED = [
     (lambda: ek.plan_vs_actual(pd.DataFrame({"name": ["a", "b"], "target": [100, "85%"], "actual": [90, 80]})),
      r"indicators 列 target 第 2 个值不是有限的数字：带百分号的文字「85%」"),
     (lambda: ek.plan_vs_actual(pd.DataFrame({"name": ["a"], "direction": ["反"], "target": [100], "actual": [90]})),
-     r"indicators 列 direction 第 1 个（a）的方向应为 正向 / 反向 / 等于 之一"),
+     r"indicators 列 direction 第 1 个（a）的方向应为 正向 / 反向 / 等于（或 \+、-），实际为 '反'"),
     (lambda: ek.plan_vs_actual(pd.DataFrame({"name": ["a"], "target": [1e-300], "actual": [1e300]})),
      r"完成率或偏差超出浮点数范围.*indicators 列 target 与 actual"),
     (lambda: ek.trend(pd.DataFrame({"period": [2021, 2022, 2023], "v": ["1,200", 1300, 1400]}), measure="v"),
      r"history 列 v 第 1 个值不是有限的数字：带千位分隔符的文字「1,200」"),
-    (lambda: ek.trend(pd.DataFrame({"period": [2021, 2022], "v": [1.0, 2.0]}), measure="v", current=pd.NA),
-     r"current 应为一个期间，实际为 <NA>"),                       # TypeError: boolean value of NA is ambiguous
+    (lambda: ek.trend(pd.DataFrame({"period": [2021, 2022], "v": [1.0, 2.0]}), measure="v", current_period=pd.NA),
+     r"current_period 应为一个期间，实际为 <NA>"),                       # TypeError: boolean value of NA is ambiguous
     (lambda: ek.trend(pd.DataFrame({"period": [[1], 2022], "v": [1.0, 2.0]}), measure="v"),
      r"history 列 period 第 1 个期间 \[1\] 不是有效的期间"),
     # every text in is_self was True
@@ -1381,7 +1381,7 @@ REFUSED = [
     (lambda: ek.drivers(pd.DataFrame({"y": [1.0, None, 3], "x": [1.0, 2, 4]}), outcome="y", predictors=["x"]),
      r"至少需要 3 行.*有缺失值的列：y"),
     # EFA: IndexError and ValueError
-    (lambda: ek.exploratory_factor_analysis(RNG_ITEMS, simulations=0.5), r"simulations 应为整数，实际为 0.5"),
+    (lambda: ek.exploratory_factor_analysis(RNG_ITEMS, draws=0.5), r"draws 应为整数，实际为 0.5"),
     (lambda: ek.exploratory_factor_analysis(RNG_ITEMS, seed=-1), r"seed 必须不小于 0"),
     # 标杆管理法: overflow RuntimeWarning, a list read as the mapping {'反': '向'}, an unbounded LP, a name per letter
     (lambda: ek.benchmark_gaps(pd.DataFrame({"unit": ["甲", "乙"], "x": [5e-324, 1.0]}), measures=["x"],
@@ -1465,7 +1465,7 @@ def test_group_test_with_a_group_too_small_for_shapiro_uses_mann_whitney():
 
 
 def test_sample_size_is_at_least_one():
-    assert ek.sample_size(None, margin=0.5, confidence=0.5, p=1e-300) == 1     # was 0
+    assert ek.sample_size(None, margin=0.5, confidence=0.5, proportion=1e-300) == 1     # was 0
     assert ek.sample_size(1000, margin=1e-300) == 1000                         # was ZeroDivisionError
 
 
@@ -1514,6 +1514,6 @@ def test_diff_in_diff_says_why_the_pre_trend_cannot_be_tested():
     p = pd.DataFrame({"unit": ["t1", "t1", "t2", "t2", "c1", "c1", "c1", "c2", "c2", "c2"],
                       "year": [2, 3, 2, 3, 1, 2, 3, 1, 2, 3], "treated": [1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
                       "post": [0, 1, 0, 1, 0, 0, 1, 0, 0, 1], "y": [1.0, 3, 2, 5, 1, 1.5, 2, 2, 2.4, 3.1]})
-    r = ek.diff_in_diff(p, outcome="y", treated="treated", post="post", time="year", cluster="unit")
-    assert r.pretrend_p is None and any("观测不足以估计趋势差异" in n for n in r.notes)
+    r = ek.diff_in_diff(p, outcome="y", treated="treated", post="post", period="year", cluster="unit")
+    assert r.pretrend_p_value is None and any("观测不足以估计趋势差异" in n for n in r.notes)
     assert not any("政策实施前只有一期数据" in n for n in r.notes) and "趋势" not in sentences.did(r)

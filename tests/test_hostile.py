@@ -28,11 +28,10 @@ import yaml
 import evalkit as ek
 import evalkit.batch
 import evalkit.case
-from evalkit import _schema
+from evalkit import _schema, charts
 from evalkit.case.cells import _short
 from evalkit.case.skeleton import _skeleton_meta, _write_workbook
 from evalkit.errors import CaseError, InputError
-from evalkit import charts
 from evalkit.report import sections
 from evalkit.report.portfolio import Portfolio
 from evalkit.report.tables import esc

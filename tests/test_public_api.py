@@ -8,7 +8,7 @@ def test_public_names_are_pinned():
         "chain_substitution", "cost_benefit", "cronbach_alpha", "dea", "diff_in_diff", "drivers",
         "entropy_weights", "example_case", "exploratory_factor_analysis", "get_scheme", "group_test", "irr_all",
         "least_cost", "lmdi", "load_case", "malmquist", "new_case", "peer_comparison", "plan_vs_actual", "report",
-        "risk", "run_case", "sample_size", "satisfaction", "score", "sensitivity", "shapley_decomposition",
+        "risk", "run_batch", "run_case", "sample_size", "satisfaction", "score", "scorecard", "sensitivity", "shapley_decomposition",
         "topsis", "trend", "unit_cost", "validate_case",
     ])
     for name in ek.__all__:

@@ -71,9 +71,9 @@ CALLS = {
     "cost_benefit": (lambda: costbenefit.cost_benefit(_flows(), discount_rate=0.08), lambda r: r.npv, "6.478"),
     "appraise": (lambda: costbenefit.appraise(_flows()), lambda r: r.main.npv, "6.478"),
     "sensitivity": (lambda: costbenefit.sensitivity(_flows(), discount_rate=0.08), lambda r: r.base_npv, "6.478"),
-    "risk": (lambda: costbenefit.risk(_flows(), discount_rate=0.08, n=1234, seed=1,
+    "risk": (lambda: costbenefit.risk(_flows(), discount_rate=0.08, draws=1234, seed=1,
                                       distributions={"benefit": {"distribution": "uniform", "low": 0.8, "high": 1.2}}),
-             lambda r: r.n, "1234"),
+             lambda r: r.draws, "1234"),
     "least_cost": (lambda: costbenefit.least_cost(pd.DataFrame({"name": ["A", "B", "C"], "cost": [123.4, 150.0, 160.0],
                                                                 "effect": [10.0, 12.0, 11.0]})),
                    lambda r: r.table()["cost_per_effect"].min(), "12.34"),
@@ -343,7 +343,7 @@ def test_the_group_test_sentence_is_written_from_the_numbers():
     assert f"Welch t 检验 t = {r.statistic:.2f}，p = {r.p_value:.3f}" in said and "（大）" in said
     chi = compare.group_test(["是"] * 30 + ["否"] * 10, ["是"] * 15 + ["否"] * 25)
     assert sentences.group_test(chi).startswith(f"“否”比例差 {chi.estimate:.1%}")
-    assert f"自由度 {int(chi.df)}）" in sentences.group_test(chi)
+    assert f"自由度 {int(chi.dof)}）" in sentences.group_test(chi)
 
 
 def test_the_ahp_sentence_says_the_consistency_from_the_ratio():

@@ -207,7 +207,7 @@ def test_groups_rates_and_chi_square_match_scipy(survey):
     crosstab = pd.crosstab(sub["效率"] >= 4, sub["区域"])
     chi2, p, dof, _ = stats.chi2_contingency(crosstab.to_numpy(), correction=True)
     test = res.group_tests.set_index("item").loc["效率"]
-    assert (test["chi2"], test["p"], test["dof"]) == pytest.approx((chi2, p, dof))
+    assert (test["chi2"], test["p_value"], test["dof"]) == pytest.approx((chi2, p, dof))
     counts = res.test_counts[res.test_counts["item"] == "效率"].set_index("level")
     assert counts["satisfied"].to_dict() == crosstab.loc[True].to_dict()
     assert counts["n"].to_dict() == crosstab.sum().to_dict()
@@ -222,7 +222,7 @@ def test_group_overall_test_uses_respondents(survey):
     flags = survey[items].mean(axis=1) >= 4
     chi2, p, _, _ = stats.chi2_contingency(pd.crosstab(flags, survey["区域"]).to_numpy(), correction=True)
     row = res.group_tests.set_index("item").loc["总体"]
-    assert (row["chi2"], row["p"]) == pytest.approx((chi2, p))
+    assert (row["chi2"], row["p_value"]) == pytest.approx((chi2, p))
     assert "以受访者为单位" in res.notes[-1]
 
 
@@ -391,9 +391,9 @@ def test_sample_size_matches_krejcie_and_morgan(row):
 def test_sample_size_worked_values():
     assert sample_size(10_000, margin=0.05) == 370
     assert sample_size(None, margin=0.05) == 385
-    assert sample_size(None, margin=0.03, confidence=0.99, p=0.5) == math.ceil(stats.norm.ppf(0.995) ** 2 * 0.25 / 0.03 ** 2)
+    assert sample_size(None, margin=0.03, confidence=0.99, proportion=0.5) == math.ceil(stats.norm.ppf(0.995) ** 2 * 0.25 / 0.03 ** 2)
     assert sample_size(50, margin=0.01) == 50                # never more than the population
-    assert sample_size(10_000, margin=0.05, p=0.8) < sample_size(10_000, margin=0.05)
+    assert sample_size(10_000, margin=0.05, proportion=0.8) < sample_size(10_000, margin=0.05)
 
 
 def test_sample_size_errors():
@@ -403,5 +403,5 @@ def test_sample_size_errors():
         sample_size(1000, margin=0)
     with pytest.raises(InputError, match="population 应为正整数"):
         sample_size(100.5, margin=0.05)
-    with pytest.raises(InputError, match="p 必须小于 1"):
-        sample_size(100, margin=0.05, p=1)
+    with pytest.raises(InputError, match="proportion 必须小于 1"):
+        sample_size(100, margin=0.05, proportion=1)

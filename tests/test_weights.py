@@ -135,7 +135,7 @@ def test_ahp_random_index_tables_are_named_and_used():
     base = ahp(m)
     assert RI_TABLES["cn"][1] == RI_TABLES["saaty"][1] == (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
     for name, ri4 in (("cn", 0.90), ("saaty", 0.90), ("cn-1000", 0.89), ("alonso-lamata", 0.8815)):
-        res = ahp(m, ri=name)
+        res = ahp(m, ri_table=name)
         assert res.ri == ri4 and res.ri_table == name
         assert res.cr == pytest.approx(base.ci / ri4)
         assert f"RI = {ri4:g}" in res.notes[1]
@@ -182,10 +182,10 @@ def test_ahp_input_errors_are_in_chinese():
         ahp(ok.set_axis(["a", "b", "x"], axis=1))
     with pytest.raises(InputError, match="第 2 位专家比较的对象"):
         ahp([ok, ok.set_axis(["a", "b", "x"], axis=0).set_axis(["a", "b", "x"], axis=1)])
-    with pytest.raises(InputError, match="ri 应为 cn / saaty / cn-1000 / alonso-lamata 之一"):
-        ahp(ok, ri="xu")
+    with pytest.raises(InputError, match="ri_table 应为 cn / saaty / cn-1000 / alonso-lamata 之一"):
+        ahp(ok, ri_table="xu")
     big = pd.DataFrame(np.ones((11, 11)), index=range(11), columns=range(11))
-    with pytest.raises(InputError, match="ri 表 cn 只到 10 阶，判断矩阵为 11 阶；可改用 ri='cn-1000'"):
+    with pytest.raises(InputError, match="RI 表 cn（ri_table）只到 10 阶，判断矩阵为 11 阶；可改用 ri_table='cn-1000'"):
         ahp(big)
     with pytest.raises(InputError, match="matrix 应为判断矩阵"):
         ahp([[1, 2], [0.5, 1]])

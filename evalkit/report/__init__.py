@@ -56,7 +56,11 @@ class Report:
 
     @classmethod
     def from_case(cls, path: str | Path, **kwargs: object) -> Report:
-        return cls(load_case(path), **kwargs)
+        """The report of the case at ``path``; a relative path is read from the repository root, wherever
+        the kernel runs (:func:`evalkit._paths.from_root`)."""
+        from .. import _paths
+
+        return cls(load_case(_paths.from_root(path, "案例路径")), **kwargs)
 
     def _block(self, fn, **kw) -> Block:
         return Block(fn(self.case, self.card, **kw), fn.__name__)
@@ -117,9 +121,17 @@ class Report:
     def results(self) -> dict:
         return results(self.case, self.card)
 
-    def save(self, out_dir: str | Path) -> Block:
-        """Write ``results.json`` to ``out_dir``; shows nothing in the report."""
-        save_results(self.results(), out_dir)
+    def save(self, out_dir: str | Path | None = "") -> Block:
+        """Write ``results.json`` to ``out_dir``; shows nothing in the report.
+
+        Empty (the notebook's default), it is ``build/<案例编号>`` under the repository root, so a notebook
+        run for another case never writes into the first one's folder; a relative path is read from the
+        repository root (:func:`evalkit._paths.from_root`), an absolute one is taken as it is.
+        """
+        from .. import _paths
+
+        out = _paths.BUILD / self.case.id if out_dir in ("", None) else _paths.from_root(out_dir, "输出目录")
+        save_results(self.results(), out)
         return Block("", "save")
 
 

@@ -121,19 +121,19 @@ def cost_benefit(case: Case) -> CostBenefitFigures | None:
     rate = parameter(case, "social_discount_rate")
     wide, costs, benefits, investment = case_flows(table, "经济")
     kw = dict(costs=costs, benefits=benefits, convention=convention)
-    economic = cb.appraise(wide, kind="economic", rate=rate, long_lived=parameter(case, "long_lived"),
+    economic = cb.appraise(wide, kind="economic", discount_rate=rate, long_lived=parameter(case, "long_lived"),
                            payback_benchmark=parameter(case, "payback_benchmark"), investment=investment, **kw)
     financial = None
     benchmark = parameter(case, "benchmark_rate")
     if benchmark is not None and (table["analysis"] != "经济").any():
         fw, fc, fb, fi = case_flows(table, "财务")
-        financial = cb.appraise(fw, kind="financial", rate=benchmark, costs=fc, benefits=fb, investment=fi,
+        financial = cb.appraise(fw, kind="financial", discount_rate=benchmark, costs=fc, benefits=fb, investment=fi,
                                 payback_benchmark=parameter(case, "payback_benchmark"), convention=convention)
     sens = cb.sensitivity(wide, discount_rate=rate, **kw)
     risk = None
     dist = case.table("distributions")
     if dist is not None and len(dist):
-        risk = cb.risk(wide, discount_rate=rate, distributions=dist, n=parameter(case, "risk_draws"),
+        risk = cb.risk(wide, discount_rate=rate, distributions=dist, draws=parameter(case, "risk_draws"),
                        seed=seed(case), **kw)
     return CostBenefitFigures(economic, financial, sens, risk, convention)
 
@@ -160,7 +160,7 @@ class Comparisons:
 def comparisons(case: Case, card: Scorecard) -> Comparisons:
     try:
         plan = cmp.plan_vs_actual(card.indicators[card.indicators["type"].isin(["定量", "满意度"])],
-                                  threshold=card.scheme.overachievement_ratio)
+                                  overachievement_ratio=card.scheme.overachievement_ratio)
     except InputError:
         plan = None
     trends = []
@@ -183,8 +183,9 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
             if rows["unit"].nunique() < 2:
                 continue
             sub = wide[["unit", "is_self", measure]].dropna()
-            peers.append(cmp.peer_comparison(sub, measure=measure, higher_is_better=rows["direction"].iloc[0] != "反向",
-                                             unit_label=next((u for u in rows["measure_unit"] if u), "")))
+            peers.append(cmp.peer_comparison(sub, measure=measure,
+                                             direction="反向" if rows["direction"].iloc[0] == "反向" else "正向",
+                                             unit=next((u for u in rows["measure_unit"] if u), "")))
         policy = parameter(case, "policy_year")
         if policy is None:
             skipped = "案例未给出政策实施年份（policy_year），未做双重差分估计。"
@@ -196,7 +197,7 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
                                     post=(rows["period"] >= policy).astype(int))
                 try:
                     did.append(cmp.diff_in_diff(panel, outcome="value", treated="treated", post="post",
-                                            cluster="unit", time="period", cluster_label="单位"))
+                                            cluster="unit", period="period", cluster_label="单位"))
                 except InputError as exc:
                     skipped = f"「{measure}」无法做双重差分估计：{exc}"
                     continue
@@ -238,7 +239,7 @@ def benchmarks(case: Case) -> Benchmarks | None:
     info = latest.drop_duplicates("measure").set_index("measure")
     measures = [m for m in info.index if wide[m].notna().sum() >= 2]
     directions = {m: ("反向" if info.loc[m, "direction"] == "反向" else "正向") for m in measures}
-    gaps = bm.benchmark_gaps(wide.reset_index(), measures=measures, directions=directions, unit="unit")
+    gaps = bm.benchmark_gaps(wide.reset_index(), measures=measures, directions=directions, unit_col="unit")
     inputs = tuple(m for m in measures if info.loc[m, "role"] == "投入")
     outputs = tuple(m for m in measures if info.loc[m, "role"] == "产出")
     dea, skipped = None, ""
@@ -414,7 +415,7 @@ def matrices(table: pd.DataFrame, parent: str, kids: list[str]) -> list[pd.DataF
 
 
 def ahp_weights(indicators: pd.DataFrame, table: pd.DataFrame, *, total: float, decimals: int = 2,
-                ri: str = "cn") -> DerivedWeights:
+                ri_table: str = "cn") -> DerivedWeights:
     """Leaf weights from the experts' judgements; uncompared levels keep the table's proportions."""
     from ..weights import ahp
 
@@ -423,7 +424,7 @@ def ahp_weights(indicators: pd.DataFrame, table: pd.DataFrame, *, total: float, 
     nodes = []
     for parent in dict.fromkeys(table["parent"]):
         level, kids = children(indicators, parent)
-        res = ahp(matrices(table, parent, kids), ri=ri)
+        res = ahp(matrices(table, parent, kids), ri_table=ri_table)
         nodes.append((parent, res))
         for kid, value in res.weights.items():
             share[level][(parent, kid)] = float(value)

@@ -21,8 +21,10 @@ GRADES = ("优", "良", "中", "差")
 class Portfolio:
     """All cases of a batch, from its output folder."""
 
-    def __init__(self, build_dir: str | Path):
-        self.build_dir = Path(build_dir)
+    def __init__(self, build_dir: str | Path = "build"):
+        from .._paths import from_root
+
+        self.build_dir = from_root(build_dir, "批量运行的输出目录")
         manifest = json.loads((self.build_dir / "manifest.json").read_text(encoding="utf-8"))
         self.manifest = manifest
         rows = []

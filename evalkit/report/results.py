@@ -39,6 +39,8 @@ def results(case: Case, card: Scorecard) -> dict[str, Any]:
         "survey": _survey(case, card),
         "weights": _weights(card),
         "input_hash": case.content_hash(),
+        "warnings": [str(w) for w in case.warnings],
+        "notes": list(case.notes),
     }
 
 
@@ -54,7 +56,7 @@ def _cost_benefit(case: Case) -> dict[str, Any] | None:
         out.update({"benchmark_rate": f.discount_rate, "fnpv": f.npv, "firr": f.irr, "payback": f.payback,
                     "financial_accepted": figs.financial.accepted})
     if figs.risk is not None:
-        out.update({"risk_draws": figs.risk.n, "risk_seed": figs.risk.seed, "enpv_mean": figs.risk.mean,
+        out.update({"risk_draws": figs.risk.draws, "risk_seed": figs.risk.seed, "enpv_mean": figs.risk.mean,
                     "enpv_p5": figs.risk.p5, "enpv_p95": figs.risk.p95, "prob_enpv_negative": figs.risk.prob_negative})
     return out
 
@@ -84,7 +86,7 @@ def _compare(case: Case, card: Scorecard) -> dict[str, Any]:
         out["peer_counts"] = {r.measure: len(r.table()) for r in c.peers}
     if c.did:
         out["did"] = {d.outcome: {"estimate": d.estimate, "se": d.se, "p_value": d.p_value, "ci_low": d.ci_low,
-                                  "ci_high": d.ci_high, "pretrend_p": d.pretrend_p} for d in c.did}
+                                  "ci_high": d.ci_high, "pretrend_p_value": d.pretrend_p_value} for d in c.did}
     return out
 
 

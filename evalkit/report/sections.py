@@ -437,12 +437,12 @@ def _verdict_rows(res) -> list[list[str]]:
         else:
             value = f"{r.value:.3f}" if r.value is not None else "—"
         verdict = "—" if r.passed is None else ("满足" if r.passed else "不满足")
-        rows.append([r.indicator, rate(r.rate), value, r.criterion, verdict])
+        rows.append([r.indicator, rate(r.discount_rate), value, r.criterion, verdict])
     return rows
 
 
 def _verdict_sentence(res, label: str) -> str:
-    main = res.verdicts[res.verdicts["rate"] == res.main.discount_rate]
+    main = res.verdicts[res.verdicts["discount_rate"] == res.main.discount_rate]
     failed = [r.indicator for r in main.itertuples() if r.passed is False]
     unknown = [r.indicator for r in main.itertuples() if r.passed is None]
     if failed:
@@ -509,7 +509,7 @@ def cost_benefit(case: Case, card: Scorecard) -> str:
     out.append(_figure(s.plot(), "图 敏感性分析（龙卷风图）"))
     if figs.risk is not None:
         r = figs.risk
-        out.append(p(f"风险分析对下表所列因素按给定分布进行蒙特卡洛模拟 {r.n:,} 次（随机数种子 {r.seed}）。经济净现值均值 "
+        out.append(p(f"风险分析对下表所列因素按给定分布进行蒙特卡洛模拟 {r.draws:,} 次（随机数种子 {r.seed}）。经济净现值均值 "
                      f"{wan(r.mean)} 万元，标准差 {wan(r.sd)} 万元，90% 区间为 {wan(r.p5)}～{wan(r.p95)} 万元，"
                      f"经济净现值小于零的概率为 {pct(r.prob_negative, 1)}。"))
         out.append(table(["因素", "类别", "现值（万元）", "分布（基准值的乘数）"],
@@ -574,7 +574,7 @@ def comparison(case: Case, card: Scorecard) -> str:
         else:                             # one bar per indicator would be unreadable: bands instead
             out.append(p(f"有完成率的指标共 {len(shown)} 项，下图按完成率区间汇总其分布，逐项数值见附件一。"))
             out.append(_figure(charts.completion_summary(list(shown["completion"]), list(shown["met"]),
-                                                         threshold=c.plan.threshold),
+                                                         overachievement_ratio=c.plan.overachievement_ratio),
                                "图 绩效指标完成率分布（实际完成值 / 指标值）"))
     out.append("<h4>2. 与历史标准比较</h4>")
     by_name = {t.measure: t for t in c.trends}
@@ -608,11 +608,11 @@ def comparison(case: Case, card: Scorecard) -> str:
         rows = []
         for r in c.peers:
             me = r.self_row
-            rows.append([r.measure + (f"（{r.unit_label}）" if r.unit_label else ""),
+            rows.append([r.measure + (f"（{r.unit}）" if r.unit else ""),
                          "—" if me is None else value(me["value"]),
                          "—" if me is None else f"{int(me['rank'])}/{len(r.table())}",
                          "—" if me is None else pct(me["percentile"], 0),
-                         "—" if me is None else f"{me['z']:+.2f}", "越高越好" if r.higher_is_better else "越低越好"])
+                         "—" if me is None else f"{me['z']:+.2f}", "越高越好" if r.direction == "正向" else "越低越好"])
         out.append(table(["指标", "本项目", "排名", "百分位", "z 值", "方向"], rows, numeric=[1, 3, 4],
                          caption=f"{when}同类单位比较"))
         for r in c.peers[:3]:
@@ -749,8 +749,8 @@ def survey_annex(case: Case, card: Scorecard) -> str:
                            "—" if _none(r.alpha_if_deleted) else f"{r.alpha_if_deleted:.3f}"]
                           for r in alpha.item_stats.itertuples()], numeric=[1, 2], caption="题项信度分析"))
     if efa is not None:
-        out.append(p(f"结构效度：KMO = {efa.kmo:.3f}，Bartlett 球形检验 χ² = {efa.bartlett_chi2:.1f}（自由度 {efa.bartlett_df}），"
-                     f"p {'< 0.001' if efa.bartlett_p < 0.001 else '= ' + format(efa.bartlett_p, '.3f')}；平行分析提取 "
+        out.append(p(f"结构效度：KMO = {efa.kmo:.3f}，Bartlett 球形检验 χ² = {efa.bartlett_chi2:.1f}（自由度 {efa.bartlett_dof}），"
+                     f"p {'< 0.001' if efa.bartlett_p_value < 0.001 else '= ' + format(efa.bartlett_p_value, '.3f')}；平行分析提取 "
                      f"{efa.n_factors} 个公因子（探索性因子分析，主轴因子法）。"))
     out.append(sub(2, "各题满意度"))
     rows = [[s.text.get(r.item, r.item), int(r.n), pct(r.rate, 1), f"{pct(r.ci_low, 1)}～{pct(r.ci_high, 1)}", value(r.index)]

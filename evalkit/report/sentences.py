@@ -53,7 +53,7 @@ def plan(res: PlanActualResult) -> str:
         s += f"另有 {res.skipped} 项指标未同时填写目标值和实际值，不参与比较。"
     if over.any():
         missing = int((over & ~t["explained"].astype(bool)).sum())
-        s += (f"{int(over.sum())} 项指标实际值达到目标值的 {res.threshold:.0%} 以上，需说明偏差原因"
+        s += (f"{int(over.sum())} 项指标实际值达到目标值的 {res.overachievement_ratio:.0%} 以上，需说明偏差原因"
               + (f"，其中 {missing} 项尚未说明。" if missing else "，均已说明。"))
     return s
 
@@ -107,8 +107,8 @@ def peer(r: PeerResult, history: TrendResult | None = None) -> str | None:
     z = float(me["z"])
     zs = ""
     if z == z and abs(z) >= 0.05:
-        zs = f"，{'高于' if z > 0 else '低于'}平均水平 {abs(z):.1f} 个标准差" + ("" if r.higher_is_better else "（该指标越低越好）")
-    return (f"{r.measure}为 {value(mine)}{r.unit_label}{change}，在 {len(r.table())} 个单位中排第 {int(me['rank'])} 位"
+        zs = f"，{'高于' if z > 0 else '低于'}平均水平 {abs(z):.1f} 个标准差" + ("" if r.direction == "正向" else "（该指标越低越好）")
+    return (f"{r.measure}为 {value(mine)}{r.unit}{change}，在 {len(r.table())} 个单位中排第 {int(me['rank'])} 位"
             f"{zs}。")
 
 
@@ -138,7 +138,7 @@ def group_test(r: GroupTestResult) -> str:
     first = str(r.summary.columns[1])          # the categories follow the group column, sorted
     diff = (f"“{first}”比例差 {r.estimate:.1%}（{level} 置信区间 {r.ci_low:.1%}～{r.ci_high:.1%}）；"
             if r.estimate is not None else "")
-    return (f"{diff}卡方检验 χ² = {r.statistic:.2f}（自由度 {int(r.df)}），{_p(r.p_value)}，两组分布差异{sig}，"
+    return (f"{diff}卡方检验 χ² = {r.statistic:.2f}（自由度 {int(r.dof)}），{_p(r.p_value)}，两组分布差异{sig}，"
             f"效应量 Cramér's V = {effect}。")
 
 
@@ -150,9 +150,9 @@ def did(d: DiDResult, unit: str = "") -> str:
     s = (f"双重差分估计显示，政策使{d.outcome}平均{'增加' if d.estimate >= 0 else '减少'} "
          f"{value(abs(d.estimate))}{unit}（{d.confidence:.0%} 置信区间 {value(d.ci_low)}～"
          f"{value(d.ci_high)}{unit}，{_p(d.p_value)}），在 {1 - d.confidence:.0%} 水平上{sig}。")
-    if d.pretrend_p is not None:
-        found = "未发现" if d.pretrend_p >= 0.05 else "发现"
-        s += f"政策实施前两组趋势差异检验 p = {pvalue(d.pretrend_p)}，{found}明显的事前趋势差异。"
+    if d.pretrend_p_value is not None:
+        found = "未发现" if d.pretrend_p_value >= 0.05 else "发现"
+        s += f"政策实施前两组趋势差异检验 p = {pvalue(d.pretrend_p_value)}，{found}明显的事前趋势差异。"
     return s
 
 
@@ -174,9 +174,9 @@ def survey_group_test(res: SatisfactionResult, group: str, item: str = "总体")
     yes, total = int(counts["satisfied"].sum()), int(counts["n"].sum())
     if yes in (0, total):
         return f"{what}在各组均为 {'0' if yes == 0 else '100'}%（{rates}），无需检验。"
-    sig = "差异显著" if row["p"] < 1 - res.confidence else "差异不显著"
+    sig = "差异显著" if row["p_value"] < 1 - res.confidence else "差异不显著"
     caveat = "；部分期望频数小于 5，检验结果仅供参考" if row["min_expected"] < 5 else ""
-    return f"{what}{sig}（{rates}；χ² = {row['chi2']:.2f}，自由度 {int(row['dof'])}，{_p(row['p'])}{caveat}）。"
+    return f"{what}{sig}（{rates}；χ² = {row['chi2']:.2f}，自由度 {int(row['dof'])}，{_p(row['p_value'])}{caveat}）。"
 
 
 def consistency(res: AHPResult) -> str:
