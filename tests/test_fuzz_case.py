@@ -39,6 +39,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import MergedCell
 
 import evalkit as ek
 from evalkit import _schema as S
@@ -392,7 +393,9 @@ def _write_workbook(root: Path, base: str, mutations: list[tuple]) -> Path:
         ws = wb.worksheets[m[1] % len(wb.worksheets)]
         nrows, ncols = max(ws.max_row, 1), max(ws.max_column, 1)
         if op == "cell":
-            ws.cell(1 + m[2] % (nrows + 1), 1 + m[3] % (ncols + 1)).value = m[4]
+            cell = ws.cell(1 + m[2] % (nrows + 1), 1 + m[3] % (ncols + 1))
+            if not isinstance(cell, MergedCell):      # a merged area's inner cells hold no value in Excel either
+                cell.value = m[4]
         elif op == "as-text":
             cell = ws.cell(1 + m[2] % nrows, 1 + m[3] % ncols)
             if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
