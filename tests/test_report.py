@@ -80,7 +80,7 @@ def test_indicator_analysis_states_rule_points_and_basis(water):
 def test_other_matters_names_the_scheme_and_every_rule(demo_copy):
     rep = ek.Report.from_case(ROOT / "cases" / "demo-greening")
     html = rep.other_matters()._repr_html_()
-    assert "mof-2020-key" in html
+    assert f"本报告按{rep.card.scheme.title}评分方案计分" in html and "mof-2020-key" not in html   # its title, not its id
     for meaning in rep.card.scheme.rules()["meaning"]:
         assert meaning in html
     assert "本案例设定" in html                      # demo-greening overrides the reverse formula
@@ -125,3 +125,19 @@ def test_method_figures_draw_chinese_outside_evalkit_style(tmp_path):
         warnings.simplefilter("error")          # "Glyph … missing from font(s)" is a UserWarning
         for i, fig in enumerate(figs):
             fig.savefig(tmp_path / f"{i}.png")
+
+
+SECTIONS = ("cover", "contents", "abstract", "basic_info", "evaluation_work", "conclusion", "indicator_analysis",
+            "cost_benefit", "least_cost", "comparison", "benchmarking", "lessons_and_problems", "suggestions",
+            "other_matters", "annex_scores", "survey_annex")
+#: what a bureau must not read: identifiers, scheme ids, Python's words, doubled punctuation
+TOOL_WORDS = re.compile(r"\b[a-z]+_[a-z_]+\b|mof-20\d\d|evalkit|\bNone\b|\bNaN\b|\bnan\b|。，|，。")
+
+
+@pytest.mark.parametrize("case", ["demo-water", "demo-microcredit", "demo-greening"])
+def test_no_section_speaks_tool_language(case):
+    rep = ek.Report.from_case(ROOT / "cases" / case)
+    html = "".join(getattr(rep, name)()._repr_html_() for name in SECTIONS)
+    text = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    assert TOOL_WORDS.findall(text) == []

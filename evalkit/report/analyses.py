@@ -188,7 +188,7 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
                                              unit=next((u for u in rows["measure_unit"] if u), "")))
         policy = parameter(case, "policy_year")
         if policy is None:
-            skipped = "案例未给出政策实施年份（policy_year），未做双重差分估计。"
+            skipped = "案例未给出政策实施年份，未做双重差分估计。"
         elif not (table["group"] != "").any():
             skipped = "标杆对比表未区分处理组与对照组，未做双重差分估计。"
         else:

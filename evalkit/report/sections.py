@@ -216,7 +216,7 @@ def evaluation_work(case: Case, card: Scorecard) -> str:
                "客观评判项目绩效目标实现程度，总结经验、发现问题并提出改进建议，为预算安排和管理提供参考。")
     levels = card.levels
     counts = "、".join(f"{r.level1}（{pts(r.weight)} 分，{r.count} 项）" for r in levels.itertuples())
-    system = (f"评价采用{card.scheme.title}，按“{card.scheme.name}”评分方案计分。指标体系共设一级指标 {len(levels)} 个、"
+    system = (f"评价采用{card.scheme.title}评分方案计分。指标体系共设一级指标 {len(levels)} 个、"
               f"二级指标 {len(card.sublevels)} 个、三级指标 {len(card.indicators)} 个，分别为{counts}，满分 "
               f"{num(card.scheme.total)} 分，详见附件评分表。")
     methods = "、".join(ev.get("methods") or []) or "指标评分法"
@@ -282,7 +282,8 @@ def _indicator_paragraphs(r: object, ded: object) -> list[str]:
     else:
         mine = ded[ded["code"] == r.code] if len(ded) else ded
         if len(mine):
-            items = "；".join(f"{x.reason}，扣 {num(x.points)} 分" + (f"（底稿 {x.evidence}）" if x.evidence else "")
+            items = "；".join(f"{x.reason.rstrip('。；;，,. ')}，扣 {num(x.points)} 分"
+                             + (f"（底稿 {x.evidence}）" if x.evidence else "")
                              for x in mine.itertuples())
             s.append(f"按扣分制评分，发现问题 {len(mine)} 项：{items}。")
         else:
@@ -392,7 +393,7 @@ def suggestions(case: Case, card: Scorecard) -> str:
 
 def other_matters(case: Case, card: Scorecard, *, input_hash: str, version: str) -> str:
     out = [heading("ch7"), narrative_or(case, "other", "无其他需要说明的问题。"), "<h4>评分规则</h4>",
-           p(f"本报告按评分方案“{card.scheme.name}”（{card.scheme.title}）计分。下表列出该方案的各项规则及其依据状态："
+           p(f"本报告按{card.scheme.title}评分方案计分。下表列出该方案的各项规则及其依据状态："
              "V 为已核实的规定，U 为未能核实原文的通行做法，I 为本工具的解释；“本案例设定”表示由案例覆盖了默认值。")]
     status = {"V": "V 已核实", "U": "U 未核实", "I": "I 解释"}
     rows = [[r.meaning, r.value, status[r.status], "本案例设定" if r.overridden else "默认"]
@@ -402,7 +403,7 @@ def other_matters(case: Case, card: Scorecard, *, input_hash: str, version: str)
     if card.notes or case.notes or checks:
         out.append("<h4>计算说明</h4><ul>" + "".join(f"<li>{esc(n)}</li>" for n in (*checks, *card.notes, *case.notes))
                    + "</ul>")
-    out.append(p(f"本报告由 evalkit {version} 根据案例数据生成，输入数据指纹（SHA-256）为 {input_hash[:16]}。"
+    out.append(p(f"本报告由评价软件（版本 {version}）根据案例数据生成，输入数据指纹（SHA-256）为 {input_hash[:16]}。"
                  "相同的输入和版本可重现相同的评分结果。"))
     return "".join(out)
 
