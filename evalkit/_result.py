@@ -9,6 +9,7 @@ shows the same figures, the first rows of ``table()`` and the ``notes``. :func:`
 
 from __future__ import annotations
 
+import abc
 import html
 import math
 from collections.abc import Iterable, Mapping
@@ -82,7 +83,7 @@ def html_view(title: str, fields: Mapping[str, Any], table: pd.DataFrame | None 
     return "".join(out)
 
 
-class Result:
+class Result(abc.ABC):
     """The protocol of a method's result: ``table()``, ``notes``, a one-line ``repr()`` and
     ``_repr_html_()``, both of the figures ``_headline()`` names.
 
@@ -92,11 +93,13 @@ class Result:
 
     notes: tuple[str, ...]
 
+    @abc.abstractmethod
     def _headline(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The headline figures, name → value, in the order they are shown."""
 
+    @abc.abstractmethod
     def table(self) -> pd.DataFrame:
-        raise NotImplementedError
+        """The result's main figures as a table."""
 
     def __repr__(self) -> str:
         return one_line(type(self).__name__, self._headline())
