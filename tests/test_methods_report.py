@@ -12,8 +12,8 @@ import evalkit as ek
 
 from .conftest import ROOT
 from .test_compare_case import case_with
-from .test_derive import case_with as survey_case
-from .test_derive import questions_rows, satisfaction_indicators, survey_rows
+from .test_case_scorecard import case_with as survey_case
+from .test_case_scorecard import questions_rows, satisfaction_indicators, survey_rows
 
 
 def plain(text):

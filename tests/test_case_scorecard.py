@@ -1,4 +1,4 @@
-"""Values a case derives before scoring: 满意度 from the survey, weights from experts' AHP judgements."""
+"""A case's scorecard (report.analyses.scorecard): 满意度 from the survey, weights from experts' AHP judgements."""
 
 from __future__ import annotations
 
