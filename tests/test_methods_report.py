@@ -11,9 +11,9 @@ import pytest
 import evalkit as ek
 
 from .conftest import ROOT
-from .test_compare_case import case_with
 from .test_case_scorecard import case_with as survey_case
 from .test_case_scorecard import questions_rows, satisfaction_indicators, survey_rows
+from .test_compare_case import case_with
 
 
 def plain(text):
