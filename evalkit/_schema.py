@@ -35,6 +35,10 @@ META_LABELS: dict[str, str] = {
     "evaluation.date": "报告日期",
     "evaluation.standards": "评价标准",
     "evaluation.methods": "评价方法",
+    "evaluation.number": "报告文号",
+    "evaluation.status": "报告状态",
+    "evaluation.template": "报告样式",
+    "evaluation.basis": "评价依据",
 }
 META_LABELS.update({
     "evaluation.parameters.social_discount_rate": "社会折现率",
@@ -145,8 +149,11 @@ MONEY_META = ("funding.planned", "funding.allocated", "funding.spent")
 #: metadata fields that hold one piece of text
 TEXT_META = ("id", "title", "scheme", "project.name", "project.department", "project.implementer",
              "project.commissioner", "project.region", "project.category", "project.period", "evaluation.kind",
-             "evaluation.evaluator")
-LIST_META = ("evaluation.team", "evaluation.standards", "evaluation.methods")
+             "evaluation.evaluator", "evaluation.number", "evaluation.status", "evaluation.template")
+LIST_META = ("evaluation.team", "evaluation.standards", "evaluation.methods", "evaluation.basis")
+#: evaluation.status: accepted spelling → canonical; a 征求意见稿 marks every page of the report
+STATUSES = {"征求意见稿": "征求意见稿", "草稿": "征求意见稿", "draft": "征求意见稿",
+            "正式稿": "正式稿", "终稿": "正式稿", "报告": "正式稿", "final": "正式稿"}
 
 #: narrative parts: key → Chinese label (the 报告文字 sheet accepts either)
 NARRATIVE_LABELS: dict[str, str] = {
@@ -158,7 +165,11 @@ NARRATIVE_LABELS: dict[str, str] = {
     "causes": "原因分析",
     "suggestions": "有关建议",
     "other": "其他需要说明的问题",
+    "limitations": "评价的局限性",
+    "statement": "声明",
 }
+#: narrative parts the report writes itself when the case leaves them out (a new case does not list them)
+OPTIONAL_NARRATIVE = ("limitations", "statement")
 
 EVALUATION_KINDS = ("重点评价", "部门评价", "自评")
 STANDARDS = ("计划标准", "行业标准", "历史标准", "其他标准")
@@ -270,6 +281,7 @@ TABLES: dict[str, Table] = {
         Column("grade", "定性等级", vocab=GRADES, aliases=("等级", "评价等级")),
         Column("score", "评分", "number", aliases=("定性得分", "评定分数")),
         Column("basis", "评分依据", aliases=("评分说明",)),
+        Column("criterion", "评分标准", aliases=("评分细则", "评分方法")),
         Column("standard", "评价标准", aliases=("标准类型",)),
         Column("deviation", "偏差原因", aliases=("偏差原因分析", "偏差原因分析及改进措施")),
         Column("level1_weight", "一级指标分值", "number"),

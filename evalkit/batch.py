@@ -89,11 +89,12 @@ def _unreadable_case(p: Path) -> str | None:
     return f"{p / there[0]} {_io.describe(p / there[0])}" if there else None
 
 
-def _environment_key(formats: Sequence[str], notebook: Path) -> str:
+def _environment_key(formats: Sequence[str], notebook: Path, house: str | Path | None = None,
+                     draft: bool = False) -> str:
     from .run import TEMPLATE, code_hash, file_hash, tree_hash
 
     parts = [code_hash(), file_hash(_paths.LOCK), file_hash(notebook), tree_hash(_paths.TEMPLATES / TEMPLATE),
-             ",".join(formats)]
+             ",".join(formats), tree_hash(Path(house)) if house else "", "draft" if draft else ""]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -161,7 +162,8 @@ def _close_worker() -> None:
 
 
 def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key: str,
-            notebook: str | None = None, case_id: str | None = None) -> dict[str, Any]:
+            notebook: str | None = None, case_id: str | None = None, house: str | None = None,
+            draft: bool = False) -> dict[str, Any]:
     """Run one case in this process (a local worker or a Dask worker); never raises."""
     from .errors import CaseError, EvalkitError, RunError
     from .run import run_case
@@ -176,7 +178,7 @@ def run_one(case: str, out_dir: str, formats: Sequence[str], timeout: float, key
     try:
         state = _worker_state(formats)
         res = run_case(case, out_dir, formats, timeout=timeout, printer=state["printer"], kernels=state["kernels"],
-                       notebook=notebook, batch_key=key)
+                       notebook=notebook, batch_key=key, house=house, draft=draft)
         record.update(status="ok", id=res.case_id, score=res.results.get("score"), grade=res.results.get("grade"),
                       durations={k: round(v, 3) for k, v in res.durations.items()})
     except CaseError as exc:
@@ -493,10 +495,11 @@ class BatchResult:
 
 
 def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: int | None = None,
-              formats: Sequence[str] = ("html", "pdf"), force: bool = False, scheduler: str | None = None,
+              formats: Sequence[str] = ("html", "pdf", "docx"), force: bool = False, scheduler: str | None = None,
               timeout: float = 600.0, summary: bool = True, notebook: str | Path | None = None,
               progress: Callable[[dict[str, Any]], None] | Progress | None = None,
-              grace: float = GRACE, manifest: bool = True) -> BatchResult:
+              grace: float = GRACE, manifest: bool = True, house: str | Path | None = None,
+              draft: bool = False) -> BatchResult:
     """Build every case under ``paths`` into ``out/<id>/``, in parallel, re-running only what changed.
 
     Parameters
@@ -515,6 +518,9 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         ``notebooks/portfolio_summary.ipynb``.
     notebook
         Another report notebook with the same parameters; a change to it re-runs every case.
+    house, draft
+        A firm's house-style folder for every case, and whether to mark the reports 征求意见稿
+        (:func:`evalkit.run.run_case`); a change to either re-runs every case.
     grace
         Seconds the running cases may take to finish after a first SIGINT, SIGTERM or SIGHUP,
         before they are ended (default 3).
@@ -550,9 +556,14 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
         raise InputError(f"报告笔记本 {notebook} {_io.describe(notebook)}")
     if problem := _io.folder_problem(out):
         raise InputError(f"输出目录 {out} {problem}")
+    if house:
+        from .report.house import load_house
+
+        house = str(Path(house).resolve())
+        load_house(house)
     with _Stop(grace) as stop:
         cases = discover(paths)
-        env_key = _environment_key(formats, notebook)
+        env_key = _environment_key(formats, notebook, house, draft)
         todo, records = [], []
         seen: dict[str, Path] = {}
         for case in cases:
@@ -587,7 +598,7 @@ def run_batch(paths: Iterable[str | Path], out: str | Path = "build", *, jobs: i
                 records.append({"path": str(case), "id": case_id, "status": "up-to-date", "key": key,
                                 "out": str(out_dir)})
             else:
-                todo.append((str(case), str(out_dir), formats, timeout, key, str(notebook), case_id))
+                todo.append((str(case), str(out_dir), formats, timeout, key, str(notebook), case_id, house, draft))
         bar = Progress(len(cases)) if progress is None else progress if isinstance(progress, Progress) else None
         report = bar.update if bar is not None else progress
         stop.note = bar.note if bar is not None else stop.note

@@ -74,6 +74,23 @@ def _pyplot() -> Any:
     return plt
 
 
+def wrapped(text: str, width: int) -> str:
+    """``text`` in lines of at most ``width`` characters, for a chart label."""
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width)) or text
+
+
+def to_png(fig: Any, *, dpi: int = 200) -> bytes:
+    """The figure as a print-resolution PNG (no timestamp or software name: the same bytes every run).
+
+    The figure stays open; :func:`to_svg` closes it."""
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_STYLE):
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
 def to_svg(fig: Any, *, alt: str | None = None) -> str:
     """The figure as an inline ``<svg>`` element (no XML prolog), then closed.
 
@@ -504,7 +521,9 @@ def likert(items: Sequence[str], shares: Any, labels: Sequence[str], *,
     colors = [cmap(i / (k - 1)) for i in range(k)]
     mid = (k - 1) / 2                       # 0-based; a whole number on odd scales
     with matplotlib.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(items) + 1.4))
+        names = [wrapped(str(t), 16) for t in items]     # question texts, two or three lines each
+        lines = sum(max(1, n.count("\n") + 1) for n in names)
+        fig, ax = plt.subplots(figsize=(6.4, 0.3 * lines + 0.25 * len(items) + 1.4))
         ys = list(range(len(items)))[::-1]
         s = np.asarray(shares, dtype=float) * 100
         half = s[:, int(mid)] / 2 if k % 2 else np.zeros(len(items))
@@ -521,7 +540,7 @@ def likert(items: Sequence[str], shares: Any, labels: Sequence[str], *,
         reach = max(float(np.max(-left, initial=0)), float(np.max(right, initial=0)), 10.0)
         ax.set_xlim(-reach * 1.05, reach * 1.05)
         ax.axvline(0, color="#333333", lw=0.8)
-        ax.set_yticks(ys, labels=list(items))
+        ax.set_yticks(ys, labels=names)
         ticks = ax.get_xticks()
         ax.set_xticks(ticks, labels=[f"{abs(t):.0f}" for t in ticks])
         ax.set_xlim(-reach * 1.05, reach * 1.05)

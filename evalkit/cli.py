@@ -256,7 +256,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _bad_timeout(args.timeout)
     try:
         res = run_batch(args.cases, args.out, jobs=1, formats=formats, force=True, timeout=timeout,
-                        summary=False, manifest=False)
+                        summary=False, manifest=False, house=args.template, draft=args.draft)
     except BatchStopped as exc:
         _show_run(exc.result.to_dict()["cases"])
         _say(str(exc))
@@ -328,7 +328,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     try:
         res = run_batch(args.paths, args.out, jobs=jobs, formats=formats, force=args.force,
                         scheduler=args.scheduler, timeout=timeout, summary=not args.no_summary,
-                        notebook=args.notebook, grace=grace)
+                        notebook=args.notebook, grace=grace, house=args.template, draft=args.draft)
     except BatchStopped as exc:              # Ctrl-C, SIGTERM, SIGHUP: the manifest says what each case became
         if args.json:
             _json(exc.result.to_dict())
@@ -628,7 +628,11 @@ def build_parser() -> argparse.ArgumentParser:
                          ("evalkit run cases/a cases/b --out /tmp/报告", "两个案例，另一个输出目录")))
     p.add_argument("cases", nargs="+", metavar="案例", help="案例文件夹或 .xlsx 工作簿，可以有多个")
     p.add_argument("--out", default="build", metavar="目录", help="输出根目录，每个案例写到其中的 案例编号/（默认 build）")
-    p.add_argument("--format", default="html,pdf", metavar="格式", help="输出格式，逗号分隔：html、pdf 或 html,pdf（默认 html,pdf）")
+    p.add_argument("--format", default="html,pdf,docx", metavar="格式",
+                   help="输出格式，逗号分隔：html、pdf、docx 的任意组合（默认 html,pdf,docx）")
+    p.add_argument("--template", default=None, metavar="文件夹",
+                   help="评价机构的样式文件夹（含 style.yaml，见 docs/house-style.md；默认用案例 evaluation.template 指定的，再无则用内置样式）")
+    p.add_argument("--draft", action="store_true", help="每页及封面标注“征求意见稿”")
     p.add_argument("--timeout", default="600", metavar="秒数", help="单个代码单元最长运行的秒数，正数（默认 600）")
     p.set_defaults(func=cmd_run)
 
@@ -651,7 +655,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="路径", help="案例（文件夹或 .xlsx 工作簿），或包含案例文件夹的文件夹，可以有多个")
     p.add_argument("--out", default="build", metavar="目录", help="输出根目录（默认 build）")
     p.add_argument("--jobs", default=None, metavar="进程数", help="本机并行的进程数，正整数（默认 CPU 核数，至多为要运行的案例数）")
-    p.add_argument("--format", default="html,pdf", metavar="格式", help="输出格式，逗号分隔：html、pdf 或 html,pdf（默认 html,pdf）")
+    p.add_argument("--format", default="html,pdf,docx", metavar="格式",
+                   help="输出格式，逗号分隔：html、pdf、docx 的任意组合（默认 html,pdf,docx）")
+    p.add_argument("--template", default=None, metavar="文件夹",
+                   help="评价机构的样式文件夹（含 style.yaml，见 docs/house-style.md；默认用案例 evaluation.template 指定的，再无则用内置样式）")
+    p.add_argument("--draft", action="store_true", help="每页及封面标注“征求意见稿”")
     p.add_argument("--force", action="store_true", help="全部重跑，不论有无变化（默认只重跑有变化的案例）")
     p.add_argument("--scheduler", default=None, metavar="地址",
                    help="Dask 分布式调度器的地址，如 tcp://10.0.0.5:8786；各工作节点须能看到相同的案例和输出路径（默认在本机运行）")

@@ -1,4 +1,4 @@
-"""One case: validate → papermill in a real kernel → nbconvert HTML → Chromium PDF.
+"""One case: validate → papermill in a real kernel → nbconvert HTML → Chromium PDF, and Word.
 
 Everything is produced in a staging folder beside the output folder and moved into place only when
 every step has succeeded, file by file with an atomic rename, so a failed run leaves the previous
@@ -27,7 +27,7 @@ from .errors import ExportError, InputError, RunError
 
 NOTEBOOK = _paths.NOTEBOOKS / "key_evaluation.ipynb"
 TEMPLATE = "evalkit"
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
 #: every file a run may leave in a case's output folder (manifest.json aside)
 OUTPUTS = ("report.ipynb", "results.json", *(f"report.{f}" for f in FORMATS))
 CHROMIUM = "/usr/lib/chromium/chromium"
@@ -48,7 +48,8 @@ class RunResult:
 
 def run_case(case: Case | str | Path, out_dir: str | Path, formats: Sequence[str] = FORMATS, *,
              timeout: float = 600.0, printer: PdfPrinter | None = None, kernels: Any = None,
-             notebook: str | Path | None = None, batch_key: str | None = None) -> RunResult:
+             notebook: str | Path | None = None, batch_key: str | None = None,
+             house: str | Path | None = None, draft: bool = False) -> RunResult:
     """Build the report of one case into ``out_dir``.
 
     The case is read once, by the notebook's kernel: given a path, this process reads only its id and
@@ -61,9 +62,10 @@ def run_case(case: Case | str | Path, out_dir: str | Path, formats: Sequence[str
         A case folder or workbook (see ``docs/case-format.md``), or a loaded :class:`Case`.
     out_dir
         The case's output folder; it receives ``report.ipynb``, ``results.json``, ``manifest.json``
-        and, as asked, ``report.html`` and ``report.pdf``.
+        and, as asked, ``report.html``, ``report.pdf`` and ``report.docx``.
     formats
-        Any of ``"html"`` and ``"pdf"`` (a PDF needs the HTML, which is then produced too).
+        Any of ``"html"``, ``"pdf"`` and ``"docx"`` (a PDF needs the HTML, which is then produced too).
+        The Word report is rendered from the same document nodes the notebook displayed.
     timeout
         Seconds a notebook cell may run before the run is abandoned.
     printer
@@ -77,6 +79,12 @@ def run_case(case: Case | str | Path, out_dir: str | Path, formats: Sequence[str
     batch_key
         The batch's change key of this case, recorded in its ``manifest.json`` (which is written once,
         complete, and moved into place last).
+    house
+        A firm's house-style folder (``docs/house-style.md``); default the one the case names as
+        ``evaluation.template``, else the bundled style.
+    draft
+        Mark every page and the cover 征求意见稿 (a case whose ``evaluation.status`` is 征求意见稿 is
+        marked without it).
 
     Raises
     ------
@@ -100,6 +108,10 @@ def run_case(case: Case | str | Path, out_dir: str | Path, formats: Sequence[str
         case_id, _ = case_inputs(case_path)
     out = Path(out_dir)
     _check_paths(case_path, out, notebook)
+    if house:
+        from .report.house import load_house
+
+        load_house(house)                  # a firm folder that cannot be read is refused before anything runs
     try:
         made = _missing_parents(out.parent)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +122,8 @@ def run_case(case: Case | str | Path, out_dir: str | Path, formats: Sequence[str
     durations: dict[str, float] = {}
     try:
         t0 = time.perf_counter()
-        params = {"case_dir": str(case_path.resolve()), "out_dir": str(staging.resolve())}
+        params = {"case_dir": str(case_path.resolve()), "out_dir": str(staging.resolve()),
+                  "house_dir": str(Path(house).resolve()) if house else "", "draft": bool(draft)}
         try:
             nb = _execute(Path(notebook or NOTEBOOK), staging / "report.ipynb", params, case_id, timeout, kernels)
         except RunError as exc:
@@ -137,6 +150,10 @@ def run_case(case: Case | str | Path, out_dir: str | Path, formats: Sequence[str
             else:
                 printer.print(staging / "report.html", staging / "report.pdf")
             durations["pdf"] = time.perf_counter() - t0
+        if "docx" in formats:
+            t0 = time.perf_counter()
+            _io.write_bytes(staging / "report.docx", export_docx(nb))
+            durations["docx"] = time.perf_counter() - t0
         produced = ["report.ipynb", "results.json"] + [f"report.{f}" for f in FORMATS
                                                        if (staging / f"report.{f}").exists()]
         _io.write_json(staging / "manifest.json", {
@@ -288,6 +305,16 @@ def export_html(nb: Any, *, title: str) -> str:
     except Exception as exc:
         raise ExportError(f"HTML 导出失败：{type(exc).__name__}: {exc}") from exc
     return body
+
+
+def export_docx(nb: Any) -> bytes:
+    """The executed notebook's report as Word: the document nodes its outputs carry beside their HTML."""
+    from .report import word
+
+    try:
+        return word.render_notebook(nb)
+    except Exception as exc:
+        raise ExportError(f"Word 报告导出失败：{type(exc).__name__}: {exc}") from exc
 
 
 class PdfPrinter:

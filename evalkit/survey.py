@@ -275,15 +275,17 @@ class SatisfactionResult(Result):
                               "ci_low": o.ci_low, "ci_high": o.ci_high, "index": o.index}])
         return pd.concat([self.items[cols], last], ignore_index=True)
 
-    def plot(self) -> Any:
+    def plot(self, labels: dict[str, str] | None = None) -> Any:
         """Diverging stacked bars of the answer shares per item (a Likert chart): dissatisfied levels
-        to the left, the neutral level centred on 0, satisfied levels to the right."""
+        to the left, the neutral level centred on 0, satisfied levels to the right. ``labels`` names
+        the items on the chart (item column → question text); an item without one shows its column."""
         counts = self.items[[f"level_{k}" for k in range(1, self.scale + 1)]].to_numpy(dtype=float)
         totals = counts.sum(axis=1, keepdims=True)
         shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
         from . import charts
 
-        return charts.likert(list(self.items["item"]), shares, list(_labels(self.scale)))
+        names = [(labels or {}).get(i, i) for i in self.items["item"]]
+        return charts.likert(names, shares, list(_labels(self.scale)))
 
     def _headline(self) -> dict[str, Any]:
         o = self.overall

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything evalkit needs on a Debian machine, and is safe to run again:
 #   - Debian packages when missing: chromium (PDF), fonts-noto-cjk (Chinese text),
-#     poppler-utils (the tests read PDFs back), python3-venv (to bootstrap uv);
+#     poppler-utils (the tests read PDFs back), libreoffice-writer and libreoffice-calc (the tests open,
+#     convert and recalculate what evalkit writes in Word and Excel formats), python3-venv (to bootstrap uv);
 #   - uv from PyPI when it is not on PATH (into .tools/);
 #   - the Python environment .venv/ exactly as uv.lock pins it, with evalkit installed editable and
 #     its report template in .venv/share/jupyter/nbconvert/templates/evalkit, where
@@ -13,6 +14,8 @@ need=()
 [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+dpkg -s libreoffice-writer >/dev/null 2>&1 || need+=(libreoffice-writer)
+dpkg -s libreoffice-calc >/dev/null 2>&1 || need+=(libreoffice-calc)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 if ! command -v uv >/dev/null 2>&1 && [ ! -x .tools/bin/uv ]; then
   python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)

@@ -531,6 +531,10 @@ class _Reader:
         if kind not in S.EVALUATION_KINDS:
             self.issue(f"评价类型「{kind}」无效（应为：{'、'.join(S.EVALUATION_KINDS)}）", **where("evaluation.kind"))
             kind = "重点评价"
+        status = _get(data, "evaluation.status")
+        if not _missing(status) and str(status).strip() not in S.STATUSES:
+            self.issue(f"报告状态「{_short(status, quote=False)}」无效（应为：征求意见稿 或 正式稿）", **where("evaluation.status"))
+        status = S.STATUSES.get(str(status).strip(), "") if not _missing(status) else ""
         lists = {}
         for key in S.LIST_META:
             value = _get(data, key)
@@ -585,6 +589,10 @@ class _Reader:
                 "date": date,
                 "standards": lists["evaluation.standards"],
                 "methods": lists["evaluation.methods"],
+                "basis": lists["evaluation.basis"],
+                "number": _text(_get(data, "evaluation.number")),
+                "status": status,
+                "template": _text(_get(data, "evaluation.template")),
                 "scoring": dict(scoring) if isinstance(scoring, dict) else {},
                 "parameters": parameters,
             },

@@ -72,7 +72,7 @@ def new_case(case_id: str, dest: str | Path = "cases", *, xlsx: bool = False) ->
     if _io.kind(folder) != "missing":               # a dangling symlink counts: it would be replaced
         raise InputError(f"{folder} 已存在，不会覆盖")
     meta = _skeleton_meta(case_id)
-    narrative = {k: f"（请填写{v}）" for k, v in S.NARRATIVE_LABELS.items()}
+    narrative = {k: f"（请填写{v}）" for k, v in S.NARRATIVE_LABELS.items() if k not in S.OPTIONAL_NARRATIVE}
     rows = [dict(zip(_SKELETON_COLUMNS, r)) for r in _SKELETON_INDICATORS]
     deductions = [{"code": "B21", "points": 1, "reason": "（示例）个别合同未按规定备案", "evidence": "GZ-01"}]
     tmp = Path(dest) / f".{case_id}.new"

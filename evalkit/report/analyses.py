@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -154,6 +154,15 @@ class Comparisons:
     peer_period: int | None
     did: tuple[cmp.DiDResult, ...]
     did_skipped: str | None          # why no difference-in-differences was estimated, when peers exist
+    roles: dict = field(default_factory=dict)     # peer measure → its role (投入 / 产出 / 其他)
+
+
+def peer_direction(row: Any) -> str:
+    """The direction a peer measure is ranked in: an input (类别 投入) is a cost, lower is better, as data
+    envelopment analysis treats it, whatever the direction column says; otherwise the column's."""
+    if row["role"] == "投入":
+        return "反向"
+    return "反向" if row["direction"] == "反向" else "正向"
 
 
 @lru_cache(maxsize=16)
@@ -172,7 +181,7 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
             trends.append(cmp.trend(rows, measure=measure, period="period", value="value",
                                     unit=next((u for u in rows["unit"] if u), ""),
                                     direction=rows["direction"].iloc[0] or "正向"))
-    peers, period, did, skipped = [], None, [], None
+    peers, period, did, skipped, roles = [], None, [], None, {}
     table = case.table("peers")
     if table is not None and len(table):
         periods = sorted({int(p) for p in table["period"].dropna()})
@@ -183,9 +192,9 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
             if rows["unit"].nunique() < 2:
                 continue
             sub = wide[["unit", "is_self", measure]].dropna()
-            peers.append(cmp.peer_comparison(sub, measure=measure,
-                                             direction="反向" if rows["direction"].iloc[0] == "反向" else "正向",
+            peers.append(cmp.peer_comparison(sub, measure=measure, direction=peer_direction(rows.iloc[0]),
                                              unit=next((u for u in rows["measure_unit"] if u), "")))
+            roles[measure] = str(rows["role"].iloc[0])
         policy = parameter(case, "policy_year")
         if policy is None:
             skipped = "案例未给出政策实施年份，未做双重差分估计。"
@@ -202,7 +211,7 @@ def comparisons(case: Case, card: Scorecard) -> Comparisons:
                     skipped = f"「{measure}」无法做双重差分估计：{exc}"
                     continue
                 did[-1] = _renamed(did[-1], measure)
-    return Comparisons(plan, tuple(trends), tuple(peers), period, tuple(did), skipped)
+    return Comparisons(plan, tuple(trends), tuple(peers), period, tuple(did), skipped, roles)
 
 
 def _renamed(res: cmp.DiDResult, outcome: str) -> cmp.DiDResult:
@@ -238,7 +247,7 @@ def benchmarks(case: Case) -> Benchmarks | None:
     me = str(selfs[0]) if len(selfs) else None
     info = latest.drop_duplicates("measure").set_index("measure")
     measures = [m for m in info.index if wide[m].notna().sum() >= 2]
-    directions = {m: ("反向" if info.loc[m, "direction"] == "反向" else "正向") for m in measures}
+    directions = {m: peer_direction(info.loc[m]) for m in measures}
     gaps = bm.benchmark_gaps(wide.reset_index(), measures=measures, directions=directions, unit_col="unit")
     inputs = tuple(m for m in measures if info.loc[m, "role"] == "投入")
     outputs = tuple(m for m in measures if info.loc[m, "role"] == "产出")

@@ -90,12 +90,20 @@ def trend(t: TrendResult) -> str:
     return f"{period(t.current_period)}{t.measure}为 {value(t.current)}{t.unit}{_change(t)}{_against_history(t)}。"
 
 
-def peer(r: PeerResult, history: TrendResult | None = None) -> str | None:
+def direction_words(r: PeerResult, role: str = "") -> str:
+    """How a peer measure is ranked, in words: 越高越好, 越低越好, or, for an input, 投入指标（越低越好）."""
+    if role == "投入":
+        return "投入指标，越低越好"
+    return "越高越好" if r.direction == "正向" else "越低越好"
+
+
+def peer(r: PeerResult, history: TrendResult | None = None, *, role: str = "") -> str | None:
     """e.g. ``普及率为 92.3%，较上年提高 3.9 个百分点，在 12 个单位中排第 3 位，高于平均水平 1.2 个标准差。``
 
     ``history``: the same measure over time, with the peers' year as its current period; its change
     from the year before joins the sentence when its current value is the one ranked among the peers.
-    None when no unit is this project.
+    ``role``: the measure's role among the peers; an input (投入) is ranked as a cost, lowest first, as
+    data envelopment analysis treats it, and the sentence says so. None when no unit is this project.
     """
     me = r.self_row
     if me is None:
@@ -107,9 +115,10 @@ def peer(r: PeerResult, history: TrendResult | None = None) -> str | None:
     z = float(me["z"])
     zs = ""
     if z == z and abs(z) >= 0.05:
-        zs = f"，{'高于' if z > 0 else '低于'}平均水平 {abs(z):.1f} 个标准差" + ("" if r.direction == "正向" else "（该指标越低越好）")
+        zs = f"，{'高于' if z > 0 else '低于'}平均值 {abs(z):.1f} 个标准差"
+    how = "（投入指标，按越低越好排序）" if role == "投入" else "" if r.direction == "正向" else "（该指标越低越好）"
     return (f"{r.measure}为 {value(mine)}{r.unit}{change}，在 {len(r.table())} 个单位中排第 {int(me['rank'])} 位"
-            f"{zs}。")
+            f"{how}{zs}。")
 
 
 def magnitude(effect_name: str, x: float) -> str:
@@ -192,5 +201,5 @@ def ahp(parent: str, res: AHPResult) -> str:
             f"{consistency(res)}（随机一致性指标取 {res.ri_table} 表，RI = {res.ri:.2f}）；各专家 CR 分别为 {crs}。")
 
 
-__all__ = ["MAGNITUDES", "ahp", "consistency", "did", "group_test", "magnitude", "peer", "period", "plan",
+__all__ = ["MAGNITUDES", "ahp", "consistency", "did", "direction_words", "group_test", "magnitude", "peer", "period", "plan",
            "survey_group_test", "trend"]

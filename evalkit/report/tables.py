@@ -1,22 +1,19 @@
-"""Formatting for the report: 万元, %, points, and HTML tables with every cell escaped."""
+"""How the report writes numbers: 万元, percentages, points, values with their units, targets with ≥/≤.
+
+Every number a section prints passes through one of these, so a rate has the same decimals in every
+table and sentence, and a target has its comparator wherever it is shown.
+"""
 
 from __future__ import annotations
 
-import html
 import math
-from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .._text import drop
+from .._fmt import value
+from .document import esc, table  # noqa: F401  (the builders sections and the portfolio use)
 
-
-def esc(x: Any) -> str:
-    """Text shown as text: every case string passes through here before it reaches HTML.
-
-    Control and bidirectional characters (``\\x1b``, U+202E…) are dropped: the loader has removed
-    them from case text already (:mod:`evalkit._text`), this is the second wall.
-    """
-    return html.escape(drop("" if x is None else str(x)), quote=True)
+#: how a direction is written before a target: 正向 ≥, 反向 ≤, 等于 nothing
+COMPARATORS = {"正向": "≥", "反向": "≤", "等于": ""}
 
 
 def _nan(x: Any) -> bool:
@@ -52,30 +49,28 @@ def num(x: float | None) -> str:
     return f"{x:,.4f}".rstrip("0").rstrip(".")
 
 
-#: a table with more rows than this cannot fit on one A4 page: it gets the class ``long``, which lets
-#: it start on the current page (keeping a table whole costs Chromium's print layout dearly)
-LONG_TABLE = 40
+def amount(x: float | None, unit: Any = "") -> str:
+    """A value with its unit of measurement. A percentage that is not whole has two decimals
+    (``96.15%``, ``94.90%``, ``100%``), as :func:`pct` writes rates; other values as written (``118.4公里``)."""
+    if _nan(x):
+        return "—"
+    unit = "" if _nan(unit) else str(unit or "")
+    if unit == "%":
+        return f"{int(x)}%" if float(x).is_integer() else f"{float(x):.2f}%"
+    return f"{value(x)}{unit}"
 
 
-def table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, numeric: Sequence[int] = (),
-          caption: str | None = None, foot: Sequence[Any] | None = None, cls: str = "") -> str:
-    """An HTML table; cells are escaped, columns listed in ``numeric`` are right-aligned."""
-    num_cols = set(numeric)
+def target(direction: Any, x: float | None, unit: Any = "") -> str:
+    """A target as every table and sentence writes it: ``≥95%``, ``≤65元/米``; a zero target of a
+    measure that should not occur is written ``0起`` (not ``≤0起``)."""
+    if _nan(x):
+        return "—"
+    cmp = COMPARATORS.get(str(direction or "正向"), "≥")
+    if float(x) == 0 and cmp == "≤":
+        cmp = ""
+    return f"{cmp}{amount(x, unit)}"
 
-    def cells(values: Sequence[Any], tag: str) -> str:
-        right = ' class="num"'
-        return "".join(f"<{tag}{right if i in num_cols else ''}>{esc(v)}</{tag}>"
-                       for i, v in enumerate(values))
 
-    body = [f"<tr>{cells(r, 'td')}</tr>" for r in rows]
-    cls = " ".join(filter(None, (cls, "long" if len(body) > LONG_TABLE else "")))   # longer than a page
-    out = [f'<table class="{esc(cls)}">' if cls else "<table>"]
-    if caption:
-        out.append(f"<caption>{esc(caption)}</caption>")
-    out.append(f"<thead><tr>{''.join(f'<th>{esc(h)}</th>' for h in header)}</tr></thead><tbody>")
-    out += body
-    out.append("</tbody>")
-    if foot is not None:
-        out.append(f"<tfoot><tr>{cells(foot, 'td')}</tr></tfoot>")
-    out.append("</table>")
-    return "".join(out)
+def join_reason(reason: Any) -> str:
+    """A deduction's reason as the start of ``原因，扣 0.5 分``: no full stop or comma left at its end."""
+    return str(reason).strip().rstrip("。；;，,.、 ")

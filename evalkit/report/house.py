@@ -1,0 +1,157 @@
+"""The firm's house style: fonts and sizes, cover, 声明, signature page, header and footer, the outline.
+
+The bundled default (``house.yaml`` beside this module) follows the Ministry of Finance outline and
+GB/T 9704-2012. A firm keeps a folder with a ``style.yaml`` that states only what it changes (a
+mapping replaces key by key, a list as a whole), and beside it, optionally, ``reference.docx`` (the
+Word styles to start from) and the cover logo. A case names the folder as ``evaluation.template``;
+``evalkit run --template`` names it for a run.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .. import _readyaml
+from ..errors import InputError
+
+DEFAULT = Path(__file__).with_name("house.yaml")
+#: the file of a firm's folder that holds its style
+STYLE_FILE = "style.yaml"
+REFERENCE_DOCX = "reference.docx"
+
+#: the parts a report is made of, which an outline orders
+PARTS = ("abstract", "basic_info", "evaluation_work", "conclusion", "indicator_analysis", "lessons_and_problems",
+         "suggestions", "other_matters", "annex_scores", "survey_annex", "technical_annex")
+
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    part: str
+    title: str
+    numbered: bool = True
+    annex: bool = False
+
+
+@dataclass(frozen=True)
+class HouseStyle:
+    """A house style, read by :func:`load_house`; ``folder`` is the firm's folder (None: the default)."""
+
+    data: dict
+    folder: Path | None = None
+
+    def __repr__(self) -> str:
+        return f"HouseStyle({self.name!r}{', ' + str(self.folder) if self.folder else ''})"
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name", ""))
+
+    @property
+    def outline(self) -> tuple[OutlineEntry, ...]:
+        return tuple(OutlineEntry(e["part"], e["title"], bool(e.get("numbered", True)), bool(e.get("annex", False)))
+                     for e in self.data["outline"])
+
+    @property
+    def reference_docx(self) -> Path | None:
+        if self.folder is not None and (self.folder / REFERENCE_DOCX).is_file():
+            return self.folder / REFERENCE_DOCX
+        return None
+
+    @property
+    def logo(self) -> bytes:
+        name = self.data["cover"].get("logo") or ""
+        if not name or self.folder is None:
+            return b""
+        return (self.folder / name).read_bytes()
+
+    def css(self) -> str:
+        """The house fonts and sizes as CSS for the HTML and PDF (the fonts a machine lacks fall back to Noto)."""
+        f, s = self.data["fonts"], self.data["sizes"]
+
+        def family(name: str, fallback: str) -> str:
+            return f'"{f["latin"]}", "{f[name]}", {fallback}'
+
+        serif, sans = '"Noto Serif CJK SC", serif', '"Noto Sans CJK SC", sans-serif'
+        return (f":root {{ --body-font: {family('body', serif)}; --h1-font: {family('heading1', sans)}; "
+                f"--h2-font: {family('heading2', serif)}; --h3-font: {family('heading3', serif)}; "
+                f"--title-font: {family('title', sans)}; --table-font: {family('table', serif)}; "
+                f"--title-size: {s['title']}pt; --body-size: {s['body'] * 0.75:g}pt; "
+                f"--table-size: {s['table'] * 0.85:g}pt; }}")
+
+
+def _merge(base: dict, over: dict, where: str, path: str = "") -> dict:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        dotted = f"{path}{key}"
+        if key not in base:
+            raise InputError(f"{where}：未知的样式项「{dotted}」（可用：{'、'.join(map(str, base))}）")
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise InputError(f"{where}：样式项「{dotted}」应为若干子项，实际为 {value!r}")
+            out[key] = _merge(base[key], value, where, dotted + ".")
+        else:
+            out[key] = value
+    return out
+
+
+@lru_cache(maxsize=1)
+def _default() -> dict:
+    return _readyaml.load(DEFAULT.read_text(encoding="utf-8")).data
+
+
+def _check(data: dict, where: str) -> None:
+    seen = set()
+    for i, e in enumerate(data["outline"], start=1):
+        if not isinstance(e, dict) or "part" not in e or "title" not in e:
+            raise InputError(f"{where}：提纲（outline）第{i}项应写明 part 和 title")
+        if e["part"] not in PARTS:
+            raise InputError(f"{where}：提纲（outline）第{i}项的 part「{e['part']}」不是报告的组成部分"
+                             f"（可用：{'、'.join(PARTS)}）")
+        if e["part"] in seen:
+            raise InputError(f"{where}：提纲（outline）中「{e['part']}」出现了两次")
+        seen.add(e["part"])
+    for key in ("statement", "signature"):
+        if data[key] not in (None, False) and not isinstance(data[key], dict):
+            raise InputError(f"{where}：样式项「{key}」应为若干子项，或写 false 表示不要")
+    if data["cover"].get("date_style") not in ("chinese", "arabic"):
+        raise InputError(f"{where}：cover.date_style 应为 chinese（中文数字）或 arabic（阿拉伯数字）")
+
+
+def load_house(folder: str | Path | None = None) -> HouseStyle:
+    """The house style of a firm's folder (its ``style.yaml`` over the default), or the default.
+
+    Raises
+    ------
+    InputError
+        If the folder or its ``style.yaml`` is missing, is not YAML, or names an unknown style item.
+    """
+    base = _default()
+    if folder in (None, ""):
+        return HouseStyle(copy.deepcopy(base))
+    folder = Path(folder)
+    path = folder / STYLE_FILE
+    if not path.is_file():
+        raise InputError(f"样式文件夹 {folder} 中没有 {STYLE_FILE}")
+    try:
+        doc = _readyaml.load(path.read_text(encoding="utf-8-sig"))
+    except Exception as exc:
+        raise InputError(f"{path}：无法读取样式文件（{exc}）") from exc
+    over = doc.data or {}
+    if not isinstance(over, dict):
+        raise InputError(f"{path}：样式文件应为若干「项: 值」")
+    if doc.duplicates:
+        d = doc.duplicates[0]
+        raise InputError(f"{path}：样式项「{d.key}」写了两次（第{d.first}行和第{d.again}行）")
+    data = _merge(base, over, str(path))
+    _check(data, str(path))
+    logo = data["cover"].get("logo")
+    if logo and not (folder / logo).is_file():
+        raise InputError(f"{path}：cover.logo 指向的图片 {folder / logo} 不存在")
+    return HouseStyle(data, folder.resolve())
