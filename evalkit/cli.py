@@ -632,7 +632,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="输出格式，逗号分隔：html、pdf、docx 的任意组合（默认 html,pdf,docx）")
     p.add_argument("--template", default=None, metavar="文件夹",
                    help="评价机构的样式文件夹（含 style.yaml，见 docs/house-style.md；默认用案例 evaluation.template 指定的，再无则用内置样式）")
-    p.add_argument("--draft", action="store_true", help="每页及封面标注“征求意见稿”")
+    p.add_argument("--draft", action="store_true",
+                   help="每页及封面标注“征求意见稿”（默认不标注；案例 evaluation.status 为征求意见稿时也标注）")
     p.add_argument("--timeout", default="600", metavar="秒数", help="单个代码单元最长运行的秒数，正数（默认 600）")
     p.set_defaults(func=cmd_run)
 
@@ -659,7 +660,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="输出格式，逗号分隔：html、pdf、docx 的任意组合（默认 html,pdf,docx）")
     p.add_argument("--template", default=None, metavar="文件夹",
                    help="评价机构的样式文件夹（含 style.yaml，见 docs/house-style.md；默认用案例 evaluation.template 指定的，再无则用内置样式）")
-    p.add_argument("--draft", action="store_true", help="每页及封面标注“征求意见稿”")
+    p.add_argument("--draft", action="store_true",
+                   help="每页及封面标注“征求意见稿”（默认不标注；案例 evaluation.status 为征求意见稿时也标注）")
     p.add_argument("--force", action="store_true", help="全部重跑，不论有无变化（默认只重跑有变化的案例）")
     p.add_argument("--scheduler", default=None, metavar="地址",
                    help="Dask 分布式调度器的地址，如 tcp://10.0.0.5:8786；各工作节点须能看到相同的案例和输出路径（默认在本机运行）")

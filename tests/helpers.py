@@ -60,6 +60,7 @@ META_LABELS_ZH = {
     "evaluation.parameters.convention": "折现惯例", "evaluation.parameters.payback_benchmark": "基准投资回收期（年）",
     "evaluation.parameters.risk_draws": "模拟次数", "evaluation.parameters.seed": "随机数种子",
     "evaluation.parameters.policy_year": "政策实施年份",
+    "evaluation.parameters.survey_approached": "发放问卷数量", "evaluation.parameters.survey_valid": "有效问卷数量",
 }
 
 #: 报告文字 part names (docs/case-format.md §1)

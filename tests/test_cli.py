@@ -144,14 +144,14 @@ def test_main_run_one_invalid_case_fails_alone(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["demo-water"]
 
 
-@pytest.mark.parametrize("fmt", ["docx", "html,docx", ","])
+@pytest.mark.parametrize("fmt", ["xlsx", "html,doc", ","])
 def test_main_run_unknown_format_exit_2(tmp_path, capsys, fmt):
     out = tmp_path / "out"
     code = main(["run", str(DEMO_CASES[0]), "--out", str(out), "--format", fmt])
     err = capsys.readouterr().err
     assert code == 2
     assert f"不支持的输出格式：{fmt}" in err
-    assert "可用：html,pdf" in err
+    assert "可用：html,pdf,docx" in err
     assert not out.exists()
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import evalkit as ek
-from evalkit.report import sections
+from evalkit.report import document, sections
 
 from .helpers import base_meta, find, only, write_case, write_csv
 
@@ -135,10 +135,12 @@ def test_cost_benefit_section_states_rate_convention_figures_and_verdicts(tmp_pa
     assert res["risk_seed"] == ek.report.analyses.seed(rep.case)
 
 
-def test_method_sections_say_in_one_sentence_when_evidence_is_absent(tmp_path):
+def test_a_method_without_its_evidence_gets_no_section_and_is_not_listed(tmp_path):
     rep = ek.Report.from_case(cb_case(tmp_path))
-    assert "案例未提供成本效益数据（成本效益表），未开展成本效益分析。" in rep.cost_benefit()._repr_html_()
-    assert "案例未提供备选方案（备选方案表），未开展最低成本分析。" in rep.least_cost()._repr_html_()
+    assert rep.cost_benefit().nodes == () and rep.least_cost().nodes == ()
+    text = rep.document().text
+    assert "成本效益分析" not in text and "最低成本" not in text and "备选方案" not in text
+    assert "成本效益分析法" not in "、".join(ek.report.sections.applied_methods(rep.case, rep.card))
     assert rep.results()["cost_benefit"] is None and rep.results()["least_cost"] is None
 
 
@@ -162,4 +164,4 @@ def test_sections_keep_hostile_item_names_inert(tmp_path):
     html = ek.Report.from_case(cb_case(tmp_path, rows=rows)).cost_benefit()._repr_html_()
     assert "<img" not in html.replace("<img src=x onerror=alert(1)>", "")  # never raw
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert sections.esc("<b>") == "&lt;b&gt;"
+    assert document.esc("<b>") == "&lt;b&gt;"

@@ -50,9 +50,10 @@ def test_case_text_with_html_is_shown_as_text(demo_copy):
 def test_absent_evidence_is_said_in_one_sentence(demo_copy):
     case = edit_yaml(demo_copy(), lambda d: (d.pop("narrative"), d["tables"].pop("budget")))
     html = full_html(ek.Report.from_case(case))
-    for sentence in ("案例未提供项目概况的文字说明。", "案例未提供主要经验及做法的文字说明。", "案例未提供有关建议的文字说明。",
-                     "案例未提供分资金来源的预算执行表，以下仅列示资金总额。", "无其他需要说明的问题。"):
+    for sentence in ("项目概况从略。", "主要经验及做法从略。", "针对上述问题，建议被评价单位逐项整改。",
+                     "无其他需要说明的问题。"):
         assert sentence in html
+    assert "案例" not in re.sub(r"<[^>]+>", "", html)        # the report never speaks of its input
 
 
 def test_abstract_states_money_score_grade_and_largest_losses(water):
@@ -73,18 +74,20 @@ def test_indicator_analysis_states_rule_points_and_basis(water):
     for r in ind.itertuples():
         assert f"（{r.code}）</h4>" in html
         assert f"分值 {r.weight:.2f} 分，得分 {r.score:.2f} 分" in html
-    assert "反向：A≤T 得满分；T&lt;A&lt;2T 得 w·(2−A/T)；A≥2T 得 0 分" in html
+    assert "评分标准：实际完成值不高于指标值的得满分；高于指标值的，按超出比例扣减，超出一倍及以上不得分。" in html
+    assert "w·" not in html and "A≤T" not in html                # a rule in words, not a formula
     assert "按扣分制评分，发现问题" in html
 
 
-def test_other_matters_names_the_scheme_and_every_rule(demo_copy):
+def test_other_matters_states_the_rules_as_the_evaluator_s_choices(demo_copy):
     rep = ek.Report.from_case(ROOT / "cases" / "demo-greening")
     html = rep.other_matters()._repr_html_()
-    assert f"本报告按{rep.card.scheme.title}评分方案计分" in html and "mof-2020-key" not in html   # its title, not its id
-    for meaning in rep.card.scheme.rules()["meaning"]:
-        assert meaning in html
-    assert "本案例设定" in html                      # demo-greening overrides the reverse formula
-    assert "w·min(1, T/A)" in html
+    assert "评价等级划分为优（90 分及以上）、良（80 分及以上、90 分以下）、中（60 分及以上、80 分以下）、差（60 分以下）" in html
+    # demo-greening changes the reverse formula: said as the evaluator's adjustment, in words
+    assert "结合项目实际，评价组对以下评分规则作了调整：" in html
+    assert "按指标值占实际完成值的比例计分" in html
+    for word in ("mof-2020", "未核实", "w·", "本案例设定", "其余", "V 已核实"):
+        assert word not in html, word
 
 
 def test_results_hold_score_grade_subtotals_and_money(water):

@@ -21,7 +21,7 @@ import pytest
 import evalkit as ek
 from evalkit import benchmark, compare, costbenefit, factors, scoring, survey, weights
 from evalkit._result import Result
-from evalkit.report import Block, Report, analyses, sentences
+from evalkit.report import Block, Report, analyses, document, sentences
 
 from .test_architecture import PARTS
 
@@ -216,8 +216,8 @@ def test_scorecard_repr_names_total_grade_size_and_scheme(water):
 def test_report_and_block_reprs(water):
     assert repr(water) == "Report(case='demo-water', total=86.64, grade='良')"
     cover = water.cover()
-    assert repr(cover) == f"Block(cover: {len(cover.html):,} characters)"
-    assert repr(Block("<p>x</p>")) == "Block(8 characters)"
+    assert repr(cover) == f"Block(cover: {len(cover.nodes)} node)"
+    assert repr(Block([document.Para.of("x"), document.Para.of("y")])) == "Block(2 nodes)"
     assert "\n" not in repr(water.comparison()) and repr(water.comparison()).startswith("Block(comparison: ")
 
 
@@ -281,7 +281,9 @@ def test_the_peer_sentence_is_written_from_the_peer_numbers(tmp_path):
     after, comps = _peer_sentence(folder)
     r = next(r for r in comps.peers if r.measure == measure)
     z = float(r.self_row["z"])
-    assert f"{measure}为 {best + 10:g}元/人，在 {n} 个单位中排第 1 位，高于平均水平 {z:.1f} 个标准差。" in after
+    # an input is ranked as a cost, lowest first, as DEA treats it: the highest spending ranks last
+    assert (f"{measure}为 {best + 10:g}元/人，在 {n} 个单位中排第 {n} 位（投入指标，按越低越好排序），"
+            f"高于平均值 {z:.1f} 个标准差。") in after
     assert after != before
 
 

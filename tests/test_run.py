@@ -73,8 +73,8 @@ def test_invalid_case_writes_nothing(demo_copy, tmp_path):
 
 
 def test_unknown_format_is_refused(tmp_path):
-    with pytest.raises(ek.InputError, match="docx"):
-        ek.run_case(ROOT / "cases" / "demo-water", tmp_path / "x", formats=("docx",))
+    with pytest.raises(ek.InputError, match="xlsx"):
+        ek.run_case(ROOT / "cases" / "demo-water", tmp_path / "x", formats=("xlsx",))
 
 
 @pytest.mark.slow

@@ -144,11 +144,14 @@ def test_many_indicators_get_a_banded_completion_chart():
 
 
 def test_a_table_longer_than_a_page_may_start_where_it_is():
-    from evalkit.report.tables import LONG_TABLE, table
+    from evalkit.report.document import LONG_TABLE, html, table
 
-    assert table(["a"], [[i] for i in range(LONG_TABLE)], cls="scores").startswith('<table class="scores">')
-    assert table(["a"], [[i] for i in range(LONG_TABLE + 1)], cls="scores").startswith('<table class="scores long">')
-    assert table(["a"], [[i] for i in range(LONG_TABLE + 1)]).startswith('<table class="long">')
+    def shown(t):
+        return html([t])
+
+    assert shown(table(["a"], [[i] for i in range(LONG_TABLE)], cls="scores")).startswith('<table class="scores">')
+    assert shown(table(["a"], [[i] for i in range(LONG_TABLE + 1)], cls="scores")).startswith('<table class="scores long">')
+    assert shown(table(["a"], [[i] for i in range(LONG_TABLE + 1)])).startswith('<table class="long">')
 
 
 # ----------------------------------------------------------------------------------------------

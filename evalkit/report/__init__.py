@@ -183,6 +183,33 @@ class Report:
         """第四章: each indicator, then the methods the case applied (成本效益分析法, 最低成本法, 比较法, 标杆管理法)."""
         return self._show("indicator_analysis")
 
+    def _method(self, title: str, name: str) -> Block:
+        """One method's section of 第四章, numbered as in the report; empty when the case does not apply it."""
+        nodes = self.parts().get("indicator_analysis", [])
+        start = next((i for i, n in enumerate(nodes) if isinstance(n, document.Heading) and n.level == 2
+                      and n.title == title), None)
+        if start is None:
+            return Block((), name)
+        end = next((i for i in range(start + 1, len(nodes)) if isinstance(nodes[i], document.Heading)
+                    and nodes[i].level <= 2), len(nodes))
+        return Block(nodes[start:end], name)
+
+    def cost_benefit(self) -> Block:
+        """第四章: 成本效益分析法 — economic and financial analysis, sensitivity, risk."""
+        return self._method("成本效益分析（成本效益分析法）", "cost_benefit")
+
+    def least_cost(self) -> Block:
+        """第四章: 最低成本法 — the alternatives' cost per unit of effect."""
+        return self._method("最低成本分析（最低成本法）", "least_cost")
+
+    def comparison(self) -> Block:
+        """第四章: 比较法 — plan, history, peers and a difference-in-differences estimate."""
+        return self._method("比较分析（比较法）", "comparison")
+
+    def benchmarking(self) -> Block:
+        """第四章: 标杆管理法 — gaps to the best peers, DEA efficiency, entropy-weighted TOPSIS."""
+        return self._method("标杆分析（标杆管理法）", "benchmarking")
+
     def lessons_and_problems(self) -> Block:
         return self._show("lessons_and_problems")
 

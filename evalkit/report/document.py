@@ -7,7 +7,7 @@ nothing else. :func:`html` renders them for the notebook and the nbconvert HTML/
 to the Word renderer as JSON beside the HTML in each output (:data:`MIME`), so both renderings come
 from one source: the same words, numbers, tables and figures.
 
->>> html([Heading(3, "（一）", "项目概况"), Para.of("预算 1,560.00 万元。")])
+>>> html([Heading(2, "（一）", "项目概况"), Para.of("预算 1,560.00 万元。")])
 '<h3>（一）项目概况</h3><p>预算 1,560.00 万元。</p>'
 """
 

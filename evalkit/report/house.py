@@ -10,6 +10,7 @@ Word styles to start from) and the cover logo. A case names the folder as ``eval
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -76,7 +77,7 @@ class HouseStyle:
         f, s = self.data["fonts"], self.data["sizes"]
 
         def family(name: str, fallback: str) -> str:
-            return f'"{f["latin"]}", "{f[name]}", {fallback}'
+            return f'"{_css_name(f["latin"])}", "{_css_name(f[name])}", {fallback}'
 
         serif, sans = '"Noto Serif CJK SC", serif', '"Noto Sans CJK SC", sans-serif'
         return (f":root {{ --body-font: {family('body', serif)}; --h1-font: {family('heading1', sans)}; "
@@ -84,6 +85,11 @@ class HouseStyle:
                 f"--title-font: {family('title', sans)}; --table-font: {family('table', serif)}; "
                 f"--title-size: {s['title']}pt; --body-size: {s['body'] * 0.75:g}pt; "
                 f"--table-size: {s['table'] * 0.85:g}pt; }}")
+
+
+def _css_name(name: object) -> str:
+    """A font name as it may stand in CSS quotes: no quote, brace, semicolon, backslash or angle bracket."""
+    return re.sub(r'["\'{}\\;<>\n\r]', "", str(name))
 
 
 def _merge(base: dict, over: dict, where: str, path: str = "") -> dict:

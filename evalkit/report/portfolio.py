@@ -13,7 +13,8 @@ import pandas as pd
 
 from .. import charts
 from .._fmt import value
-from .tables import esc, pct, pts, table
+from .document import Cover, Figure, Heading, Para, table
+from .tables import pct, pts
 
 GRADES = ("优", "良", "中", "差")
 
@@ -48,20 +49,19 @@ class Portfolio:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _block(self, html: str, section: str) -> Any:
+    def _block(self, nodes: list, section: str) -> Any:
         from . import Block
 
-        return Block(html, section)
+        return Block(nodes, section)
 
     def cover(self) -> Any:
-        return self._block('<section class="cover"><p class="cover-kicker">绩效评价结果汇总</p>'
-                           f'<h1 class="cover-title">重点评价结果汇总（{len(self.results)} 个项目）</h1></section>', "cover")
+        return self._block([Cover((f"重点评价结果汇总（{len(self.results)} 个项目）",), kicker="绩效评价结果汇总")], "cover")
 
     def overview(self) -> Any:
         f = self.frame()
-        out = ['<h2 id="overview">一、总体情况</h2>']
+        out: list = [Heading(1, "一、", "总体情况", "overview")]
         if f.empty:
-            return self._block(out[0] + '<p class="absent">没有评分成功的案例。</p>', "overview")
+            return self._block([*out, Para.of("没有评分成功的案例。", "absent")], "overview")
         counts = {g: int((f["grade"] == g).sum()) for g in GRADES}
         other = len(f) - sum(counts.values())
         text = (f"本批次共评价项目 {len(f)} 个，涉及预算资金 {value(f['planned'].sum() / 1e8, 4)} 亿元、实际支出 "
@@ -70,34 +70,39 @@ class Portfolio:
                 + (f"、其他 {other} 个" if other else "") + "。")
         if self.failed:
             text += f"另有 {len(self.failed)} 个案例未能生成报告，见第四部分。"
-        out.append(f"<p>{esc(text)}</p>")
+        out.append(Para.of(text))
         out.append(table(["等级", "项目数", "占比"], [[g, n, pct(n / len(f), 1)] for g, n in counts.items()],
                          numeric=[1, 2], caption="评价等级分布"))
-        out.append(f'<figure class="chart">{charts.to_svg(charts.grade_distribution(list(counts), list(counts.values())))}'
-                   "<figcaption>图 评价等级分布</figcaption></figure>")
-        return self._block("".join(out), "overview")
+        out.append(_figure(charts.grade_distribution(list(counts), list(counts.values())), "图 评价等级分布"))
+        return self._block(out, "overview")
 
     def ranking(self) -> Any:
         f = self.frame().sort_values(["score", "id"], ascending=[False, True], kind="stable")
         rows = [[i, r.project, r.id, pts(r.score), r.grade, value(r.planned / 1e4)] for i, r in
                 enumerate(f.itertuples(), start=1)]
-        return self._block('<h2 id="ranking">二、项目得分排序</h2>' + table(
-            ["排名", "项目", "案例编号", "得分", "等级", "预算（万元）"], rows, numeric=[0, 3, 5], caption="项目得分排序"), "ranking")
+        return self._block([Heading(1, "二、", "项目得分排序", "ranking"), table(
+            ["排名", "项目", "案例编号", "得分", "等级", "预算（万元）"], rows, numeric=[0, 3, 5], caption="项目得分排序")],
+            "ranking")
 
     def heatmap(self) -> Any:
         f = self.frame().sort_values("score", ascending=False, kind="stable")
         cols = [c for c in f.columns if c.startswith("rate:")]
-        head = '<h2 id="heatmap">三、各一级指标得分率</h2>'
+        head = Heading(1, "三、", "各一级指标得分率", "heatmap")
         if f.empty or not cols:
-            return self._block(head + '<p class="absent">没有可比较的得分率。</p>', "heatmap")
+            return self._block([head, Para.of("没有可比较的得分率。", "absent")], "heatmap")
         fig = charts.heatmap(list(f["project"]), [c.removeprefix("rate:") for c in cols], f[cols].to_numpy(dtype=float))
-        return self._block(head + "<p>颜色越深表示得分率越高；空白表示该案例没有这一一级指标。</p>"
-                           f'<figure class="chart">{charts.to_svg(fig)}<figcaption>图 各项目一级指标得分率</figcaption></figure>', "heatmap")
+        return self._block([head, Para.of("颜色越深表示得分率越高；空白表示该案例没有这一一级指标。"),
+                            _figure(fig, "图 各项目一级指标得分率")], "heatmap")
 
     def failures(self) -> Any:
-        head = '<h2 id="failed">四、未能生成报告的案例</h2>'
+        head = Heading(1, "四、", "未能生成报告的案例", "failed")
         if not self.failed:
-            return self._block(head + '<p class="absent">本批次所有案例均已生成报告。</p>', "failures")
+            return self._block([head, Para.of("本批次所有案例均已生成报告。", "absent")], "failures")
         rows = [[e.get("id") or Path(e["path"]).name, e["path"], e.get("error", {}).get("message", "")[:300]]
                 for e in self.failed]
-        return self._block(head + table(["案例", "路径", "原因"], rows, caption="失败的案例"), "failures")
+        return self._block([head, table(["案例", "路径", "原因"], rows, caption="失败的案例")], "failures")
+
+
+def _figure(fig: Any, caption: str) -> Figure:
+    """A chart of the summary: SVG only (the summary has no Word rendering)."""
+    return Figure(charts.to_svg(fig), b"", caption)

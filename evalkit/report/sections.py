@@ -96,8 +96,11 @@ def _runs(inline: Any) -> tuple[Run, ...]:
             href = str(t.attrs.get("href", ""))
         elif t.type == "link_close":
             href = ""
-        elif t.type in ("softbreak", "hardbreak"):
-            out.append(Run("" if t.type == "softbreak" else "\n", bold > 0, italic > 0, href))
+        elif t.type == "hardbreak":
+            out.append(Run("\n", bold > 0, italic > 0, href))
+        elif t.type == "softbreak":            # a line break inside a paragraph: nothing between Chinese characters
+            last = out[-1].text[-1:] if out and out[-1].text else ""
+            out.append(Run("" if not last or ord(last) >= 0x2E80 else " ", bold > 0, italic > 0, href))
         elif t.content:
             out.append(Run(t.content, bold > 0, italic > 0, href))
     merged: list[Run] = []
@@ -151,7 +154,7 @@ def _blocks(tokens: list, i: int, stop: str | None) -> tuple[list, int]:
             out.append(Table(header, tuple(tuple(_cell(*c) for c in row) for row in body)))
             i += 1
         elif t.type in ("fence", "code_block"):
-            out += [Para.of(line) for line in t.content.splitlines() if line.strip()]
+            out += [Para.of(line) for line in re.split(r"\r?\n", t.content) if line.strip()]
             i += 1
         else:                              # hr, an html_block (never: raw HTML is off)
             i += 1
@@ -268,7 +271,7 @@ def title_lines(title: str, width: int = 20) -> tuple[str, ...]:
     """
     title = title.strip()
     if "\n" in title:
-        return tuple(line.strip() for line in title.splitlines() if line.strip())
+        return tuple(line.strip() for line in re.split(r"\r?\n", title) if line.strip())
     if _width(title) <= width:
         return (title,)
     head, tail = title, ""

@@ -11,6 +11,7 @@ the same bytes.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -154,7 +155,7 @@ class _Writer:
         return p
 
     def _run(self, p: Any, r: Run) -> None:
-        parts = r.text.split("\n")
+        parts = re.split(r"\n", r.text)
         for i, part in enumerate(parts):
             if r.href and not r.href.startswith("#"):
                 self._hyperlink(p, part, r.href, r.bold, r.italic)
@@ -474,7 +475,7 @@ class _Writer:
 
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.paragraph_format.first_line_indent = Pt(0)
-        before, _, after = str(self.house["page_number"]).partition("{page}")
+        before, after = (re.split(r"\{page\}", str(self.house["page_number"]), maxsplit=1) + [""])[:2]
         p.add_run(before)
         for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
             r = p.add_run() if text is None or kind is None else p.add_run()
