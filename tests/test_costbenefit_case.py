@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import evalkit as ek
-from evalkit.report import document, sections
+from evalkit.report import document
 
 from .helpers import base_meta, find, only, write_case, write_csv
 
