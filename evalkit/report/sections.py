@@ -715,7 +715,7 @@ def scoring_rules(card: Scorecard) -> list[str]:
         out.append("扣分类指标按扣分制评分：" + rule_sentence(_Rule("deduction"), s) + "。")
     if kinds & {"survey-proportional", "survey-threshold"}:
         rule = "survey-threshold" if s.survey_formula == "threshold" else "survey-proportional"
-        out.append(f"满意度指标{rule_sentence(_Rule(rule), s)}。")
+        out.append(f"满意度指标按调查结果计分：{rule_sentence(_Rule(rule), s)}。")
     out.append(f"预算执行率按执行数占{'到位数' if s.budget_execution_base == 'allocated' else '预算数'}的比例计算；"
                f"实际完成值超过指标值 {s.overachievement_ratio - 1:.0%} 以上的指标，评价组要求被评价单位说明原因。")
     changed = [k for k in s.overrides if getattr(s, k) != getattr(standard, k, None)]

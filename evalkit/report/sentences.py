@@ -198,7 +198,18 @@ def ahp(parent: str, res: AHPResult) -> str:
     crs = "、".join("—" if c is None else f"{c:.3f}" for c in res.expert_cr)
     cr = "—" if res.cr is None else f"{res.cr:.4f}"
     return (f"“{parent}”下各指标：{res.n_experts} 位专家的判断矩阵合并后 λmax = {res.lambda_max:.4f}，CR = {cr}，"
-            f"{consistency(res)}（随机一致性指标取 {res.ri_table} 表，RI = {res.ri:.2f}）；各专家 CR 分别为 {crs}。")
+            f"{consistency(res)}（随机一致性指标 RI = {res.ri:.2f}，取{ri_table_name(res.ri_table)}）；各专家 CR 分别为 {crs}。")
+
+
+#: the random index tables of :data:`evalkit.weights.RI_TABLES` as a report names them
+RI_NAMES = {"cn": "Saaty 的平均随机一致性指标表", "saaty": "Saaty 的平均随机一致性指标表",
+            "cn-1000": "1～15 阶各 1000 个随机矩阵的平均随机一致性指标表",
+            "alonso-lamata": "Alonso 与 Lamata（2006）的平均随机一致性指标表"}
+
+
+def ri_table_name(name: str) -> str:
+    """The random index table as a report names it: ``cn`` → Saaty 的平均随机一致性指标表."""
+    return RI_NAMES.get(name, "平均随机一致性指标表")
 
 
 __all__ = ["MAGNITUDES", "ahp", "consistency", "did", "direction_words", "group_test", "magnitude", "peer", "period", "plan",
