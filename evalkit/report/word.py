@@ -556,16 +556,34 @@ def _when(date: Any) -> datetime:
         return datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
+#: docProps/app.xml as the report carries it: the starting template's own (its application, template
+#: name and page count) would describe that template, not the report
+APP_XML = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+           b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+           b"<TotalTime>0</TotalTime><DocSecurity>0</DocSecurity></Properties>")
+_THUMBNAIL = re.compile(rb'<Relationship [^>]*Target="docProps/thumbnail\.jpeg"[^>]*/>')
+
+
 def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every part dated :data:`ZIP_TIME`."""
+    """The same package with every part dated :data:`ZIP_TIME`, without the starting template's
+    thumbnail (a picture of an empty page) and with :data:`APP_XML`."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, ZIP_TIME)
+            name = info.filename
+            if name == "docProps/thumbnail.jpeg":
+                continue
+            blob = src.read(name)
+            if name == "_rels/.rels":
+                blob = _THUMBNAIL.sub(b"", blob)
+            elif name == "docProps/app.xml":
+                blob = APP_XML
+            fixed = zipfile.ZipInfo(name, ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, blob)
     return out.getvalue()
 
 
