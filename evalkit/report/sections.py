@@ -311,7 +311,10 @@ def cover(case: Case, card: Scorecard, *, house: HouseStyle, draft: str = "") ->
     rows = tuple((label, values[label]) for label in c["fields"] if values.get(label) and label != "报告日期")
     grade = ((Run("综合得分 "), Run(pts(card.total), bold=True), Run(" 分　评价等级 "), Run(card.grade, bold=True))
              if c.get("show_grade") else ())
-    return [Cover(title_lines(case.title), kicker=c.get("kicker") or "", number=values["文号"], fields=rows,
+    kicker = c.get("kicker") or ""
+    if kicker and kicker in case.title:            # "…项目绩效评价报告" needs no second "绩效评价报告"
+        kicker = ""
+    return [Cover(title_lines(case.title), kicker=kicker, number=values["文号"], fields=rows,
                   grade=grade, issuer=values["评价机构"], date=values["报告日期"] if "报告日期" in c["fields"] else "",
                   validity=c.get("validity") or "", draft=draft, logo=house.logo)]
 
@@ -808,7 +811,7 @@ def annex_scores(case: Case, card: Scorecard) -> list:
              Cell(""), Cell(""), Cell(""), Cell(pts(card.total), align="right", bold=True),
              Cell(f"评价等级：{card.grade}", bold=True)),)
     return [chapter("绩效评价指标评分表", "annex"),
-            Table(header, tuple(body), foot, "绩效评价指标评分表", "scores", (1, 1.1, 2.4, 1.1, 3.6, 1.2, 1.2, 1.1, 3.6))]
+            Table(header, tuple(body), foot, "绩效评价指标评分表", "scores", (1, 1.1, 2.4, 1.35, 3.4, 1.45, 1.35, 1.35, 3.4))]
 
 
 def _loss_note(r: Any, ded: Any) -> str:

@@ -30,12 +30,8 @@ def _fonts(target: Any, east: str, latin: str) -> None:
     """Set a run's or a style's fonts: ``east`` for Chinese, ``latin`` for digits and Latin letters."""
     from docx.oxml.ns import qn
 
-    target.font.name = latin
-    rpr = target.element.get_or_add_rPr() if hasattr(target.element, "get_or_add_rPr") else target._element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.insert(0, fonts)
+    target.font.name = latin                   # makes w:rFonts in its place in w:rPr
+    fonts = target.element.rPr.find(qn("w:rFonts"))
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
         fonts.set(qn(attr), latin)
     fonts.set(qn("w:eastAsia"), east)
@@ -231,6 +227,7 @@ class _Writer:
         table = self.doc.add_table(rows=len(grid), cols=ncols)
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False                      # the widths below, not the text's, set the columns
         widths = list(t.widths) if len(t.widths) == ncols else [1.0] * ncols
         total = sum(widths)
         from docx.shared import Emu
@@ -328,9 +325,13 @@ class _Writer:
 
             t = self.doc.add_table(rows=len(c.fields), cols=2)
             t.alignment = WD_TABLE_ALIGNMENT.CENTER
+            t.autofit = False
+            widths = (int(self.text_width * 0.28), int(self.text_width * 0.62))
+            for col, w in zip(t.columns, widths):
+                col.width = w
             for i, (k, v) in enumerate(c.fields):
                 a, b = t.cell(i, 0), t.cell(i, 1)
-                a.width, b.width = int(self.text_width * 0.25), int(self.text_width * 0.6)
+                a.width, b.width = widths
                 a.paragraphs[0].style = b.paragraphs[0].style = self.doc.styles["Cover Field"]
                 a.paragraphs[0].add_run(_spread(k) + "：")
                 b.paragraphs[0].add_run(v)
@@ -397,7 +398,7 @@ class _Writer:
         if settings.find(qn("w:updateFields")) is None:
             el = OxmlElement("w:updateFields")
             el.set(qn("w:val"), "true")
-            settings.append(el)
+            _insert_before(settings, el, _AFTER_UPDATE_FIELDS)
 
     def block(self, n: Any) -> None:
         if isinstance(n, Heading):
@@ -432,10 +433,15 @@ class _Writer:
         sec = self.doc.add_section(WD_SECTION.NEW_PAGE)
         wide = sec.page_width > sec.page_height
         if landscape != wide:                      # the score table's nine columns want a landscape page
+            if landscape:
+                self._portrait = (sec.top_margin, sec.left_margin, sec.bottom_margin, sec.right_margin)
             sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
             sec.page_width, sec.page_height = sec.page_height, sec.page_width
-            sec.top_margin, sec.left_margin, sec.bottom_margin, sec.right_margin = (
-                sec.right_margin, sec.top_margin, sec.left_margin, sec.bottom_margin)
+            if landscape:                          # the binding edge (订口) stays where it was: on top
+                top, left, bottom, right = self._portrait
+                sec.top_margin, sec.left_margin, sec.bottom_margin, sec.right_margin = left, top, right, bottom
+            else:
+                sec.top_margin, sec.left_margin, sec.bottom_margin, sec.right_margin = self._portrait
         self.text_width = sec.page_width - sec.left_margin - sec.right_margin
         sec.footer.is_linked_to_previous = False
         sec.header.is_linked_to_previous = False
@@ -451,7 +457,7 @@ class _Writer:
         if restart:
             pg = OxmlElement("w:pgNumType")
             pg.set(qn("w:start"), "1")
-            sec._sectPr.append(pg)
+            _insert_before(sec._sectPr, pg, _AFTER_PG_NUM_TYPE)
 
     def _header(self, sec: Any, draft: str | None = None) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -511,6 +517,28 @@ def _spread(label: str) -> str:
     return label if len(label) >= 4 else "\u2002".join(label) if len(label) == 2 else label
 
 
+#: the elements Word's schema puts after w:updateFields in w:settings, and after w:pgNumType in w:sectPr:
+#: Word repairs a file whose elements are out of order, so a new one goes before the first of these
+_AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
+                        "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+                        "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+                        "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol",
+                        "listSeparator")
+_AFTER_PG_NUM_TYPE = ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection", "bidi", "rtlGutter",
+                      "docGrid", "printerSettings", "sectPrChange")
+
+
+def _insert_before(parent: Any, el: Any, successors: Sequence[str]) -> None:
+    from docx.oxml.ns import qn
+
+    names = {qn(f"w:{n}") for n in successors}
+    for i, child in enumerate(parent):
+        if child.tag in names:
+            parent.insert(i, el)
+            return
+    parent.append(el)
+
+
 def _bookmark(p: Any, name: str, ident: int) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -520,7 +548,8 @@ def _bookmark(p: Any, name: str, ident: int) -> None:
     start.set(qn("w:name"), name.replace("-", "_"))
     end = OxmlElement("w:bookmarkEnd")
     end.set(qn("w:id"), str(ident))
-    p._p.insert(0, start)
+    ppr = p._p.pPr                             # w:pPr stays the paragraph's first child
+    p._p.insert(1 if ppr is not None else 0, start)
     p._p.append(end)
 
 
