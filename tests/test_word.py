@@ -518,3 +518,61 @@ def test_no_tool_language_in_libreoffice_pdf(pdf_text):
         assert code == 0 and text, output
         hits += tool_language(f"{name} PDF", text)
     assert not hits, f"{len(hits)} 处工具用语：\n" + "\n".join(hits)
+
+
+# -- a firm's reference.docx, its logo, the technical annex ------------------------------------------
+
+
+def test_a_reference_docx_gives_its_styles_and_page_and_none_of_its_text(tmp_path):
+    from docx.shared import Mm, Pt
+
+    firm = tmp_path / "firm"
+    firm.mkdir()
+    (firm / "style.yaml").write_text("name: 某所样式\n", encoding="utf-8")
+    ref = docx.Document()
+    ref.add_paragraph("模板里的示例文字")
+    ref.styles["Normal"].font.size = Pt(14)
+    ref.styles["Normal"].element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "楷体")
+    ref.sections[0].left_margin = Mm(31)
+    ref.save(firm / "reference.docx")
+    made = Made(ek.Report.from_case("cases/demo-water", house=firm))
+    normal = made.doc.styles["Normal"]
+    assert normal.font.size == Pt(14) and normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体"
+    assert round(made.doc.sections[0].left_margin.mm) == 31
+    texts = [p.text for p in made.doc.paragraphs]
+    assert "模板里的示例文字" not in texts
+    cells = {c.text for t in made.doc.tables for row in t.rows for c in row.cells}
+    assert f"评价等级：{made.rep.card.grade}" in cells                             # the report is all there
+
+
+def test_the_firm_logo_is_on_the_cover_of_both_renderings(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    firm = tmp_path / "firm"
+    firm.mkdir()
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.text(0.5, 0.5, "LOGO")
+    fig.savefig(firm / "logo.png", dpi=50)
+    plt.close(fig)
+    (firm / "style.yaml").write_text("cover: {logo: logo.png}\n", encoding="utf-8")
+    made = Made(ek.Report.from_case("cases/demo-water", house=firm))
+    logo = (firm / "logo.png").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(made.data)) as z:
+        assert any(z.read(n) == logo for n in z.namelist() if n.startswith("word/media/"))
+    import base64
+
+    assert base64.b64encode(logo).decode() in _cover_html(made.block.html)
+
+
+def test_versions_and_fingerprints_stay_out_of_the_report_unless_the_firm_asks(tmp_path, build):
+    assert "SHA-256" not in build("demo-water").block.text and "技术附注" not in build("demo-water").block.text
+    firm = tmp_path / "firm"
+    firm.mkdir()
+    (firm / "style.yaml").write_text("technical_annex: true\n", encoding="utf-8")
+    rep = ek.Report.from_case("cases/demo-water", house=firm)
+    text = rep.document().text
+    assert re.search(r"附件\d：技术附注", text)
+    assert rep.case.content_hash() in text

@@ -51,6 +51,7 @@ class _Writer:
                 if not child.tag.endswith("}sectPr"):
                     body.remove(child)
         self.styled = ref is None
+        self._ensure_styles()
         sec = self.doc.sections[0]
         if self.styled:
             m = house["margins_mm"]
@@ -108,22 +109,53 @@ class _Writer:
         self._remove_borders(styles["Title"])
         para(styles["Caption"], east=f["heading1"], size=s["caption"], align=WD_ALIGN_PARAGRAPH.CENTER, exact=False,
              before=6, after=3)
-        for name in ("Table Text", "Cover Field", "Plain Text Block"):
-            if name not in [x.name for x in styles]:
-                styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         para(styles["Table Text"], east=f["table"], size=s["table"], exact=False)
-        styles["Table Text"].base_style = styles["Normal"]
-        styles["Table Text"].paragraph_format.first_line_indent = Pt(0)
         para(styles["Cover Field"], east=f["body"], size=s["cover_fields"], exact=False, before=4, after=4)
-        para(styles["Plain Text Block"], east=f["body"], size=s["body"], align=WD_ALIGN_PARAGRAPH.LEFT)
         for level in (1, 2):
-            name = f"TOC {level}" if f"TOC {level}" in [x.name for x in styles] else None
-            if name is None:
-                st = styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
-            else:
-                st = styles[name]
+            st = styles[self._toc_style(level)]
             para(st, east=f["body"], size=s["body"] - 2, align=WD_ALIGN_PARAGRAPH.LEFT)
             st.paragraph_format.left_indent = Pt((level - 1) * s["body"])
+
+    def _ensure_styles(self) -> None:
+        """Every style the report uses, in whatever document it starts from: a firm's reference.docx may
+        lack some (Word keeps most built-in styles latent until used). A missing one is made from Normal;
+        every heading style carries its outline level, which the navigation pane and the TOC field read."""
+        from docx.enum.style import WD_STYLE_TYPE
+        from docx.enum.text import WD_LINE_SPACING
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+        from docx.shared import Pt
+
+        styles = self.doc.styles
+        names = {x.name for x in styles}
+        wanted = ["Heading 1", "Heading 2", "Heading 3", "Heading 4", "Title", "Caption", "TOC Heading",
+                  "Table Text", "Cover Field"]
+        wanted += [f"toc {lv}" for lv in (1, 2) if f"TOC {lv}" not in names and f"toc {lv}" not in names]
+        for name in wanted:
+            if name in names:
+                continue
+            st = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            st.base_style = styles["Normal"]
+            st.paragraph_format.first_line_indent = Pt(0)
+            if name in ("Table Text", "Cover Field", "Title", "Caption"):
+                st.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        for level in (1, 2, 3, 4):
+            ppr = styles[f"Heading {level}"].element.get_or_add_pPr()
+            if ppr.find(qn("w:outlineLvl")) is None:
+                el = OxmlElement("w:outlineLvl")
+                el.set(qn("w:val"), str(level - 1))
+                _insert_before(ppr, el, _AFTER_OUTLINE_LVL)
+        if "Table Grid" not in names:
+            st = styles.add_style("Table Grid", WD_STYLE_TYPE.TABLE)
+            tblpr = OxmlElement("w:tblPr")
+            borders = OxmlElement("w:tblBorders")
+            for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+                b = OxmlElement(f"w:{side}")
+                for k, v in (("w:val", "single"), ("w:sz", "4"), ("w:space", "0"), ("w:color", "auto")):
+                    b.set(qn(k), v)
+                borders.append(b)
+            tblpr.append(borders)
+            st.element.append(tblpr)
 
     @staticmethod
     def _remove_borders(style: Any) -> None:
@@ -524,6 +556,7 @@ _AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat",
                         "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
                         "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol",
                         "listSeparator")
+_AFTER_OUTLINE_LVL = ("divId", "cnfStyle", "rPr", "sectPr", "pPrChange")
 _AFTER_PG_NUM_TYPE = ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection", "bidi", "rtlGutter",
                       "docGrid", "printerSettings", "sectPrChange")
 
