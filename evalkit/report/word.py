@@ -70,7 +70,6 @@ class _Writer:
 
     # -- styles ------------------------------------------------------------------------------
     def _styles(self) -> None:
-        from docx.enum.style import WD_STYLE_TYPE
         from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
         from docx.shared import Pt, RGBColor
 
