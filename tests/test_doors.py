@@ -170,10 +170,12 @@ def test_nbconvert_with_the_template_by_name_gives_the_report(own_case, case_id,
                           cwd=elsewhere, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     html = (elsewhere / "executed.html").read_text(encoding="utf-8")
-    assert ek.load_case(own_case).title in html
+    title = ek.load_case(own_case).title
+    assert all(f'<span class="nobreak">{line}</span>' in html for line in ek.report.sections.title_lines(title))
+    assert "".join(ek.report.sections.title_lines(title)) == title
     assert "综合得分 74.29 分，评价等级为“中”" in html
     assert INSTRUCTIONS not in html and "notebook-only" not in html
-    assert "import evalkit" not in html and "rep.cover()" not in html
+    assert "import evalkit" not in html and "rep.document()" not in html
     # the very report evalkit run makes from the same notebook, but for its <title> (the file name here)
     assert html == export_html(nbformat.read(executed, as_version=4), title="executed")
 

@@ -142,7 +142,7 @@ def test_a_killed_browser_is_started_again(built, tmp_path):
     a, b = (PdfReader(tmp_path / n) for n in ("a.pdf", "b.pdf"))
     assert len(a.pages) == len(b.pages) > 5
     assert [p.extract_text() for p in a.pages] == [p.extract_text() for p in b.pages]
-    assert f"综合得分 {built['demo-water'].results['score']:.2f} 分" in b.pages[0].extract_text()
+    assert f"综合得分 {built['demo-water'].results['score']:.2f} 分" in "".join(p.extract_text() for p in b.pages[:5])
 
 
 @pytest.mark.pdf

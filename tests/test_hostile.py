@@ -323,7 +323,7 @@ def test_narrative_markdown_keeps_its_formatting_in_the_report(hostile_sections)
     assert "<strong>总体目标：</strong>" in doc                      # demo-greening's own Markdown
     assert "<li><p><strong>前期准备</strong>：" in doc
     assert ("<table><thead><tr><th>项目</th><th>说明</th></tr></thead><tbody><tr>"
-            "<td>&lt;b&gt;粗&lt;/b&gt;</td><td>**粗**</td></tr></tbody></table>") in doc     # a cell is plain text
+            "<td>&lt;b&gt;粗&lt;/b&gt;</td><td>粗</td></tr></tbody></table>") in doc     # a cell is plain text
     assert "<ul><li><p>列表一</p></li><li><p>列表二</p></li></ul>" in doc
     assert '<p><a href="#ch5">第五部分</a></p>' in doc
     assert "<p>![照片](/etc/hostname)</p>" in doc                  # an image is never loaded, nor a local file
@@ -666,7 +666,7 @@ def test_hostile_report_html_is_inert_and_shows_the_payloads(hostile_run):
     assert f"<title>{minimal(TITLE)}</title>" in doc
     assert cover_title(doc) == minimal(TITLE)
     assert "<p>&lt;script&gt;window.__pwned=1;document.title='PWNED'&lt;/script&gt;</p>" in doc
-    assert "<strong>总体目标：</strong>" in doc and "<td><strong>粗</strong></td>" in doc
+    assert "<strong>总体目标：</strong>" in doc and "<td>粗</td>" in doc        # a table cell is plain text
     text = "".join(m.text)
     for payload in PAYLOADS:
         assert payload in text, payload
@@ -675,7 +675,10 @@ def test_hostile_report_html_is_inert_and_shows_the_payloads(hostile_run):
     assert INVISIBLE.findall(doc) == []
     for shown in (*CONTROLS.values(), *SCHEMELESS):
         assert text.count(shown) >= 1, shown
-    assert "删去了 2 个不可见的控制字符（U+202E 从右至左覆盖、U+202C 嵌入结束）" in text      # the note, in 计算说明
+    # how the case was read (file, row, column) is for the evaluator, in results.json, not for the bureau
+    note = "删去了 2 个不可见的控制字符（U+202E 从右至左覆盖、U+202C 嵌入结束）"
+    assert note not in text
+    assert any(note in n for n in json.loads(res.outputs["results.json"].read_text(encoding="utf-8"))["notes"])
 
 
 @pytest.mark.slow

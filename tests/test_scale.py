@@ -284,14 +284,17 @@ def test_report_of_2000_indicators_and_200000_respondents(large, tmp_path):
 
     html = run.outputs["report.html"].read_text(encoding="utf-8")
     annex = re.search(r'<table class="scores[^"]*">.*?<tbody>(.*?)</tbody>(.*?)</table>', html, re.S)
-    assert annex is not None and annex.group(1).count("<tr>") == INDICATORS
-    assert f"<td>{want['total']:.2f}</td>" in annex.group(2).replace(' class="num"', "")   # the foot's total
+    # one row per indicator, a 小计 row per 二级指标 and a 合计 row per 一级指标
+    card = ek.report.analyses.scorecard(ek.load_case(large))
+    subtotals = card.indicators.groupby(["level1", "level2"]).ngroups + card.indicators["level1"].nunique()
+    assert annex is not None and annex.group(1).count("<tr>") == INDICATORS + subtotals
+    assert f'<td class="num strong">{want["total"]:.2f}</td>' in annex.group(2)          # the foot's total
     assert html.count('<div class="indicator">') == INDICATORS          # 第四章, one analysis each
-    assert "绩效指标完成率分布" in html and "图 绩效指标完成率（" not in html   # bands, not 1,000 bars
+    assert "绩效指标完成比例分布" in html and "图 绩效指标完成比例（" not in html   # bands, not 1,000 bars
     assert f"回收有效问卷 {answered} 份" in html and "平行分析提取" in html
 
     from pypdf import PdfReader
 
     pdf = PdfReader(io.BytesIO(run.outputs["report.pdf"].read_bytes()))
     assert len(pdf.pages) > 100
-    assert f"{want['total']:.2f}" in pdf.pages[0].extract_text()         # the cover's score
+    assert f"{want['total']:.2f}" in "".join(p.extract_text() for p in pdf.pages[:6])     # the 摘要's score

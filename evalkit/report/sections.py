@@ -147,8 +147,8 @@ def _blocks(tokens: list, i: int, stop: str | None) -> tuple[list, int]:
                     part.append([])
                 elif tokens[i].type in ("th_open", "td_open"):
                     style = str(tokens[i].attrs.get("style", ""))
-                    part[-1].append((tokens[i + 1].content, "right" if "right" in style else
-                                     "center" if "center" in style else ""))
+                    cell = "".join(r.text for r in _runs(tokens[i + 1]))      # a cell is plain text: no ** left
+                    part[-1].append((cell, "right" if "right" in style else "center" if "center" in style else ""))
                 i += 1
             header = tuple(tuple(_cell(*c) for c in row) for row in head)
             out.append(Table(header, tuple(tuple(_cell(*c) for c in row) for row in body)))
