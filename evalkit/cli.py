@@ -559,6 +559,17 @@ _EXITS = "退出码：{codes}。"
 _STOPPED = "被 Ctrl-C、SIGTERM、SIGHUP 中止时为 128 + 信号编号（130、143、129）"
 
 
+def _report_options(p: argparse.ArgumentParser) -> None:
+    """The options of run and batch that say what the report is: its formats, house style and draft mark."""
+    p.add_argument("--format", default="html,pdf,docx", metavar="格式",
+                   help="输出格式，逗号分隔：html、pdf、docx 的任意组合（默认 html,pdf,docx）")
+    p.add_argument("--template", default=None, metavar="文件夹",
+                   help="评价机构的样式文件夹（含 style.yaml，见 docs/house-style.md；默认用案例 evaluation.template "
+                        "指定的，再无则用内置样式）")
+    p.add_argument("--draft", action="store_true",
+                   help="每页及封面标注“征求意见稿”（默认不标注；案例 evaluation.status 为征求意见稿时也标注）")
+
+
 def _examples(*rows: tuple[str, str], after: str = "") -> str:
     """An epilog: 示例： and one command a line, each with what it does in a column of its own."""
     at = max(_columns(command) for command, said in rows if said) + 2
@@ -616,24 +627,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "run", help="运行案例，生成报告到 输出目录/案例编号/",
-        description="运行一个或多个案例，在 输出目录/案例编号/ 中写出 report.html、report.pdf（按 --format）、results.json、"
+        description="运行一个或多个案例，在 输出目录/案例编号/ 中写出 report.html、report.pdf、report.docx（按 --format）、results.json、"
                     "manifest.json 和执行过的 report.ipynb。先校验全部案例：任一案例无效或两个案例编号相同时，什么也不运行。"
                     "运行失败的案例保留上一次成功的报告；成功的运行不留下旧报告（如只生成 HTML 时删去以前的 report.pdf）。\n\n"
                     + _STREAMS.format(what="每个案例的结果（得分、等级和报告路径，或失败原因），多个案例时还有计数",
                                       progress="进度、用时、不予运行的原因（案例的问题、数据不一致的提醒）和其他错误")
                     + "\n\n"
                     + _EXITS.format(codes=f"0 全部成功；1 有案例运行失败，或浏览器无法启动；2 案例无效或参数有误；{_STOPPED}"),
-        epilog=_examples(("evalkit run cases/my-project", "生成 HTML 和 PDF"),
+        epilog=_examples(("evalkit run cases/my-project", "生成 HTML、PDF 和 Word"),
                          ("evalkit run cases/my-project --format html", "只生成 HTML"),
                          ("evalkit run cases/a cases/b --out /tmp/报告", "两个案例，另一个输出目录")))
     p.add_argument("cases", nargs="+", metavar="案例", help="案例文件夹或 .xlsx 工作簿，可以有多个")
     p.add_argument("--out", default="build", metavar="目录", help="输出根目录，每个案例写到其中的 案例编号/（默认 build）")
-    p.add_argument("--format", default="html,pdf,docx", metavar="格式",
-                   help="输出格式，逗号分隔：html、pdf、docx 的任意组合（默认 html,pdf,docx）")
-    p.add_argument("--template", default=None, metavar="文件夹",
-                   help="评价机构的样式文件夹（含 style.yaml，见 docs/house-style.md；默认用案例 evaluation.template 指定的，再无则用内置样式）")
-    p.add_argument("--draft", action="store_true",
-                   help="每页及封面标注“征求意见稿”（默认不标注；案例 evaluation.status 为征求意见稿时也标注）")
+    _report_options(p)
     p.add_argument("--timeout", default="600", metavar="秒数", help="单个代码单元最长运行的秒数，正数（默认 600）")
     p.set_defaults(func=cmd_run)
 
@@ -656,12 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="路径", help="案例（文件夹或 .xlsx 工作簿），或包含案例文件夹的文件夹，可以有多个")
     p.add_argument("--out", default="build", metavar="目录", help="输出根目录（默认 build）")
     p.add_argument("--jobs", default=None, metavar="进程数", help="本机并行的进程数，正整数（默认 CPU 核数，至多为要运行的案例数）")
-    p.add_argument("--format", default="html,pdf,docx", metavar="格式",
-                   help="输出格式，逗号分隔：html、pdf、docx 的任意组合（默认 html,pdf,docx）")
-    p.add_argument("--template", default=None, metavar="文件夹",
-                   help="评价机构的样式文件夹（含 style.yaml，见 docs/house-style.md；默认用案例 evaluation.template 指定的，再无则用内置样式）")
-    p.add_argument("--draft", action="store_true",
-                   help="每页及封面标注“征求意见稿”（默认不标注；案例 evaluation.status 为征求意见稿时也标注）")
+    _report_options(p)
     p.add_argument("--force", action="store_true", help="全部重跑，不论有无变化（默认只重跑有变化的案例）")
     p.add_argument("--scheduler", default=None, metavar="地址",
                    help="Dask 分布式调度器的地址，如 tcp://10.0.0.5:8786；各工作节点须能看到相同的案例和输出路径（默认在本机运行）")
