@@ -263,3 +263,18 @@ def test_the_command_line_refuses_a_firm_folder_without_a_style(tmp_path, capsys
     err = capsys.readouterr().err
     assert code == 2 and f"样式文件夹 {tmp_path} 中没有 style.yaml" in err
     assert not out.exists()
+
+
+def test_editing_the_firm_folder_a_case_names_changes_its_batch_key(tmp_path):
+    from evalkit.batch import case_key
+
+    firm = tmp_path / "firm"
+    firm.mkdir()
+    (firm / "style.yaml").write_text("header: 甲所\n", encoding="utf-8")
+    folder = with_meta(tmp_path / "cases", lambda m: m["evaluation"].update(template="../../firm"))
+    _, before = case_key(folder, "env")
+    (firm / "style.yaml").write_text("header: 乙所\n", encoding="utf-8")
+    _, after = case_key(folder, "env")
+    assert before != after
+    (firm / "notes.txt").write_text("与报告无关", encoding="utf-8")       # not a file the report reads
+    assert case_key(folder, "env")[1] == after

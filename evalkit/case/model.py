@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -84,6 +85,6 @@ def inputs_hash(path: str | Path, files: list[Path] | tuple[Path, ...], seed: st
     p = Path(path)
     base = p if p.is_dir() else p.parent
     h = hashlib.sha256(seed.encode())
-    for f in sorted(files):
-        h.update(str(f.relative_to(base)).encode() + b"\0" + f.read_bytes() + b"\0")
+    for f in sorted(files):                  # a firm's house-style folder may lie beside the case
+        h.update(os.path.relpath(f, base).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()

@@ -54,6 +54,26 @@ class _Raw:
     broken: bool = False                              # unreadable; already reported
 
 
+#: the files of a firm's house-style folder that a report reads (docs/house-style.md)
+HOUSE_FILES = ("style.yaml", "reference.docx")
+
+
+def _house_files(base: Path, named: object) -> list[Path]:
+    """The files of the house-style folder a case names (``evaluation.template``, relative to ``base``):
+    ``style.yaml``, ``reference.docx`` and its PNG images, those that are regular files. They are inputs of
+    the report, so a change to them changes the batch's key; nothing else of the folder is read."""
+    if not isinstance(named, str) or not named.strip():
+        return []
+    folder = base / named.strip()
+    try:
+        if not folder.is_dir():
+            return []
+        found = [folder / n for n in HOUSE_FILES] + sorted(folder.glob("*.png"))
+        return [f for f in found if f.is_file()]
+    except (OSError, RuntimeError, ValueError):          # a symlink loop, a NUL in the name
+        return []
+
+
 @dataclass
 class _Reader:
     path: Path
@@ -68,6 +88,7 @@ class _Reader:
     formula_issues: set[Issue] = field(default_factory=set)
     styles: dict[int, tuple[str, str, str]] = field(default_factory=dict)   # see _meaningful_styles
     meta_scale: dict[str, int] = field(default_factory=dict)    # money field → the unit its label states
+    _template: str = ""                                         # a workbook's 报告样式, read with its id
     warnings: list[Issue] = field(default_factory=list)
 
     def _where(self, key: str) -> dict[str, Any]:
@@ -207,6 +228,8 @@ class _Reader:
                 except (OSError, RuntimeError, ValueError):      # a symlink loop, a NUL in the name
                     pass
             case_id = _text(data.get("id")) or p.name
+            ev = data.get("evaluation") if isinstance(data.get("evaluation"), dict) else {}
+            self.files += _house_files(p, ev.get("template"))
         else:
             book = p / "case.xlsx" if p.is_dir() else p
             self.meta_file, self.meta_sheet = book.name, S.META_SHEET
@@ -214,6 +237,7 @@ class _Reader:
             case_id = self._workbook_id(book) or book.stem
             if self.issues:
                 raise CaseError(self.issues, str(p))
+            self.files += _house_files(book.parent, self._template)
         if not ID_PATTERN.match(case_id):     # the id becomes a folder name under the output folder
             self.issue(f"案例编号「{_short(case_id, quote=False)}」只能由小写字母、数字和 - 组成（不以 - 开头或结尾，"
                        "至多 64 个字符），因为它用作输出文件夹名", **self._where("id"))
@@ -229,22 +253,27 @@ class _Reader:
             self.issue(too_big)
             return None
         labels = {S._fold(S.META_LABELS["id"]), "id"}
+        template = {S._fold(S.META_LABELS["evaluation.template"]), "evaluation.template"}
         try:
             wb = openpyxl.load_workbook(book, read_only=True, data_only=True)
         except Exception as exc:               # openpyxl on a damaged file may raise anything
             self.issue(f"无法作为 Excel 工作簿打开（{type(exc).__name__}）")
             return None
+        found = None
         try:
             ws = next((w for w in wb.worksheets if w.title.strip() == S.META_SHEET), None)
             for i, row in enumerate(ws.iter_rows(max_col=2, values_only=True) if ws else (), start=1):
-                if row and not _missing(row[0]) and S._fold(str(row[0])) in labels:
+                label = S._fold(str(row[0])) if row and not _missing(row[0]) else None
+                if label in labels and found is None:
                     self.meta_rows["id"] = i
-                    return _text(row[1]) if len(row) > 1 else None
+                    found = _text(row[1]) if len(row) > 1 else None
+                elif label in template and len(row) > 1:
+                    self._template = _text(row[1])
         except Exception as exc:
             self.issue(f"工作表无法读取，文件可能已损坏（{type(exc).__name__}）", sheet=S.META_SHEET)
         finally:
             wb.close()
-        return None
+        return found
 
     def _read_workbook(self, path: Path) -> tuple[Case | None, list[Issue]]:
         import openpyxl
