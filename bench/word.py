@@ -29,7 +29,7 @@ CASES = ("demo-water", "demo-greening", "demo-microcredit")
 def render(rep: ek.Report, block) -> bytes:
     ev = rep.case.evaluation
     return word.render(block.nodes, rep.house, title=rep.case.title, author=ev.get("evaluator", ""),
-                       date=ev.get("date"), draft=rep._draft_mark())
+                       date=ev.get("date"), draft=rep.draft_mark)
 
 
 def main() -> None:

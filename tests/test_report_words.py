@@ -278,3 +278,15 @@ def test_editing_the_firm_folder_a_case_names_changes_its_batch_key(tmp_path):
     assert before != after
     (firm / "notes.txt").write_text("与报告无关", encoding="utf-8")       # not a file the report reads
     assert case_key(folder, "env")[1] == after
+
+
+def test_a_header_or_font_name_cannot_end_the_style_sheet(tmp_path):
+    firm = tmp_path / "firm"
+    firm.mkdir()
+    (firm / "style.yaml").write_text(yaml.safe_dump({"header": '某所"; } body { display: none; } x { content: "',
+                                                     "fonts": {"body": "宋体\"; } p { color: red"}},
+                                                    allow_unicode=True), encoding="utf-8")
+    html = ek.Report.from_case(ROOT / "cases" / "demo-water", house=firm, draft=True).document().html
+    css = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    assert "body {" not in css and "p {" not in css and css.count('"') % 2 == 0   # no rule of the firm's text
+    assert '@top-left { content: "某所  body  display: none  x  content: "; font-size: 9pt' in css    # text, quoted

@@ -1,8 +1,9 @@
-"""What the report notebook displays: one method per section of the 重点评价 report.
+"""What the report notebook displays: the 重点评价 report of a case, whole or part by part.
 
-``Report`` binds a case to its scorecard; each method returns a :class:`Block` that JupyterLab and
-nbconvert show as HTML. The notebook stays one line per section; the logic is in
-:mod:`evalkit.report.sections`, tested without a kernel.
+``Report`` binds a case to its scorecard and a house style; ``Report.document()`` is the whole report,
+and one method per part shows that part. Each returns a :class:`Block` of document nodes that JupyterLab
+and nbconvert show as HTML and that ``report.docx`` is rendered from. The notebook stays a few lines;
+the logic is in :mod:`evalkit.report.sections`, tested without a kernel.
 """
 
 from __future__ import annotations
@@ -50,10 +51,6 @@ class Block:
     def __repr__(self) -> str:
         n = len(self.nodes)
         return f"Block({self.section + ': ' if self.section else ''}{n} node{'' if n == 1 else 's'})"
-
-
-#: the parts of the report, in the default outline, by the Report method that shows each
-PARTS = house.PARTS
 
 
 class Report:
@@ -129,34 +126,36 @@ class Report:
         body = [n for nodes in parts.values() for n in nodes]
         heads = [h for h in document.headings(body) if h.level == 1 and h.anchor]
         contents = document.Contents(tuple((h.anchor, h.text, 1) for h in heads))
-        front = [*self._style(), *sections.cover(self.case, self.card, house=self.house, draft=self._draft_mark()),
+        front = [*self._style(), *sections.cover(self.case, self.card, house=self.house, draft=self.draft_mark),
                  *sections.statement(self.case, self.card, house=self.house), contents]
         first_annex = next((i for i, n in enumerate(body) if isinstance(n, document.Heading) and n.level == 1
                             and n.number.startswith("附件")), len(body))
         sign = sections.signature(self.case, self.card, house=self.house)
         ev = self.case.evaluation
         meta = {"house": self.house.data, "house_folder": str(self.house.folder or ""), "title": self.case.title,
-                "author": ev.get("evaluator", ""), "date": str(ev.get("date") or ""), "draft": self._draft_mark()}
+                "author": ev.get("evaluator", ""), "date": str(ev.get("date") or ""), "draft": self.draft_mark}
         return Block([*front, *body[:first_annex], *sign, *body[first_annex:]], "document", meta)
 
-    def _draft_mark(self) -> str:
+    @property
+    def draft_mark(self) -> str:
+        """The mark a draft carries on its cover and every page (征求意见稿), or "" for the final report."""
         return self.house["draft_mark"] if self.draft else ""
 
     def _style(self) -> list:
         css = self.house.css()
         if self.draft:
             mark = self.house["draft_mark"]
-            css += f' @page {{ @top-right {{ content: "{mark}"; font-size: 10pt; color: #b00; }} }}'
+            css += f' @page {{ @top-right {{ content: "{house.css_text(mark)}"; font-size: 10pt; color: #b00; }} }}'
         header = self.house["header"]
         if header:
-            css += f' @page {{ @top-left {{ content: "{header}"; font-size: 9pt; color: #666; }} }}'
+            css += f' @page {{ @top-left {{ content: "{house.css_text(header)}"; font-size: 9pt; color: #666; }} }}'
         return [document.Style(css)]
 
     def _show(self, part: str) -> Block:
         return Block(self.parts().get(part, []), part)
 
     def cover(self) -> Block:
-        return Block(sections.cover(self.case, self.card, house=self.house, draft=self._draft_mark()), "cover")
+        return Block(sections.cover(self.case, self.card, house=self.house, draft=self.draft_mark), "cover")
 
     def statement(self) -> Block:
         return Block(sections.statement(self.case, self.card, house=self.house), "statement")

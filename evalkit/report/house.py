@@ -77,7 +77,7 @@ class HouseStyle:
         f, s = self.data["fonts"], self.data["sizes"]
 
         def family(name: str, fallback: str) -> str:
-            return f'"{_css_name(f["latin"])}", "{_css_name(f[name])}", {fallback}'
+            return f'"{css_text(f["latin"])}", "{css_text(f[name])}", {fallback}'
 
         serif, sans = '"Noto Serif CJK SC", serif', '"Noto Sans CJK SC", sans-serif'
         return (f":root {{ --body-font: {family('body', serif)}; --h1-font: {family('heading1', sans)}; "
@@ -87,8 +87,9 @@ class HouseStyle:
                 f"--table-size: {s['table'] * 0.85:g}pt; }}")
 
 
-def _css_name(name: object) -> str:
-    """A font name as it may stand in CSS quotes: no quote, brace, semicolon, backslash or angle bracket."""
+def css_text(name: object) -> str:
+    """Text as it may stand in CSS quotes (a font name, a header): no quote, brace, semicolon, backslash or
+    angle bracket, which could end the string or the style sheet."""
     return re.sub(r'["\'{}\\;<>\n\r]', "", str(name))
 
 
