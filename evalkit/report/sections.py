@@ -24,7 +24,7 @@ from ..case import Case
 from ..schemes import PARAMS, SCHEMES, Scheme
 from ..scoring import Scorecard
 from . import analyses, sentences
-from .document import Cover, Figure, Group, Heading, Items, Para, Run, Table, cells, table
+from .document import Cell, Cover, Figure, Group, Heading, Items, Para, Run, Table, cells, html, table
 from .house import HouseStyle
 from .tables import amount, join_reason, num, pct, pts, rate, target, wan
 
@@ -161,9 +161,7 @@ def _blocks(tokens: list, i: int, stop: str | None) -> tuple[list, int]:
     return out, i
 
 
-def _cell(text: str, align: str) -> Any:
-    from .document import Cell
-
+def _cell(text: str, align: str) -> Cell:
     return Cell(text, align=align)
 
 
@@ -179,8 +177,6 @@ def narrative(text: str) -> list:
 
 def markdown(text: str) -> str:
     """The HTML of evaluator Markdown (:func:`narrative` rendered)."""
-    from .document import html
-
     return html(narrative(text))
 
 
@@ -775,8 +771,6 @@ def annex_scores(case: Case, card: Scorecard) -> list:
     """附件: the score table with 一级/二级 cells merged, subtotal rows, 评分标准 and 扣分说明."""
     ind, ded = card.indicators, card.deductions
     header = (cells(["一级指标", "二级指标", "三级指标", "分值", "评分标准", "指标值", "实际完成值", "得分", "扣分说明"]),)
-    from .document import Cell
-
     body: list[tuple[Cell, ...]] = []
     subs = card.sublevels.set_index(["level1", "level2"]) if len(card.sublevels) else None
     for lvl in card.levels.itertuples():
