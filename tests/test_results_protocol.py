@@ -353,7 +353,7 @@ def test_the_ahp_sentence_says_the_consistency_from_the_ratio():
     res = weights.ahp(m)
     said = sentences.ahp("项目", res)
     assert said.startswith(f"“项目”下各指标：1 位专家的判断矩阵合并后 λmax = {res.lambda_max:.4f}，CR = {res.cr:.4f}，"
-                           f"未通过一致性检验（随机一致性指标 RI = {res.ri:.2f}，取 Saaty 的平均随机一致性指标表）")
+                           f"未通过一致性检验（随机一致性指标 RI = {res.ri:.2f}，取Saaty 的平均随机一致性指标表）")
     assert "cn" not in said                            # the table by its name, not its id
     assert "，通过一致性检验（" in sentences.ahp("项目", dataclasses.replace(res, consistent=True))
     assert "，无需检验（" in sentences.ahp("项目", dataclasses.replace(res, consistent=None, cr=None))
