@@ -43,6 +43,10 @@ class _Writer:
         from docx.shared import Mm
 
         self.house = house
+        self.draft = ""                # the draft mark of every page's header
+        self.break_before = False      # the next heading starts a page
+        self._ids = 0                  # bookmark ids
+        self._portrait: tuple = ()     # the portrait margins, while a landscape section is open
         ref = house.reference_docx
         self.doc = docx.Document(str(ref)) if ref else docx.Document()
         if ref:                                   # keep the firm's styles and page setup, not its text
@@ -99,7 +103,7 @@ class _Writer:
         para(styles["Normal"], east=f["body"], size=s["body"], indent=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
         for level, key in ((1, "heading1"), (2, "heading2"), (3, "heading3")):
             st = styles[_STYLE_OF[level]]
-            para(st, east=f[key], size=s[key], bold=(level == 1 and False) or (level > 1 and bold23),
+            para(st, east=f[key], size=s[key], bold=level > 1 and bold23,      # 黑体 is not made bold
                  indent=True, align=WD_ALIGN_PARAGRAPH.LEFT)
             st.paragraph_format.keep_with_next = True
             st.paragraph_format.page_break_before = False
@@ -217,8 +221,6 @@ class _Writer:
         link.append(run)
         p._p.append(link)
 
-    break_before = False
-
     def heading(self, h: Heading) -> None:
         p = self.doc.add_paragraph(h.text, style=_STYLE_OF.get(h.level, "Heading 4"))
         if self.break_before:
@@ -231,8 +233,6 @@ class _Writer:
             p.paragraph_format.first_line_indent = 0
         if h.anchor:
             _bookmark(p, h.anchor, self._next_id())
-
-    _ids = 0
 
     def _next_id(self) -> int:
         self._ids += 1
@@ -348,7 +348,8 @@ class _Writer:
             self.paragraph(c.number, align="center", indent=False)
         if c.kicker:
             p = self.paragraph(c.kicker, "Title", align="center", indent=False)
-            p.runs[0].font.size = Pt(float(self.house["sizes"]["heading1"]) + 2) if self.styled else None
+            if self.styled:                        # a kicker is smaller than the title it stands under
+                p.runs[0].font.size = Pt(float(self.house["sizes"]["heading1"]) + 2)
         for _ in range(2):
             self.paragraph("", indent=False)
         if c.fields:
@@ -502,8 +503,6 @@ class _Writer:
             p.add_run(text)
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
-    draft = ""
-
     def _page_number(self, p: Any) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.oxml import OxmlElement
@@ -515,7 +514,7 @@ class _Writer:
         before, after = (re.split(r"\{page\}", str(self.house["page_number"]), maxsplit=1) + [""])[:2]
         p.add_run(before)
         for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-            r = p.add_run() if text is None or kind is None else p.add_run()
+            r = p.add_run()                        # the PAGE field: begin, instruction, separate, shown value, end
             if kind is not None:
                 ch = OxmlElement("w:fldChar")
                 ch.set(qn("w:fldCharType"), kind)
