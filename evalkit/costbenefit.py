@@ -32,8 +32,8 @@ from ._result import Result
 from .errors import InputError
 
 CONVENTIONS = {
-    "end-of-year": "各年现金流量按年末发生、折现到第1年年初（《建设项目经济评价方法与参数》的做法，同 Excel NPV 函数）",
-    "year-0": "第1年现金流量作为第0期不折现，其后各年按年末折现（同 Excel 中首值加 NPV 的做法）",
+    "end-of-year": "各年现金流量按年末发生、折现到第1年年初（《建设项目经济评价方法与参数》的做法）",
+    "year-0": "第1年现金流量作为第0期不折现，其后各年按年末折现",
 }
 IRR_RANGE = (-0.99, 10.0)
 SOCIAL_DISCOUNT_RATE = 0.08          # 社会折现率 [V]
@@ -453,7 +453,7 @@ def appraise(flows: pd.DataFrame, *, kind: str = "economic", discount_rate: floa
     notes = []
     if kind == "economic" and long_lived and main > LONG_LIVED_RATE:
         rates.append(LONG_LIVED_RATE)
-        notes.append("项目属于效益期很长的公益性项目，按规定另以 6% 的社会折现率计算，列示于旁。")
+        notes.append("项目属于效益期很长的公益性项目，按规定另以 6% 的社会折现率计算，结果一并列示。")
     runs = tuple(cost_benefit(flows, discount_rate=r, costs=costs, benefits=benefits, investment=investment,
                               convention=convention) for r in rates)
     prefix = "E" if kind == "economic" else "F"

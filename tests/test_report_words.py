@@ -236,8 +236,19 @@ def test_an_unknown_status_is_refused_with_its_field(tmp_path):
     ("cover: {logo: 没有.png}\n", "cover.logo 指向的图片"),
     ("cover: {date_style: roman}\n", "cover.date_style 应为 chinese（中文数字）或 arabic（阿拉伯数字）"),
     ("fonts: 宋体\n", "样式项「fonts」应为若干子项"),
+    ("statement: {paragraphs: ['{评价单位}受{委托单位}委托']}\n", "「{评价单位}」不是可填入的项"),
+    ("outline:\n  - {part: annex_scores, title: 评分表, anex: true}\n", "第1项有未知的项「anex」"),
+    ("outline:\n  - {part: abstract, title: 摘要, numbered: 'false'}\n", "numbered 应为 true 或 false（不加引号）"),
+    ("outline:\n  - {part: basic_info, title: 一、项目基本情况}\n", "不要带编号，编号由报告按顺序加上"),
+    ("cover: {fields: [项目名称, 项目负责人]}\n", "cover.fields 中的「项目负责人」不是封面可列的项"),
+    ("signature: {roles: 项目负责人}\n", "样式项「signature.roles」应为若干段文字的列表"),
+    ("sizes: {body: 三号}\n", "样式项「sizes.body」应为正数（磅或毫米），实际为 '三号'"),
+    ("line_spacing_pt: 二十八\n", "样式项「line_spacing_pt」应为正数"),
+    ("cover: {logo: ../outside.png}\n", "cover.logo 应为样式文件夹中的图片文件名"),
+    ("header: [a\n", "第2行第1列：无法按 YAML 读取"),
 ])
 def test_a_house_style_is_read_strictly(tmp_path, style, said):
+    (tmp_path.parent / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (tmp_path / "style.yaml").write_text(style, encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(said)) as info:
         load_house(tmp_path)
@@ -290,3 +301,44 @@ def test_a_header_or_font_name_cannot_end_the_style_sheet(tmp_path):
     css = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
     assert "body {" not in css and "p {" not in css and css.count('"') % 2 == 0   # no rule of the firm's text
     assert '@top-left { content: "某所  body  display: none  x  content: "; font-size: 9pt' in css    # text, quoted
+
+
+def test_a_house_style_s_other_mistakes_are_said_in_chinese(tmp_path):
+    firm = tmp_path / "firm"
+    firm.mkdir()
+    (firm / "style.yaml").write_bytes("header: 某会计师事务所\n".encode("gbk"))
+    with pytest.raises(InputError, match="不是 UTF-8 编码的文本文件（请在编辑器中另存为 UTF-8）"):
+        load_house(firm)
+    with pytest.raises(InputError, match=f"样式文件夹 {re.escape(str(tmp_path / 'none'))} 不存在"):
+        load_house(tmp_path / "none")
+    (firm / "style.yaml").write_text("cover: {logo: logo.png}\n", encoding="utf-8")
+    (firm / "logo.png").write_bytes(b"GIF89a not a png")
+    with pytest.raises(InputError, match="不是 PNG 图片"):
+        load_house(firm)
+    with pytest.raises(InputError, match="是样式文件：请给出它所在的文件夹"):
+        load_house(firm / "style.yaml")
+
+
+def test_a_firm_may_leave_out_the_statement_and_the_signature_page(tmp_path):
+    firm = tmp_path / "firm"
+    firm.mkdir()
+    (firm / "style.yaml").write_text("statement: false\nsignature: false\n", encoding="utf-8")
+    rep = ek.Report.from_case(ROOT / "cases" / "demo-water", house=firm)
+    anchors = [h.anchor for h in document.headings(rep.document().nodes)]
+    assert "statement" not in anchors and "signature" not in anchors and "ch1" in anchors
+
+
+def test_a_case_naming_a_missing_firm_folder_is_invalid(tmp_path):
+    issues = ek.validate_case(with_meta(tmp_path, lambda m: m["evaluation"].update(template="../firm")))
+    (issue,) = find(issues, "报告样式文件夹")
+    assert "「../firm」" in issue.message and "不存在或其中没有 style.yaml" in issue.message
+
+
+def test_cover_and_signature_page_write_the_date_one_way_and_the_header_skips_the_cover(tmp_path):
+    firm = tmp_path / "firm"
+    firm.mkdir()
+    (firm / "style.yaml").write_text("header: 某会计师事务所\n", encoding="utf-8")
+    rep = ek.Report.from_case(ROOT / "cases" / "demo-water", house=firm)
+    doc = rep.document()
+    assert "二〇二四年五月二十日" in doc.text and "二○" not in doc.text and "2024年5月20日" not in doc.text
+    assert "@page :first { @top-left { content: none; }" in doc.html

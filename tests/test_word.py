@@ -204,9 +204,14 @@ def docx_score_table(doc):
 # -- 1. the document in Word -------------------------------------------------------------------------
 
 
+FRONT = ("statement", "signature")      # 声明 and 签章页: page titles, not chapters (no outline level, not in the TOC)
+
+
 def test_headings_are_word_headings_in_document_order(made):
-    heads = document.headings(made.nodes)
+    heads = [h for h in document.headings(made.nodes) if h.anchor not in FRONT]
     in_word = headings_in(made.doc)
+    statement, signature = (h.text for h in document.headings(made.nodes) if h.anchor in FRONT)
+    assert [p.text for p in made.doc.paragraphs if p.style.name == "TOC Heading"] == [statement, "目　录", signature]
     assert [t for s, t in in_word if s == "Heading 1"] == [h.text for h in heads if h.level == 1]
     assert in_word == [(f"Heading {h.level}", h.text) for h in heads]
     assert {s for s, _ in in_word} >= {"Heading 1", "Heading 2", "Heading 3"}
@@ -437,7 +442,7 @@ def test_firm_house_style_reaches_both_renderings(tmp_path, build):
     assert "项目支出绩效评价报告（终稿）" in [p.text for p in doc.paragraphs if p.style.name == "Title"]
     for text in statement:
         assert text in paras
-    assert [t for s, t in headings_in(doc) if s == "Heading 1"] == chapters
+    assert [t for s, t in headings_in(doc) if s == "Heading 1"] == [c for c in chapters if c not in ("评价机构声明", "签章页")]
     toc = [p.text for p in doc.paragraphs if re.fullmatch(r"(?i)toc \d", p.style.name)]
     assert toc == [c for c in chapters if c not in ("评价机构声明", "签章页")]
     normal = doc.styles["Normal"].element.rPr.rFonts

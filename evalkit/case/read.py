@@ -564,6 +564,12 @@ class _Reader:
         if not _missing(status) and str(status).strip() not in S.STATUSES:
             self.issue(f"报告状态「{_short(status, quote=False)}」无效（应为：征求意见稿 或 正式稿）", **where("evaluation.status"))
         status = S.STATUSES.get(str(status).strip(), "") if not _missing(status) else ""
+        template = _get(data, "evaluation.template")
+        if isinstance(template, str) and template.strip():
+            base = self.path if self.path.is_dir() else self.path.parent
+            if not (base / template.strip() / "style.yaml").is_file():
+                self.issue(f"报告样式文件夹「{_short(template, quote=False)}」（{base / template.strip()}）不存在或其中没有 "
+                           "style.yaml（相对路径从案例文件夹算起）", **where("evaluation.template"))
         lists = {}
         for key in S.LIST_META:
             value = _get(data, key)

@@ -149,6 +149,8 @@ class Report:
         header = self.house["header"]
         if header:
             css += f' @page {{ @top-left {{ content: "{house.css_text(header)}"; font-size: 9pt; color: #666; }} }}'
+        if header or self.draft:                   # the cover has no header: it carries its own mark
+            css += " @page :first { @top-left { content: none; } @top-right { content: none; } }"
         return [document.Style(css)]
 
     def _show(self, part: str) -> Block:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import html as _html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -361,8 +362,8 @@ def html(nodes: Iterable[Any]) -> str:
             out.append(f'<nav class="toc"><h2 class="toc-title">{esc(n.title)}</h2><ol>{items}</ol></nav>')
         elif isinstance(n, PageBreak):
             out.append('<div class="page-break"></div>')
-        elif isinstance(n, Style):
-            out.append(f"<style>{n.css}</style>")
+        elif isinstance(n, Style):             # nothing in a style sheet may close the element
+            out.append("<style>" + re.sub(r"<\s*/", r"<\\/", n.css) + "</style>")
         else:  # pragma: no cover - a node type without a rendering is a programming error
             raise TypeError(f"no HTML for {type(n).__name__}")
     return "".join(out)

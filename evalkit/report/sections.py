@@ -207,11 +207,11 @@ def narrative_or(case: Case, key: str, missing: str) -> list:
     return narrative(text) if text.strip() else [absent(missing)]
 
 
-_CN_DIGITS = "○一二三四五六七八九"
+_CN_DIGITS = "〇一二三四五六七八九"
 
 
 def cn_date(iso: Any, style: str = "arabic") -> str:
-    """``2024-05-20`` → ``2024年5月20日``, or with ``style="chinese"`` ``二○二四年五月二十日`` (a cover)."""
+    """``2024-05-20`` → ``2024年5月20日``, or with ``style="chinese"`` ``二〇二四年五月二十日`` (a cover)."""
     if not iso:
         return ""
     d = iso if isinstance(iso, dt.date) else dt.date.fromisoformat(str(iso))
@@ -304,7 +304,9 @@ def fields(case: Case, house: HouseStyle) -> dict[str, str]:
 def cover(case: Case, card: Scorecard, *, house: HouseStyle, draft: str = "") -> list:
     c = house["cover"]
     values = fields(case, house)
-    rows = tuple((label, values[label]) for label in c["fields"] if values.get(label) and label != "报告日期")
+    given = {"委托单位": case.project.get("commissioner", "")}        # a cover names no placeholder
+    rows = tuple((label, given.get(label, values[label])) for label in c["fields"]
+                 if given.get(label, values.get(label)) and label != "报告日期")
     grade = ((Run("综合得分 "), Run(pts(card.total), bold=True), Run(" 分　评价等级 "), Run(card.grade, bold=True))
              if c.get("show_grade") else ())
     kicker = c.get("kicker") or ""
@@ -341,7 +343,7 @@ def signature(case: Case, card: Scorecard, *, house: HouseStyle) -> list:
     return [Heading(1, "", s["title"], "signature"),
             Table((cells(["签章事项", "签字或盖章"]),), tuple(cells(r) for r in rows), cls="signature", widths=(1, 2)),
             Para.of(f"{s['seal']}：{values['评价机构']}", "right"),
-            Para.of(cn_date(case.evaluation.get("date")) or "　　年　　月　　日", "right")]
+            Para.of(cn_date(case.evaluation.get("date"), house["cover"]["date_style"]) or "　　年　　月　　日", "right")]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -477,7 +479,7 @@ def _limitations(case: Case, card: Scorecard) -> list:
     said = ["本次评价以被评价单位提供的资料和评价组现场核查取得的证据为基础，资料的真实性、完整性由提供单位负责。"]
     if analyses.survey(case, card) is None:
         if _stated_survey(case, card):
-            said.append("满意度依据问卷调查汇总结果计算，评价组未取得逐份答卷数据，未对问卷开展信度和分组分析。")
+            said.append("满意度依据问卷调查的汇总结果计算，本报告未对逐份答卷开展信度和分组分析。")
         elif not (card.indicators["type"] == "满意度").any():
             said.append("本次评价未开展满意度问卷调查，社会公众评价以座谈访谈反映的情况为主。")
     c = analyses.comparisons(case, card)
@@ -616,12 +618,12 @@ def lessons_and_problems(case: Case, card: Scorecard) -> list:
         ded = card.deductions
         rows = []
         for r in lost.itertuples():
-            why = str(r.deviation or "").strip()
+            why = str(r.deviation or "").strip() or (str(r.basis or "").strip() if r.type == "定性" else "")
             if r.type == "扣分" and len(ded):
                 why = "；".join(join_reason(x) for x in ded.loc[ded["code"] == r.code, "reason"].astype(str)) or why
             rows.append([r.code, r.name, pts(r.weight), pts(r.score), pts(r.weight - r.score), why or "—"])
         out.append(table(["编码", "失分指标", "分值", "得分", "失分", "偏差原因 / 扣分原因"], rows,
-                         numeric=[2, 3, 4], caption="失分指标一览", cls="lost", widths=(1, 3, 1, 1, 1, 6)))
+                         numeric=[2, 3, 4], caption="失分指标一览", cls="lost", widths=(1.1, 3, 1.3, 1.3, 1.3, 6)))
     out += [sub("原因分析"), *narrative_or(case, "causes", "原因分析见各失分指标的偏差原因。")]
     out += _factor_register(case, card)
     out += _decompositions(case)
@@ -831,23 +833,24 @@ def _loss_note(r: Any, ded: Any) -> str:
 def _verdict_rows(res: Any) -> list[list[str]]:
     rows = []
     for r in res.verdicts.itertuples():
+        missing = _none(r.value)               # a table of verdicts holds None as NaN
         if r.indicator.endswith("NPV"):
             shown = f"{wan(r.value)} 万元"
         elif r.indicator.endswith("IRR"):
-            shown = pct(r.value) if r.value is not None else "不存在或不唯一"
+            shown = "不存在或不唯一" if missing else pct(r.value)
         elif "回收期" in r.indicator:
-            shown = f"{r.value:.2f} 年" if r.value is not None else "计算期内未回收"
+            shown = "计算期内未回收" if missing else f"{r.value:.2f} 年"
         else:
-            shown = f"{r.value:.3f}" if r.value is not None else "—"
-        verdict = "—" if r.passed is None else ("满足" if r.passed else "不满足")
+            shown = "—" if missing else f"{r.value:.3f}"
+        verdict = "—" if _none(r.passed) else ("满足" if r.passed else "不满足")
         rows.append([r.indicator, rate(r.discount_rate), shown, r.criterion, verdict])
     return rows
 
 
 def _verdict_sentence(res: Any, label: str) -> str:
     main = res.verdicts[res.verdicts["discount_rate"] == res.main.discount_rate]
-    failed = [r.indicator for r in main.itertuples() if r.passed is False]
-    unknown = [r.indicator for r in main.itertuples() if r.passed is None]
+    failed = [r.indicator for r in main.itertuples() if not _none(r.passed) and not r.passed]
+    unknown = [r.indicator for r in main.itertuples() if _none(r.passed)]
     text = f"{label}不可行：{'、'.join(failed)}未达到判据。" if failed else f"{label}可行：各项指标均达到判据。"
     if unknown:
         text += f"{'、'.join(unknown)}无法计算。"

@@ -32,6 +32,8 @@ def _fonts(target: Any, east: str, latin: str) -> None:
 
     target.font.name = latin                   # makes w:rFonts in its place in w:rPr
     fonts = target.element.rPr.find(qn("w:rFonts"))
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)       # a theme font would win over the house font in Word and WPS
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
         fonts.set(qn(attr), latin)
     fonts.set(qn("w:eastAsia"), east)
@@ -101,6 +103,7 @@ class _Writer:
                 pf.alignment = align
 
         para(styles["Normal"], east=f["body"], size=s["body"], indent=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+        self._chinese()
         for level, key in ((1, "heading1"), (2, "heading2"), (3, "heading3")):
             st = styles[_STYLE_OF[level]]
             para(st, east=f[key], size=s[key], bold=level > 1 and bold23,      # 黑体 is not made bold
@@ -159,6 +162,20 @@ class _Writer:
                 borders.append(b)
             tblpr.append(borders)
             st.element.append(tblpr)
+
+    def _chinese(self) -> None:
+        """The document's languages: Chinese for East Asian text (python-docx's template says Japanese,
+        which makes Word pick Japanese fonts and line breaking), no theme fonts in the defaults."""
+        from docx.oxml.ns import qn
+
+        root = self.doc.styles.element
+        for fonts in root.iter(qn("w:rFonts")):
+            for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+                fonts.attrib.pop(qn(attr), None)
+        for lang in root.iter(qn("w:lang")):
+            lang.set(qn("w:eastAsia"), "zh-CN")
+        for lang in self.doc.settings.element.iter(qn("w:themeFontLang")):
+            lang.set(qn("w:eastAsia"), "zh-CN")
 
     @staticmethod
     def _remove_borders(style: Any) -> None:
@@ -222,11 +239,12 @@ class _Writer:
         p._p.append(link)
 
     def heading(self, h: Heading) -> None:
-        p = self.doc.add_paragraph(h.text, style=_STYLE_OF.get(h.level, "Heading 4"))
+        front = h.level == 1 and h.anchor in _FRONT
+        p = self.doc.add_paragraph(h.text, style="TOC Heading" if front else _STYLE_OF.get(h.level, "Heading 4"))
         if self.break_before:
             p.paragraph_format.page_break_before = True
             self.break_before = False
-        if h.level == 1 and h.anchor in _NO_OUTLINE:
+        if front:
             from docx.enum.text import WD_ALIGN_PARAGRAPH
 
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -338,14 +356,17 @@ class _Writer:
             p = self.paragraph(c.draft, align="right", indent=False)
             p.runs[0].bold = True
         if c.logo:
+            from docx.enum.text import WD_LINE_SPACING
+
             p = self.paragraph("", align="center", indent=False)
+            p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE      # not cut to the text's line height
             p.add_run().add_picture(io.BytesIO(c.logo), height=Inches(0.8))
         for _ in range(3):
             self.paragraph("", indent=False)
+        if c.number:                               # above the title, as on the HTML cover
+            self.paragraph(c.number, align="center", indent=False)
         for line in c.title_lines:
             self.paragraph(line, "Title", align="center", indent=False)
-        if c.number:
-            self.paragraph(c.number, align="center", indent=False)
         if c.kicker:
             p = self.paragraph(c.kicker, "Title", align="center", indent=False)
             if self.styled:                        # a kicker is smaller than the title it stands under
@@ -402,7 +423,7 @@ class _Writer:
         r = OxmlElement("w:r")
         instr = OxmlElement("w:instrText")
         instr.set(qn("xml:space"), "preserve")
-        instr.text = ' TOC \\o "1-2" \\h \\z \\u '
+        instr.text = ' TOC \\o "1-1" \\h \\z \\u '
         r.append(instr)
         first._p.append(r)
         fld(first, "separate")
@@ -491,11 +512,10 @@ class _Writer:
             pg.set(qn("w:start"), "1")
             _insert_before(sec._sectPr, pg, _AFTER_PG_NUM_TYPE)
 
-    def _header(self, sec: Any, draft: str | None = None) -> None:
+    def _header(self, sec: Any, *, cover: bool = False) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-        draft = self.draft if draft is None else draft
-        text = "　".join(x for x in (self.house["header"], draft) if x)
+        text = "" if cover else "　".join(x for x in (self.house["header"], self.draft) if x)
         p = sec.header.paragraphs[0]
         for r in list(p.runs):
             r._r.getparent().remove(r._r)
@@ -537,7 +557,8 @@ class _Writer:
         return _fixed_zip(buf.getvalue())
 
 
-_NO_OUTLINE = {"statement", "signature"}
+#: the pages that are not chapters: no outline level (the contents leave them out), no page number
+_FRONT = {"statement", "signature"}
 #: the parts set on landscape pages
 _LANDSCAPE = {"annex"}
 
@@ -657,21 +678,23 @@ def render(nodes: Iterable[Any], house: HouseStyle, *, title: str = "", author: 
     nodes = list(nodes)
     w = _Writer(house, title=title, author=author, date=date)
     w.draft = draft
-    w._header(w.doc.sections[0], draft="")          # the cover carries its own mark
-    started_body = landscape = False
+    w._header(w.doc.sections[0], cover=True)      # the cover has no header: it carries its own mark
+    started_body = landscape = unnumbered = False
     for n in nodes:
         if isinstance(n, Heading) and n.level == 1:
             wide = n.anchor in _LANDSCAPE
-            if n.anchor in _NO_OUTLINE:
+            if n.anchor in _FRONT:              # 声明, 签章页: their own unnumbered section
                 w.new_section(numbered=False)
+                unnumbered = True
             elif not started_body:
                 w.new_section(numbered=True, restart=True)
                 started_body = True
-            elif wide or landscape:
+            elif wide or landscape or unnumbered:
                 w.new_section(numbered=True, landscape=wide)
             else:
                 w.break_before = True
             landscape = wide
+            unnumbered = n.anchor in _FRONT
         elif isinstance(n, Contents):
             w.new_section(numbered=False)
         w.block(n)
