@@ -449,12 +449,13 @@ def tree_hash(folder: Path, pattern: str = "*") -> str:
 
 
 def code_hash() -> str:
-    """SHA-256 over evalkit's own source files, as installed: what a version string does not say, a
-    change of a scoring rule between two runs of the same version does."""
+    """SHA-256 over evalkit's own source files and data (the bundled house style), as installed: what a
+    version string does not say, a change of a scoring rule or of the default 声明 between two runs of the
+    same version does."""
     global _CODE_HASH
     if _CODE_HASH is None:
         package = Path(__file__).resolve().parent
-        _CODE_HASH = tree_hash(package, "*.py")
+        _CODE_HASH = hashlib.sha256((tree_hash(package, "*.py") + tree_hash(package, "*.yaml")).encode()).hexdigest()
     return _CODE_HASH
 
 

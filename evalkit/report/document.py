@@ -108,10 +108,6 @@ class Table:
     #: relative column widths, for Word; empty: equal
     widths: tuple[float, ...] = ()
 
-    @property
-    def columns(self) -> int:
-        return sum(c.colspan for c in self.header[0]) if self.header else 0
-
 
 @dataclass(frozen=True)
 class Figure:

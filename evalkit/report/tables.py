@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from .._fmt import value
-from .document import esc, table  # noqa: F401  (the builders sections and the portfolio use)
+from .document import esc, table  # noqa: F401  (the HTML escaping and the table builder, by their old place)
 
 #: how a direction is written before a target: 正向 ≥, 反向 ≤, 等于 nothing
 COMPARATORS = {"正向": "≥", "反向": "≤", "等于": ""}

@@ -564,8 +564,9 @@ _LANDSCAPE = {"annex"}
 
 
 def _spread(label: str) -> str:
-    """A cover label spread to four characters' width, as covers align them: 主管部门, 委托单位."""
-    return label if len(label) >= 4 else "\u2002".join(label) if len(label) == 2 else label
+    """A cover label of two characters spread to the width of four, as covers align them under 主管部门:
+    ``文号`` → ``文　　号`` (two ideographic spaces); other labels as they are."""
+    return "\u3000\u3000".join(label) if len(label) == 2 else label
 
 
 #: the elements Word's schema puts after w:updateFields in w:settings, and after w:pgNumType in w:sectPr:
