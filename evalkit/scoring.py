@@ -217,8 +217,8 @@ def _score(df: pd.DataFrame, scheme: Scheme, ded: pd.DataFrame,
             base_key = scheme.budget_execution_base if DERIVED[name] == "spent" else "planned"
             base = _dec(funding[base_key])
             actual = (_dec(funding[DERIVED[name]]) / base * 100) if base else Decimal(0)
-            note = (f"实际完成值由资金数据计算：{'执行数' if DERIVED[name] == 'spent' else '到位数'} ÷ "
-                    f"{BUDGET_BASES[base_key]} = {actual.quantize(Decimal('0.01'), ROUND_HALF_UP)}%")
+            note = (f"实际完成值按{'执行数' if DERIVED[name] == 'spent' else '到位数'} ÷ "
+                    f"{BUDGET_BASES[base_key]}计算，为 {actual.quantize(Decimal('0.01'), ROUND_HALF_UP)}%")
             notes.append(f"{r['code']} {name}：{note}")
         if kind == "定量":
             rule, raw = _quantitative(r["direction"], w, target, actual, scheme)

@@ -539,8 +539,8 @@ def rule_sentence(r: Any, scheme: Scheme) -> str:
         return "未发生的得满分，发生的不得分"
     if rule == "qualitative":
         hi, lo = scheme.qualitative_bands
-        return (f"达成年度指标的得分值的 {hi:.0%}～100%，部分达成并具有一定效果的得 {lo:.0%}～{hi:.0%}，"
-                f"未达成且效果较差的得 0～{lo:.0%}，由评价组在所属档次内评定")
+        return (f"达成年度指标的，得该指标分值的 {hi:.0%}～100%；部分达成并具有一定效果的，得 {lo:.0%}～{hi:.0%}；"
+                f"未达成且效果较差的，得 0～{lo:.0%}；由评价组在所属档次内评定")
     if rule == "deduction":
         return "发现一项问题扣减相应分值，扣完为止"
     if rule == "survey-threshold":
@@ -756,8 +756,10 @@ def _rule_value(key: str, v: Any) -> str:
 def other_matters(case: Case, card: Scorecard) -> list:
     out = [chapter("其他需要说明的问题", "ch7"), *narrative_or(case, "other", "无其他需要说明的问题。"),
            item("计算说明", numbered=False)]
+    # an indicator's own note is said in its paragraph of 第四章; 计算说明 keeps the others (weights, shares)
+    own = tuple(f"{r.code} {r.name}：" for r in card.indicators.itertuples())
     notes = [*scoring_rules(card), *(f"数据核对：{_sentence(w.message)}" for w in case.warnings),
-             *(_sentence(n) for n in card.notes)]
+             *(_sentence(n) for n in card.notes if not n.startswith(own))]
     out.append(Items(tuple((p(n),) for n in notes), ordered=True))
     return out
 
